@@ -1,0 +1,98 @@
+"""Base stream for Candis: organization-scoped URLs, shared HTTP policy, offset paging with the 50 clamp."""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+
+from singer_sdk import RESTStream
+from singer_sdk.pagination import OffsetPaginator
+
+from tapkit.http import ProviderHTTPMixin, parsed_json
+
+if t.TYPE_CHECKING:
+    import requests
+
+MAX_PAGE = 50  # Candis clamps larger limits to 50 silently
+
+
+def to_utc_iso(value: t.Any) -> str | None:
+    """Normalise a Candis timestamp to UTC ISO 8601 with microseconds (sortable as text)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        moment = value
+    else:
+        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
+
+
+def api_time(value: str | datetime.datetime) -> str:
+    """A timestamp as Candis query parameters take it: UTC, milliseconds, `Z`."""
+    moment = datetime.datetime.fromisoformat(to_utc_iso(value) or "")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class CandisOffsetPaginator(OffsetPaginator):
+    """offset/limit paging that advances by what the server actually returned (limit may be clamped)."""
+
+    def __init__(self, records_key: str) -> None:
+        super().__init__(start_value=0, page_size=MAX_PAGE)
+        self.records_key = records_key
+
+    def get_next(self, response: requests.Response) -> int | None:
+        body = parsed_json(response)
+        received = len(body.get(self.records_key) or [])
+        total = int((body.get("pagination") or {}).get("totalCount") or 0)
+        nxt = self.current_value + received
+        return nxt if received and nxt < total else None
+
+    def has_more(self, response: requests.Response) -> bool:  # noqa: ARG002 - decided in get_next
+        return True
+
+
+class CandisStream(ProviderHTTPMixin, RESTStream):
+    """Organization-scoped Candis stream."""
+
+    records_key: t.ClassVar[str] = ""
+
+    @property
+    def url_base(self) -> str:
+        return f"{self.config['api_url'].rstrip('/')}/v1/organizations/{self._tap.organization_id}"
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap.authenticator
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json"}
+
+    @property
+    def required_body_keys(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.records_key,) if self.records_key else ()
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        body = parsed_json(response)
+        items = body.get(self.records_key) if self.records_key else body
+        yield from items or []
+
+    def request_json(
+        self, method: str, path: str, *, json: t.Any = None, absolute: bool = False, required: tuple[str, ...] = ()
+    ) -> t.Any:
+        """One request through the full policy (auth, rate limit, retries); returns the parsed body."""
+        url = path if absolute else f"{self.url_base}{path}"
+        prepared = self.build_prepared_request(method=method, url=url, json=json, headers=self.http_headers)
+        return self.send_json(prepared, required=required)
+
+
+class CandisListStream(CandisStream):
+    """A paged list endpoint (`{<records_key>: [...], pagination}`)."""
+
+    def get_new_paginator(self) -> CandisOffsetPaginator:
+        return CandisOffsetPaginator(self.records_key)
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {"offset": next_page_token or 0, "limit": MAX_PAGE}

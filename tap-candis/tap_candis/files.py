@@ -1,0 +1,67 @@
+"""`files`: the PDF/XML attachments of postings, streamed to `files_dir` (local path or fsspec URL)."""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+from urllib.parse import urlparse
+
+from singer_sdk import typing as th
+
+from tap_candis.client import CandisStream
+from tap_candis.schema_objects import DT, I, S
+from tap_candis.streams import PostingsStream
+from tapkit.files import FileSink, download
+from tapkit.http import ProviderClientError
+
+
+class FilesStream(CandisStream):
+    """One record per downloaded attachment. Files are immutable by id: one already stored is not fetched again."""
+
+    name = "files"
+    parent_stream_type = PostingsStream
+    primary_keys = ("id",)
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    path = "/files/{fileId}"
+    schema = th.PropertiesList(
+        th.Property("id", S, required=True, description="Candis file id."),
+        th.Property("ownerStream", S, description="Stream of the record that lists this file (postings)."),
+        th.Property("ownerId", S, description="Primary key of that record (posting id)."),
+        th.Property("exportId", S),
+        th.Property("name", S, description="File name as Candis gives it."),
+        th.Property("type", S, description="AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
+        th.Property("contentType", S),
+        th.Property("size", I, description="Bytes stored."),
+        th.Property("sha256", S, description="Hex SHA-256 of the stored bytes."),
+        th.Property("path", S, description="Where the file was stored (path or fsspec URL)."),
+        th.Property("downloadedAt", DT),
+    ).to_dict()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        sink = FileSink(self.config["files_dir"])
+        org = self._tap.organization_id
+        api_host = urlparse(self.config["api_url"]).netloc
+        for file in context["files"]:
+            file_id, name = str(file["id"]), file.get("name") or str(file["id"])
+            parts = ("candis", org, file_id, name)
+            record = {
+                "id": file_id, "ownerStream": "postings", "ownerId": context["ownerId"],
+                "exportId": context.get("exportId"), "name": name, "type": file.get("type"),
+            }
+            size = sink.exists(*parts)
+            if size is not None:
+                yield {**record, "size": size, "sha256": sink.sha256_of(*parts), "path": sink.url_for(*parts),
+                       "contentType": None, "downloadedAt": None}
+                continue
+            url = file.get("url") or f"{self.url_base}/files/{file_id}"
+            if urlparse(url).netloc != api_host:  # never send the bearer token to another host
+                url = f"{self.url_base}/files/{file_id}"
+            try:
+                size, digest, stored, ctype = download(self, url, sink, parts)
+            except ProviderClientError as exc:
+                if exc.code == "FILE_NOT_FOUND" or exc.status == 404:
+                    self.logger.warning("File %s of posting %s is gone in Candis: %s", file_id, context["ownerId"], exc)
+                    continue
+                raise
+            yield {**record, "size": size, "sha256": digest, "path": stored, "contentType": ctype,
+                   "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}

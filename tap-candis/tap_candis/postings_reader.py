@@ -1,0 +1,93 @@
+"""Streams `GET /exports/{id}/postings` (one JSON body, no paging) item by item with ijson.
+
+An export can hold tens of thousands of postings; the body is never held whole in memory. If the connection
+drops or the JSON is cut mid-body, the request is repeated (bounded by `max_retries`) and the items already
+yielded are skipped, so nothing is emitted twice within a run and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import ijson
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+
+from tapkit.errors import TapError
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tap_candis.client import CandisStream
+
+SUCCESS, FAILED = "successfulPostings", "failedPostings"
+
+
+class _Reader:
+    """File-like adapter over `iter_content` for ijson."""
+
+    def __init__(self, response: requests.Response) -> None:
+        self._chunks = response.iter_content(chunk_size=64 * 1024)
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            try:
+                self._buffer += next(self._chunks)
+            except StopIteration:
+                break
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def _items(response: requests.Response) -> Iterator[tuple[str, dict]]:
+    builder: ijson.ObjectBuilder | None = None
+    kind = ""
+    seen = set()
+    for prefix, event, value in ijson.parse(_Reader(response)):
+        if builder is None:
+            if event == "start_map" and prefix in (f"{SUCCESS}.item", f"{FAILED}.item"):
+                kind = prefix.split(".", 1)[0]
+                builder = ijson.ObjectBuilder()
+                builder.event(event, value)
+            elif event == "start_array" and prefix in (SUCCESS, FAILED):
+                seen.add(prefix)
+            continue
+        builder.event(event, value)
+        if event == "end_map" and prefix == f"{kind}.item":
+            yield kind, builder.value
+            builder = None
+    if seen != {SUCCESS, FAILED}:
+        missing = ", ".join(sorted({SUCCESS, FAILED} - seen))
+        msg = f"response body lacks {missing}"
+        raise ValueError(msg)
+
+
+def read_postings(stream: CandisStream, export_id: str, kinds: set[str]) -> Iterator[tuple[str, dict]]:
+    """Yield (kind, item) for the export, kind in `kinds` ({SUCCESS, FAILED})."""
+    url = f"{stream.url_base}/exports/{export_id}/postings"
+    attempts = int(stream.config.get("max_retries", 6)) + 1
+    done = {SUCCESS: 0, FAILED: 0}
+    for attempt in range(1, attempts + 1):
+        position = {SUCCESS: 0, FAILED: 0}
+        prepared = stream.build_prepared_request(method="GET", url=url, headers=stream.http_headers)
+        response = stream.request_decorator(stream.open_stream)(prepared, None)
+        try:
+            with response:
+                for kind, item in _items(response):
+                    position[kind] += 1
+                    if position[kind] <= done[kind]:
+                        continue
+                    done[kind] += 1
+                    if kind in kinds:
+                        yield kind, item
+            return
+        except (requests.RequestException, ijson.JSONError, ValueError, RetriableAPIError) as exc:
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+            if attempt == attempts:
+                msg = f"GET /exports/{export_id}/postings: body could not be read after {attempts} attempts ({reason})"
+                raise TapError(msg) from None
+            stream.logger.warning("Re-reading postings of export %s (attempt %d): %s", export_id, attempt, reason)

@@ -1,0 +1,141 @@
+"""tap-candis: the Tap class, its settings and streams."""
+
+from __future__ import annotations
+
+import functools
+import time
+import typing as t
+
+from singer_sdk import typing as th
+from singer_sdk.authenticators import BearerTokenAuthenticator
+
+from tap_candis.files import FilesStream
+from tap_candis.streams import (
+    ExportsStream, FailedPostingsStream, InvoicesStream, PostingsStream, PurchaseRequestsStream,
+    ReimbursementItemsStream,
+)
+from tapkit.errors import TapError
+from tapkit.oauth import RotatingRefreshTokenAuthenticator
+from tapkit.tap import ProviderTap, common_properties
+from tapkit.token_store import RefreshTokenStore, default_store_dir
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Stream
+
+API_URL = "https://api.candis.io"
+TOKEN_URL = "https://id.my.candis.io/auth/realms/candis/protocol/openid-connect/token"
+STATUSES = ["APPROVED", "EXPORTED"]
+
+
+class TapCandis(ProviderTap):
+    """Singer tap for the Candis export API."""
+
+    name = "tap-candis"
+
+    config_jsonschema = th.PropertiesList(
+        *common_properties(API_URL, rate_limit=450),
+        th.Property("client_id", th.StringType, title="Client ID",
+                    description="OAuth client id of your Candis API client."),
+        th.Property("client_secret", th.StringType, secret=True, title="Client secret",
+                    description="OAuth client secret."),
+        th.Property("refresh_token", th.StringType, secret=True, title="Refresh token",
+                    description="Refresh token from the authorization-code flow (scopes `exports core_data "
+                                "offline_access`). Candis rotates it on every refresh; the newest one is kept in "
+                                "`token_store_dir`, so this value is only read until the first rotation."),
+        th.Property("token_url", th.StringType, default=TOKEN_URL, title="Token URL",
+                    description="Keycloak token endpoint."),
+        th.Property("token_client_auth", th.StringType, default="basic", allowed_values=["basic", "post"],
+                    title="Token client authentication",
+                    description="`basic` (client_secret_basic) or `post` (client_id/client_secret in the form)."),
+        th.Property("access_token", th.StringType, secret=True, title="Access token",
+                    description="A ready access token instead of the refresh-token flow (not renewed: it "
+                                "lasts about 14 days)."),
+        th.Property("token_store_dir", th.StringType, title="Token store directory",
+                    description="Where the rotated refresh token is persisted (atomically) between runs. "
+                                "Default: $XDG_STATE_HOME/tap-candis/tokens (~/.local/state/tap-candis/tokens)."),
+        th.Property("organization_id", th.StringType, title="Organization ID",
+                    description="Organization slug, e.g. alpha-organization. Default: discovered from "
+                                "GET /v1/organizations/info."),
+        th.Property("create_export", th.BooleanType, default=False, title="Create export",
+                    description="Create a new export (POST /exports) per `export_entity_types` at the start of "
+                                "the run, wait for it and sync it. This is a write in Candis: exported "
+                                "documents can no longer be changed there."),
+        th.Property("export_entity_types", th.ArrayType(th.StringType), default=["DOCUMENT"],
+                    title="Export entity types",
+                    description="Entity types to export when `create_export` is on: DOCUMENT, "
+                                "CARD_TRANSACTION, REIMBURSEMENT_ITEM."),
+        th.Property("export_wait_timeout", th.IntegerType, default=300, title="Export wait timeout",
+                    description="Seconds to wait for a created export to leave EXPORTING. An export still "
+                                "running then is delivered by a later run."),
+        th.Property("reimbursement_item_statuses", th.ArrayType(th.StringType), default=STATUSES,
+                    title="Reimbursement item statuses", description="APPROVED and/or EXPORTED."),
+        th.Property("invoice_statuses", th.ArrayType(th.StringType), default=STATUSES,
+                    title="Invoice statuses", description="APPROVED and/or EXPORTED."),
+        th.Property("purchase_request_statuses", th.ArrayType(th.StringType), title="Purchase request statuses",
+                    description="Optional filter: APPROVING, APPROVED, REJECTED, FULFILLED, "
+                                "PARTIALLY_FULFILLED, CANCELLED (default: all)."),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self.run_started_at = time.time()
+        self.failed_postings_cache: dict[str, list[dict]] = {}
+        super().__init__(*args, **kwargs)
+
+    def discover_streams(self) -> list[Stream]:
+        streams: list[Stream] = [
+            ExportsStream(self), PostingsStream(self), FailedPostingsStream(self),
+            ReimbursementItemsStream(self), InvoicesStream(self), PurchaseRequestsStream(self),
+        ]
+        if self.config.get("files_dir"):
+            streams.append(FilesStream(self))
+        return streams
+
+    def stream_wanted(self, name: str) -> bool:
+        stream = self.streams.get(name)
+        return bool(stream and (stream.selected or stream.has_selected_descendents))
+
+    def check_config(self) -> None:
+        super().check_config()
+        cfg = self.config
+        if not cfg.get("access_token"):
+            missing = [k for k in ("client_id", "client_secret", "refresh_token") if not cfg.get(k)]
+            if missing:
+                msg = (f"missing setting(s) {', '.join(missing)}: set client_id, client_secret and refresh_token "
+                       "(or access_token)")
+                raise TapError(msg)
+        known = {"DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM"}
+        bad = [e for e in cfg.get("export_entity_types") or [] if e not in known]
+        if bad:
+            msg = f"export_entity_types has unknown value(s) {bad}: use DOCUMENT, CARD_TRANSACTION, REIMBURSEMENT_ITEM"
+            raise TapError(msg)
+
+    def build_authenticator(self) -> t.Any:
+        cfg = self.config
+        if cfg.get("access_token"):
+            return BearerTokenAuthenticator(token=cfg["access_token"])
+        token_url = cfg.get("token_url") or TOKEN_URL
+        store_dir = cfg.get("token_store_dir") or default_store_dir(self.name)
+        return RotatingRefreshTokenAuthenticator(
+            auth_endpoint=token_url,
+            client_id=cfg["client_id"],
+            client_secret=cfg["client_secret"],
+            refresh_token=cfg["refresh_token"],
+            store=RefreshTokenStore(store_dir, token_url=token_url, client_id=cfg["client_id"]),
+            client_auth=cfg.get("token_client_auth") or "basic",
+            timeout=float(cfg.get("request_timeout") or 60),
+            user_agent=cfg.get("user_agent"),
+        )
+
+    @functools.cached_property
+    def organization_id(self) -> str:
+        if self.config.get("organization_id"):
+            return str(self.config["organization_id"])
+        exports = self.streams["exports"]
+        url = f"{self.config['api_url'].rstrip('/')}/v1/organizations/info"
+        info = exports.request_json("GET", url, absolute=True, required=("id",))
+        self.logger.info("Using Candis organization %s (%s)", info["id"], info.get("name"))
+        return str(info["id"])
+
+
+if __name__ == "__main__":
+    TapCandis.cli()

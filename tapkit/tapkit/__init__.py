@@ -1,0 +1,1 @@
+"""Shared plumbing for the accounting-export taps (only what singer-sdk lacks)."""

@@ -1,0 +1,73 @@
+"""Base Tap: the settings every tap shares, a tap-wide rate limiter and authenticator, one-line CLI errors."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import typing as t
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from tapkit.errors import TapError, one_line_errors
+from tapkit.ratelimit import RollingWindowLimiter
+
+
+def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]:
+    """Settings all four taps accept (DESIGN.md settings contract + request policy)."""
+    return [
+        th.Property("api_url", th.StringType, default=api_url, title="API URL",
+                    description=f"Provider base URL, the part before the documented paths (default {api_url})."),
+        th.Property("start_date", th.DateTimeType, title="Start date",
+                    description="Earliest data to extract (ISO 8601, UTC if no offset), where the API can filter."),
+        th.Property("files_dir", th.StringType, title="Files directory",
+                    description="When set, attachments are downloaded here: a local path or an fsspec URL "
+                                "such as s3://bucket/prefix. The `files` stream is only emitted when set."),
+        th.Property("user_agent", th.StringType, title="User agent",
+                    description="User-Agent header sent with every request."),
+        th.Property("request_timeout", th.IntegerType, default=60, title="Request timeout",
+                    description="Seconds to wait for each HTTP response before retrying."),
+        th.Property("max_retries", th.IntegerType, default=6, title="Max retries",
+                    description="Retries per request for 429, 5xx, timeouts, dropped connections and garbled "
+                                "bodies (Retry-After is honoured) before the run fails."),
+        th.Property("max_requests_per_minute", th.IntegerType, default=rate_limit, title="Max requests per minute",
+                    description="Client-side rate limit shared by all streams (0 disables)."),
+    ]
+
+
+class ProviderTap(Tap):
+    """Adds: `rate_limiter`, a single cached `authenticator` for all streams, friendly config errors."""
+
+    @functools.cached_property
+    def rate_limiter(self) -> RollingWindowLimiter:
+        return RollingWindowLimiter(int(self.config.get("max_requests_per_minute") or 0))
+
+    @functools.cached_property
+    def authenticator(self) -> t.Any:
+        return self.build_authenticator()
+
+    def build_authenticator(self) -> t.Any:  # pragma: no cover - each tap overrides
+        raise NotImplementedError
+
+    def check_config(self) -> None:
+        """Semantic checks beyond the JSON schema; raise TapError with one actionable line."""
+        start = self.config.get("start_date")
+        if start:
+            try:
+                datetime.datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+            except ValueError:
+                msg = f"start_date {start!r} is not an ISO 8601 date-time (example: 2024-01-01T00:00:00Z)"
+                raise TapError(msg) from None
+        url = str(self.config.get("api_url") or "")
+        if not url.startswith(("http://", "https://")):
+            msg = f"api_url {url!r} must start with http:// or https://"
+            raise TapError(msg)
+
+    @classmethod
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+        with one_line_errors(cls.name):
+            super().invoke(**kwargs)
+
+    def sync_all(self) -> None:
+        self.check_config()
+        super().sync_all()
