@@ -37,6 +37,10 @@ class FilesStream(CandisStream):
         th.Property("downloadedAt", DT),
     ).to_dict()
 
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        return False  # synced once per posting: never announce a new table version
+
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         sink = FileSink(self.config["files_dir"])
         org = self._tap.organization_id

@@ -151,6 +151,10 @@ class _ExportChild(CandisStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-export state: it would grow forever
     path = "/exports/{exportId}/postings"
 
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        return False  # one sync per export: a new table version each time would delete the other exports' rows
+
 
 class PostingsStream(_ExportChild):
     """Successful postings of each finished export (`successfulPostings`), with `exportId` added."""

@@ -1,0 +1,43 @@
+"""tap-candis fixtures: a config pointing at the sandbox, with a private token store."""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Sandbox, TapRun, run_tap
+
+CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "sandbox-client", "sandbox-secret", "sandbox-refresh-token"
+
+
+def candis_config(sandbox: Sandbox, tmp: Path, **overrides: t.Any) -> dict:
+    config = {
+        "api_url": sandbox.url,
+        "token_url": f"{sandbox.url}/auth/realms/candis/protocol/openid-connect/token",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "refresh_token": REFRESH_TOKEN,
+        "token_store_dir": str(tmp / "tokens"),
+        "max_retries": 3,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def config(candis: Sandbox, tmp_path: Path) -> dict:
+    return candis_config(candis, tmp_path)
+
+
+@pytest.fixture
+def tap(tmp_path: Path) -> t.Callable[..., TapRun]:
+    counter = iter(range(1000))
+
+    def run(config: dict, **kwargs: t.Any) -> TapRun:
+        workdir = tmp_path / f"run{next(counter)}"
+        workdir.mkdir()
+        return run_tap("tap-candis", config, workdir, **kwargs)
+
+    return run

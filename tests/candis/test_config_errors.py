@@ -1,0 +1,48 @@
+"""Bad configuration or state: one line that says what to do, exit status 1, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.candis.conftest import candis_config
+from tests.helpers import run_tap
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"client_id": None}, "missing setting(s) client_id"),
+        ({"refresh_token": None, "client_secret": None}, "missing setting(s) client_secret, refresh_token"),
+        ({"start_date": "last tuesday"}, "start_date"),
+        ({"api_url": "api.candis.io"}, "api_url 'api.candis.io' must start with http"),
+        ({"export_entity_types": ["INVOICE"]}, "export_entity_types has unknown value(s) ['INVOICE']"),
+        ({"max_retries": "many"}, "invalid configuration"),
+    ],
+)
+def test_bad_config_is_one_clear_line(candis, tmp_path, overrides, expected) -> None:
+    config = {k: v for k, v in {**candis_config(candis, tmp_path), **overrides}.items() if v is not None}
+    run = run_tap("tap-candis", config, tmp_path)
+    assert run.returncode == 1
+    lines = [line for line in run.stderr.strip().splitlines() if "error" in line.lower()]
+    assert lines and lines[-1].startswith("tap-candis: error:"), run.stderr
+    assert expected in lines[-1]
+    assert "Traceback" not in run.stderr
+    assert not run.records("exports")
+
+
+def test_malformed_state_is_one_clear_line(candis, tmp_path) -> None:
+    (tmp_path / "state.json").write_text("{not json")
+    config_path = tmp_path / "c.json"
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config_path.write_text(json.dumps(candis_config(candis, tmp_path)))
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "tap-candis"), "--config", str(config_path), "--state",
+         str(tmp_path / "state.json")], capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1].startswith("tap-candis: error:")
+    assert "Traceback" not in proc.stderr
