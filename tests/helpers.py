@@ -88,22 +88,23 @@ def run_tap(
     if catalog is not None:
         args += ["--catalog", _write(tmp, "catalog.json", catalog)]
     args += list(extra_args)
-    proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
-    )
     messages: list[dict] = []
     seen = 0
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        message = json.loads(line, parse_float=decimal.Decimal)
-        messages.append(message)
-        if message.get("type") == "RECORD":
-            seen += 1
-            if stop_after_records is not None and seen >= stop_after_records:
-                proc.send_signal(signal.SIGKILL)
-                break
-    stderr = proc.stderr.read() if proc.stderr else ""
-    proc.wait(timeout=120)
+    err_path = tmp / "stderr.log"
+    with err_path.open("w") as err, subprocess.Popen(  # stderr to a file: a full pipe would block the tap
+        args, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, **(env or {})}
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            message = json.loads(line, parse_float=decimal.Decimal)
+            messages.append(message)
+            if message.get("type") == "RECORD":
+                seen += 1
+                if stop_after_records is not None and seen >= stop_after_records:
+                    proc.send_signal(signal.SIGKILL)
+                    break
+        proc.wait(timeout=120)
+    stderr = err_path.read_text()
     return TapRun(proc.returncode, messages, stderr)
 
 

@@ -6,9 +6,11 @@ shifts every later item down by one). So incremental streams are anchored on the
 - `UpdatedAtKeysetPaginator` (endpoints that can sort by UPDATED_AT ascending): each page restarts from the
   last timestamp seen (`updatedAtFrom`), skipping only the records of that exact timestamp already seen. A
   record that changes while we page gets a newer timestamp and is met again later in the same run.
-- `UpdatedWindowPaginator` (endpoints without a sort parameter, e.g. invoices): the range up to the run's
-  start is cut into time windows small enough that each fits in one page (≤ 50), so no offset is ever used
-  across pages of a changing list; a window that holds more is split (its page is discarded).
+- `UpdatedWindowPaginator` (endpoints without a sort parameter, e.g. invoices): the range from the bookmark
+  to now is cut into time windows small enough that each fits in one page (≤ 50), so no offset is ever used
+  across pages of a changing list; a window that holds more is split (its page is discarded). On reaching
+  the upper end, one more window up to the new "now" catches what changed during the run; the run ends at
+  the first such window that is empty.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class UpdatedWindowPaginator(BaseAPIPaginator[dict]):
     def __init__(self, start_from: str | None, upper: datetime.datetime, records_key: str) -> None:
         start = _parse(start_from) if start_from else EPOCH
         self.upper = upper
+        self.chasing = False
         super().__init__({"start": start.isoformat(), "end": upper.isoformat(), "offset": 0})
         self.records_key = records_key
 
@@ -89,7 +92,11 @@ class UpdatedWindowPaginator(BaseAPIPaginator[dict]):
         if received and token["offset"] + received < total:  # tiny window holding > 50: plain offsets
             return {**token, "offset": token["offset"] + received}
         if end >= self.upper:
-            return None
+            if self.chasing and total == 0:
+                return None
+            self.chasing = True  # records changed while we paged carry newer timestamps: one more window
+            self.upper = max(datetime.datetime.now(datetime.timezone.utc), end + MIN_WINDOW)
+            return {"start": token["end"], "end": self.upper.isoformat(), "offset": 0}
         factor = min(max(TARGET / max(total, 1), 0.5), 4.0)
         width = max((end - start) * factor, MIN_WINDOW * 2)
         return {"start": token["end"], "end": min(end + width, self.upper).isoformat(), "offset": 0}

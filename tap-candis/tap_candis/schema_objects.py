@@ -62,7 +62,7 @@ REIMBURSEMENT_AMOUNT = obj(
     th.Property("amountMajor", D, description="Derived by the tap: exact amount in major units."),
     th.Property("amountMinor", I, description="Derived by the tap: exact amount in minor units of `currency`."),
 )
-REIMBURSEMENT_BOOKING = obj(
+BOOKING = obj(  # bookings[] of reimbursement items and invoices
     th.Property("amount", D, description="Major units."),
     th.Property("amountMinor", I, description="Derived by the tap: `amount` in exact minor units."),
     th.Property("baseAmount", D),

@@ -13,7 +13,7 @@ from tap_candis.client import CandisListStream, CandisStream, api_time, to_utc_i
 from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
 from tap_candis.schema_objects import (
-    CODE, DT, FILE, I, LOCALIZED, MONEY, REIMBURSEMENT_AMOUNT, REIMBURSEMENT_BOOKING, SPLIT_POSTING,
+    CODE, DT, FILE, I, LOCALIZED, MONEY, REIMBURSEMENT_AMOUNT, BOOKING, SPLIT_POSTING,
     SUPPLIER_CONTACT, B, D, S, obj,
 )
 from tapkit.http import ProviderClientError, parsed_json
@@ -263,7 +263,7 @@ class ReimbursementItemsStream(CandisStream):
             th.Property("paymentInfo", obj(
                 th.Property("iban", S), th.Property("swiftCode", S), th.Property("bankAccountNumber", S),
                 th.Property("accountHolder", S))))),
-        th.Property("bookings", th.ArrayType(REIMBURSEMENT_BOOKING)),
+        th.Property("bookings", th.ArrayType(BOOKING)),
         # HOSPITALITY_EXPENSE
         th.Property("location", S),
         th.Property("internalGuests", th.ArrayType(S)),
@@ -385,13 +385,7 @@ class InvoicesStream(CandisStream):
         th.Property("payment", obj(th.Property("method", S), th.Property("paidAt", S))),
         th.Property("purchaseOrderNumber", S),
         th.Property("archiveUrl", S),
-        th.Property("bookings", th.ArrayType(th.ObjectType(
-            th.Property("amount", D), th.Property("amountMinor", I, description="Derived: exact minor units."),
-            th.Property("generalLedgerAccount", S), th.Property("costCenter", S), th.Property("costObject", S),
-            th.Property("taxCode", S), th.Property("vatRate", D), th.Property("note", S),
-            th.Property("postingText", S), th.Property("dueDate", S),
-            additional_properties=True,
-        ))),
+        th.Property("bookings", th.ArrayType(BOOKING)),
     ).to_dict()
 
     def get_new_paginator(self) -> UpdatedWindowPaginator:
