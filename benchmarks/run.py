@@ -1,14 +1,14 @@
-"""Benchmark harness: tap-candis vs. a bare requests+json loop, against the sandbox in its own process.
+"""Benchmark harness: each tap vs. a bare requests+json loop, against the sandbox in its own process.
 
-For each size and stream it measures records/second and peak resident memory (the child's own ru_maxrss,
-from os.wait4) of:
-  - the tap (`tap-candis` with only that stream selected, Singer messages written to /dev/null), and
-  - the baseline (benchmarks/baseline.py, the same endpoints with plain requests + json).
-It also counts the requests each made (from the sandbox's request log).
+For each provider, size and stream it measures records/second and peak resident memory (the child's own
+ru_maxrss, from os.wait4) of:
+  - the tap, with only that stream (and its parents) selected, Singer output to /dev/null, and
+  - the baseline (benchmarks/providers/<name>.py: the same endpoints with plain requests + json),
+and counts the requests each made (from the sandbox's request log).
 
-    .venv/bin/python benchmarks/run.py --sizes 10000 100000 [--streams postings reimbursement_items invoices]
+    .venv/bin/python -m benchmarks.run --sizes 10000 100000 [--providers candis] [--streams postings ...]
 
-Figures are printed as a Markdown table and written to benchmarks/results/latest.md.
+Prints a Markdown table and writes it to benchmarks/results/latest.md.
 """
 
 from __future__ import annotations
@@ -26,31 +26,33 @@ from pathlib import Path
 
 import requests
 
+from benchmarks.providers import NAMES, load
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 
 
-def start_sandbox(scale: int, workdir: Path) -> tuple[subprocess.Popen, str]:
+def start_sandbox(provider: str, scale: int, workdir: Path, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     port_file = workdir / "ports.json"
     proc = subprocess.Popen(
-        [str(BIN / "sandbox"), "serve", "--providers", "candis", "--candis-port", "0", "--scale", str(scale),
-         "--rate-limit", "0", "--quiet", "--port-file", str(port_file)],
+        [str(BIN / "sandbox"), "serve", "--providers", provider, f"--{provider}-port", "0", "--scale", str(scale),
+         "--rate-limit", "0", "--quiet", "--port-file", str(port_file), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 120
-    while not port_file.exists():
+    deadline = time.monotonic() + 300
+    while not port_file.exists():  # the sandbox writes the file once it listens
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"sandbox did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
         time.sleep(0.05)
-    return proc, json.loads(port_file.read_text())["candis"]
+    return proc, json.loads(port_file.read_text())[provider]
 
 
-def measure(args: list[str], env: dict | None = None) -> tuple[float, int, str]:
+def measure(args: list[str]) -> tuple[float, int, str]:
     """Run a command to completion; return (seconds, peak RSS in KiB, stderr)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, **(env or {})})
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         err.seek(0)
@@ -60,81 +62,81 @@ def measure(args: list[str], env: dict | None = None) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss, stderr
 
 
-def catalog_for(config_path: Path, stream: str, workdir: Path) -> Path:
-    out = subprocess.run([str(BIN / "tap-candis"), "--config", str(config_path), "--discover"],
+def catalog_for(tap: str, config_path: Path, wanted: set[str], workdir: Path) -> Path:
+    out = subprocess.run([str(BIN / tap), "--config", str(config_path), "--discover"],
                          capture_output=True, text=True, check=True).stdout
     catalog = json.loads(out)
-    wanted = {stream} | ({"exports"} if stream == "postings" else set())
     for entry in catalog["streams"]:
         for meta in entry["metadata"]:
             if meta["breadcrumb"] == []:
                 meta["metadata"]["selected"] = entry["tap_stream_id"] in wanted
-    path = workdir / f"catalog-{stream}.json"
+    path = workdir / "catalog.json"
     path.write_text(json.dumps(catalog))
     return path
 
 
-def run(sizes: list[int], streams: list[str]) -> str:
+def bench_provider(name: str, sizes: list[int], streams: list[str] | None) -> list[tuple]:
+    spec = load(name)
     rows = []
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            sandbox, url = start_sandbox(size, workdir)
+            sandbox, url = start_sandbox(spec.PROVIDER, size, workdir, getattr(spec, "SANDBOX_ARGS", ()))
             try:
-                config = {
-                    "api_url": url,
-                    "token_url": f"{url}/auth/realms/candis/protocol/openid-connect/token",
-                    "client_id": "sandbox-client", "client_secret": "sandbox-secret",
-                    "refresh_token": "sandbox-refresh-token", "token_store_dir": str(workdir / "tokens"),
-                    "max_requests_per_minute": 0,
-                }
-                config_path = workdir / "config.json"
-                config_path.write_text(json.dumps(config))
-                truth = requests.get(f"{url}/_sandbox/ground-truth", timeout=600).json()["streams"]
-                for stream in streams:
-                    catalog = catalog_for(config_path, stream, workdir)
+                truth = requests.get(f"{url}/_sandbox/ground-truth", timeout=900).json()["streams"]
+                for stream in streams or spec.STREAMS:
+                    config_path = workdir / "config.json"
+                    config_path.write_text(json.dumps(spec.config(url, workdir)))
+                    catalog = catalog_for(spec.TAP, config_path, spec.selected(stream), workdir)
                     requests.delete(f"{url}/_sandbox/requests", timeout=30)
-                    tap_s, tap_kib, _ = measure([str(BIN / "tap-candis"), "--config", str(config_path),
+                    tap_s, tap_kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path),
                                                  "--catalog", str(catalog)])
-                    tap_requests = len(requests.get(f"{url}/_sandbox/requests", timeout=60).json())
-                    # the baseline gets a fresh token from the original refresh token: reset the sandbox's auth
-                    requests.post(f"{url}/_sandbox/config", json={"refresh_token_reuse": True}, timeout=30)
+                    tap_calls = len(requests.get(f"{url}/_sandbox/requests", timeout=60).json())
                     requests.delete(f"{url}/_sandbox/requests", timeout=30)
-                    base_s, base_kib, base_err = measure([sys.executable, str(HERE / "baseline.py"), url, stream])
+                    base_s, base_kib, base_err = measure(
+                        [sys.executable, "-m", "benchmarks.baseline", name, url, stream])
                     base = json.loads(base_err.strip().splitlines()[-1])
                     records = truth[stream]["count"]
                     if base["records"] != records:
                         raise SystemExit(f"baseline read {base['records']} {stream}, sandbox holds {records}")
-                    rows.append((size, stream, records, tap_s, records / tap_s, tap_kib, tap_requests,
-                                 base_s, records / base_s, base_kib, base["requests"]))
-                    print(f"{size:>7} {stream:<20} tap {records / tap_s:8.0f} rec/s {tap_kib / 1024:6.1f} MiB | "
-                          f"baseline {records / base_s:8.0f} rec/s {base_kib / 1024:6.1f} MiB", flush=True)
+                    rows.append((name, size, stream, records, tap_s, tap_kib, tap_calls, base_s, base_kib,
+                                 base["requests"]))
+                    print(f"{name:<8} {size:>7} {stream:<20} tap {records / tap_s:8.0f} rec/s "
+                          f"{tap_kib / 1024:6.1f} MiB | baseline {records / base_s:8.0f} rec/s "
+                          f"{base_kib / 1024:6.1f} MiB", flush=True)
             finally:
                 sandbox.send_signal(signal.SIGINT)
-                sandbox.wait(timeout=30)
+                sandbox.wait(timeout=60)
+    return rows
+
+
+def table(rows: list[tuple]) -> str:
     lines = [
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"sandbox in its own process on loopback, rate limits off.",
+        "sandbox in its own process on loopback, rate limits off; peak RSS is the measured process alone.",
         "",
-        "| records in sandbox (scale) | stream | records | tap s | tap rec/s | tap peak RSS MiB | tap requests "
-        "| baseline s | baseline rec/s | baseline peak RSS MiB | baseline requests | tap / baseline speed |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| tap | sandbox scale | stream | records | tap s | tap rec/s | tap peak RSS MiB | tap requests "
+        "| baseline s | baseline rec/s | baseline peak RSS MiB | baseline requests | tap/baseline speed |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, stream, records, ts, trs, tk, treq, bs, brs, bk, breq in rows:
-        lines.append(f"| {size:,} | {stream} | {records:,} | {ts:.1f} | {trs:,.0f} | {tk / 1024:.0f} | {treq:,} "
-                     f"| {bs:.1f} | {brs:,.0f} | {bk / 1024:.0f} | {breq:,} | {trs / brs:.2f} |")
+    for name, size, stream, records, ts, tk, tcalls, bs, bk, bcalls in rows:
+        lines.append(
+            f"| {name} | {size:,} | {stream} | {records:,} | {ts:.1f} | {records / ts:,.0f} | {tk / 1024:.0f} "
+            f"| {tcalls:,} | {bs:.1f} | {records / bs:,.0f} | {bk / 1024:.0f} | {bcalls:,} | {bs / ts:.2f} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--streams", nargs="+", default=["postings", "reimbursement_items", "invoices"])
+    parser.add_argument("--providers", nargs="+", default=list(NAMES))
+    parser.add_argument("--streams", nargs="+", default=None)
     options = parser.parse_args()
-    table = run(options.sizes, options.streams)
+    rows = [row for name in options.providers for row in bench_provider(name, options.sizes, options.streams)]
+    text = table(rows)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "latest.md").write_text(table)
-    print(table)
+    (HERE / "results" / "latest.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,21 @@
+"""One module per provider: how to benchmark its tap. Each module defines
+
+- ``PROVIDER``: the sandbox provider name (``sandbox serve --providers NAME``),
+- ``TAP``: the tap executable,
+- ``STREAMS``: streams to measure by default,
+- ``config(url, workdir) -> dict``: tap config against a sandbox at ``url`` (rate limits off),
+- ``selected(stream) -> set[str]``: streams to select to get ``stream`` (parents included),
+- optionally ``SANDBOX_ARGS``: extra ``sandbox serve`` flags,
+- ``baseline(url, stream, out) -> (records, requests)``: the bare requests+json loop, writing one JSON line per
+  record to ``out``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+NAMES = ("candis",)
+
+
+def load(name: str):
+    return importlib.import_module(f"benchmarks.providers.{name}")
