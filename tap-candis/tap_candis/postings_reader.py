@@ -23,43 +23,33 @@ if t.TYPE_CHECKING:
 SUCCESS, FAILED = "successfulPostings", "failedPostings"
 
 
-class _Reader:
-    """File-like adapter over `iter_content` for ijson."""
+class _ItemList(list):
+    """ijson coroutine target (needs `send`)."""
 
-    def __init__(self, response: requests.Response) -> None:
-        self._chunks = response.iter_content(chunk_size=64 * 1024)
-        self._buffer = b""
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
-            try:
-                self._buffer += next(self._chunks)
-            except StopIteration:
-                break
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
+    def send(self, item: dict) -> None:
+        self.append(item)
 
 
 def _items(response: requests.Response) -> Iterator[tuple[str, dict]]:
-    builder: ijson.ObjectBuilder | None = None
-    kind = ""
-    seen = set()
-    for prefix, event, value in ijson.parse(_Reader(response)):
-        if builder is None:
-            if event == "start_map" and prefix in (f"{SUCCESS}.item", f"{FAILED}.item"):
-                kind = prefix.split(".", 1)[0]
-                builder = ijson.ObjectBuilder()
-                builder.event(event, value)
-            elif event == "start_array" and prefix in (SUCCESS, FAILED):
-                seen.add(prefix)
-            continue
-        builder.event(event, value)
-        if event == "end_map" and prefix == f"{kind}.item":
-            yield kind, builder.value
-            builder = None
+    """(kind, item) pairs, parsed by ijson's C backend: one item coroutine per array, fed the same chunks."""
+    found = {SUCCESS: _ItemList(), FAILED: _ItemList()}
+    coroutines = {kind: ijson.items_coro(found[kind], f"{kind}.item") for kind in (SUCCESS, FAILED)}
+    markers = {kind: f'"{kind}"'.encode() for kind in (SUCCESS, FAILED)}
+    seen: set[str] = set()
+    tail = b""
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        window = tail + chunk
+        seen.update(kind for kind, marker in markers.items() if marker in window)
+        tail = window[-24:]
+        for kind, coroutine in coroutines.items():
+            coroutine.send(chunk)
+            for item in found[kind]:
+                yield kind, item
+            found[kind].clear()
+    for kind, coroutine in coroutines.items():
+        coroutine.close()  # raises IncompleteJSONError on a truncated body
+        for item in found[kind]:
+            yield kind, item
     if seen != {SUCCESS, FAILED}:
         missing = ", ".join(sorted({SUCCESS, FAILED} - seen))
         msg = f"response body lacks {missing}"
