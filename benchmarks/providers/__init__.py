@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-NAMES = ("candis",)
+NAMES = ("candis", "pleo", "findity", "ivesk")
 
 
 def load(name: str):

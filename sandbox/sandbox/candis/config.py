@@ -1,0 +1,88 @@
+"""Candis emulator settings and the sandbox credentials."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, Callable
+
+# Sandbox credentials (documented in sandbox/README.md).
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret"
+INITIAL_REFRESH_TOKEN = "sandbox-refresh-token"
+ORGANIZATION_ID = "alpha-organization"
+ORGANIZATION_NAME = "Alpha Handels GmbH"
+# A second organization the token may NOT read (403 FORBIDDEN).
+OTHER_ORGANIZATION_ID = "beta-organization"
+OTHER_ORGANIZATION_NAME = "Beta Logistik AG"
+ORGANIZATIONS = {ORGANIZATION_ID: ORGANIZATION_NAME, OTHER_ORGANIZATION_ID: OTHER_ORGANIZATION_NAME}
+
+REALM_PATH = "/auth/realms/candis"
+TOKEN_PATH = f"{REALM_PATH}/protocol/openid-connect/token"
+SCOPE = "exports core_data offline_access"
+ARCHIVE_BASE = "https://my.candis.io"
+MAX_LIMIT = 50
+DEFAULT_LIMIT = 50
+
+
+@dataclass
+class CandisConfig:
+    seed: int = 42
+    scale: int = 200  # records per stream (successful historical postings, reimbursement items, invoices, …)
+    token_lifetime: int = 1209600  # access token seconds (~14 days, as Candis' Keycloak)
+    refresh_lifetime: int = 15551995  # refresh token seconds (~180 days)
+    export_delay: float = 2.0  # seconds an export created via POST stays EXPORTING
+    rate_limit: int = 500  # requests per rolling minute per organization; 0 disables
+    # Whether a refresh token keeps working after it was used. Candis' behaviour is unknown ([I]); the
+    # strict reading (each refresh spends the token and returns a new one) is the default.
+    refresh_token_reuse: bool = False
+    clock: Callable[[], datetime] | None = None  # returns an aware UTC datetime; None = real time
+
+    #: settings that ``POST /_sandbox/config`` may change, with their types
+    RUNTIME = {
+        "token_lifetime": int,
+        "refresh_lifetime": int,
+        "export_delay": float,
+        "rate_limit": int,
+        "refresh_token_reuse": bool,
+    }
+
+    def __post_init__(self) -> None:
+        if self.scale < 0:
+            raise ValueError("scale must be >= 0")
+        if self.scale >= 50_000_000:
+            raise ValueError("scale must be < 50,000,000")
+
+    def view(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
+        out["clock"] = "injected" if self.clock is not None else "real"
+        return out
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
+        updates: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key in ("seed", "scale"):
+                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset with {{\"seed\": …, \"scale\": …}}")
+            kind = self.RUNTIME.get(key)
+            if kind is None:
+                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
+            if kind is bool:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key!r} must be true or false")
+            elif kind is int:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ValueError(f"{key!r} must be an integer >= 0")
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ValueError(f"{key!r} must be a number >= 0")
+                value = float(value)
+            updates[key] = value
+        for key, value in updates.items():
+            setattr(self, key, value)
+
+    def copy_with(self, **changes: Any) -> "CandisConfig":
+        data = asdict(self)
+        data["clock"] = self.clock
+        data.update(changes)
+        return CandisConfig(**data)

@@ -1,0 +1,179 @@
+"""Candis' Keycloak token endpoint (refresh-token grant) and Bearer-token checks.
+
+* Client authentication: HTTP Basic (``client_secret_basic``) or ``client_id``/``client_secret`` form
+  fields (``client_secret_post``). Wrong or missing client -> 401 ``invalid_client``.
+* ``grant_type=refresh_token`` only; unknown, spent or expired refresh token -> 400 ``invalid_grant``
+  "Token is not active"; other grant types -> 400 ``unsupported_grant_type``.
+* Every refresh returns a NEW refresh token; unless ``refresh_token_reuse`` is on, the one just used stops
+  working (Candis does not say, [I]: we take the strict reading so a tap that does not persist the rotated
+  token fails here rather than in production).
+* Access tokens are random opaque strings, valid ``token_lifetime`` seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote_plus
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..framework.jsonutil import json_response
+from ..framework.provider import ApiError
+from .config import CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, REALM_PATH, SCOPE, TOKEN_PATH, CandisConfig
+
+
+@dataclass
+class _Grant:
+    organization: str
+    expires_ms: int
+    session: str
+
+
+class TokenStore:
+    def __init__(self, config: CandisConfig, now_ms: Callable[[], int]) -> None:
+        self.config = config
+        self.now_ms = now_ms
+        self.access: dict[str, _Grant] = {}
+        #: every token the endpoint handed out, for tests that check no token leaks (admin only)
+        self.issued: list[str] = []
+        self.refresh: dict[str, _Grant] = {
+            INITIAL_REFRESH_TOKEN: _Grant(ORGANIZATION_ID, now_ms() + config.refresh_lifetime * 1000, str(uuid.uuid4()))
+        }
+
+    def organization_for(self, access_token: str | None) -> str | None:
+        if not access_token:
+            return None
+        grant = self.access.get(access_token)
+        if grant is None:
+            return None
+        if self.now_ms() >= grant.expires_ms:
+            del self.access[access_token]
+            return None
+        return grant.organization
+
+    def expire_all(self) -> None:
+        self.access.clear()
+
+    def redeem(self, refresh_token: str) -> dict[str, Any] | None:
+        grant = self.refresh.get(refresh_token)
+        now = self.now_ms()
+        if grant is None or now >= grant.expires_ms:
+            self.refresh.pop(refresh_token, None)
+            return None
+        if not self.config.refresh_token_reuse:
+            del self.refresh[refresh_token]
+        access = secrets.token_urlsafe(32)
+        new_refresh = secrets.token_urlsafe(48)
+        self.access[access] = _Grant(grant.organization, now + self.config.token_lifetime * 1000, grant.session)
+        self.refresh[new_refresh] = _Grant(grant.organization, now + self.config.refresh_lifetime * 1000, grant.session)
+        self.issued += [access, new_refresh]
+        return {
+            "access_token": access,
+            "expires_in": self.config.token_lifetime,
+            "refresh_expires_in": self.config.refresh_lifetime,
+            "refresh_token": new_refresh,
+            "token_type": "Bearer",
+            "not-before-policy": 0,
+            "session_state": grant.session,
+            "scope": SCOPE,
+        }
+
+
+def bearer_token(headers: Any) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header (case-insensitive scheme), else None."""
+    value = headers.get("authorization") if hasattr(headers, "get") else None
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_organization(tokens: TokenStore, request: Request) -> str:
+    """The organization of the request's valid access token, or 401 UNAUTHORIZED."""
+    token = bearer_token(request.headers)
+    if token is None:
+        raise ApiError(401, "Missing bearer token", code="UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
+    organization = tokens.organization_for(token)
+    if organization is None:
+        raise ApiError(401, "Access token is invalid or expired", code="UNAUTHORIZED",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return organization
+
+
+def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response({"error": error, "error_description": description}, status=status,
+                         headers={"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})})
+
+
+def _client_from_basic(header: str | None) -> tuple[str, str] | None:
+    if not header:
+        return None
+    scheme, _, payload = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return ("", "")
+    # RFC 6749 2.3.1: both parts are form-urlencoded before Basic encoding.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def oauth_router(get_tokens: Callable[[], TokenStore], issuer_base: Callable[[Request], str]) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(TOKEN_PATH)
+    async def token(request: Request) -> Response:
+        form: dict[str, list[str]] = {}
+        if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
+            form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+
+        def field(name: str) -> str | None:
+            values = form.get(name)
+            return values[0] if values else None
+
+        client = _client_from_basic(request.headers.get("authorization"))
+        if client is None and field("client_id") is not None:
+            client = (field("client_id") or "", field("client_secret") or "")
+        if client != (CLIENT_ID, CLIENT_SECRET):
+            return _oauth_error(401, "invalid_client", "Invalid client or Invalid client credentials")
+        grant_type = field("grant_type")
+        if not grant_type:
+            return _oauth_error(400, "invalid_request", "Missing form parameter: grant_type")
+        if grant_type != "refresh_token":
+            return _oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
+        refresh_token = field("refresh_token")
+        if not refresh_token:
+            return _oauth_error(400, "invalid_request", "Missing parameter: refresh_token")
+        answer = get_tokens().redeem(refresh_token)
+        if answer is None:
+            return _oauth_error(400, "invalid_grant", "Token is not active")
+        return json_response(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    @router.get(f"{REALM_PATH}/.well-known/openid-configuration")
+    async def discovery(request: Request) -> Response:
+        base = issuer_base(request)
+        issuer = f"{base}{REALM_PATH}"
+        return json_response({
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
+            "token_endpoint": f"{base}{TOKEN_PATH}",
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": SCOPE.split(),
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+        })
+
+    return router

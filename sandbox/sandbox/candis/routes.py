@@ -1,0 +1,232 @@
+"""The Candis API routes (``/v1/organizations/...``)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Iterator
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..framework.jsonutil import json_response, streamed_object
+from ..framework.paging import Query
+from ..framework.provider import ApiError
+from ..framework.timeutil import iso_ms
+from .config import ORGANIZATIONS
+from .exports import Export
+from .oauth import require_organization
+from .postings import ENTITY_TYPES
+from .queryparams import QueryReader
+from .reference import PURCHASE_REQUEST_STATUSES, REIMBURSEMENT_TYPES
+from .streams import INVOICE_STATUSES, REIMBURSEMENT_STATUSES, ListStream, ReimbursementItems
+
+if TYPE_CHECKING:
+    from .app import CandisProvider
+    from .state import CandisState
+
+ORG = "/v1/organizations/{organizationId}"
+
+
+def pagination(total: int, page_size: int) -> dict[str, int]:
+    return {"pageCount": -(-total // page_size), "pageSize": page_size, "totalCount": total}
+
+
+def export_view(export: Export, now_ms: int) -> dict[str, Any]:
+    return {"id": export.id, "postingsCount": export.count, "status": export.status(now_ms), "createdAt": iso_ms(export.created_ms)}
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def api_router(provider: "CandisProvider") -> APIRouter:
+    router = APIRouter()
+
+    def authorize(request: Request, organization_id: str) -> "CandisState":
+        state = provider.state
+        token_organization = require_organization(state.tokens, request)
+        if organization_id not in ORGANIZATIONS:
+            raise ApiError(404, f"Organization {organization_id} not found", code="NOT_FOUND")
+        if organization_id != token_organization:
+            raise ApiError(403, f"Access to organization {organization_id} is not allowed for this token", code="FORBIDDEN")
+        return state
+
+    def find_export(state: "CandisState", export_id: str) -> Export:
+        export = state.exports.get(export_id)
+        if export is None:
+            raise ApiError(404, f"Export {export_id} not found", code="NOT_FOUND")
+        return export
+
+    @router.get("/v1/organizations/info")
+    async def organization_info(request: Request) -> Response:
+        organization = require_organization(provider.state.tokens, request)
+        return json_response({"id": organization, "name": ORGANIZATIONS[organization]})
+
+    # -- exports -------------------------------------------------------------------------------------
+    @router.get(f"{ORG}/exports")
+    async def list_exports(organizationId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        reader = QueryReader(request)
+        offset, limit = reader.paging()
+        reader.raise_if_errors()
+        exports = state.exports.newest_first()
+        now = provider.now_ms()
+        page = [export_view(e, now) for e in exports[offset:offset + limit]]
+        return json_response({"exports": page, "pagination": pagination(len(exports), limit)})
+
+    @router.post(f"{ORG}/exports")
+    async def create_export(organizationId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        raw = await request.body()
+        entity_type = "DOCUMENT"
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                raise ApiError(400, "Request body is not valid JSON", code="BAD_REQUEST") from None
+            if not isinstance(body, dict):
+                raise ApiError(400, "Request body must be a JSON object", code="BAD_REQUEST")
+            if body.get("entityType") is not None:
+                entity_type = body["entityType"]
+                if entity_type not in ENTITY_TYPES:
+                    raise ApiError(400, "Invalid request body", code="BAD_INPUT", errors=[{
+                        "property": "entityType",
+                        "messages": [f"entityType must be one of the following values: {', '.join(ENTITY_TYPES)}"]}])
+        export = state.create_export(entity_type)
+        if export is None:
+            raise ApiError(400, f"No exportable postings found for entity type {entity_type}", code="EXPORTABLE_POSTINGS_NOT_FOUND")
+        # Creation is asynchronous: the answer always says EXPORTING (even with export_delay 0).
+        return json_response({**export_view(export, provider.now_ms()), "status": "EXPORTING"}, status=201)
+
+    @router.get(f"{ORG}/exports/{{exportId}}")
+    async def get_export(organizationId: str, exportId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        return json_response(export_view(find_export(state, exportId), provider.now_ms()))
+
+    @router.get(f"{ORG}/exports/{{exportId}}/postings")
+    async def export_postings(organizationId: str, exportId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        export = find_export(state, exportId)
+        if export.status(provider.now_ms()) == "EXPORTING":
+            # [I] Candis only says "call once the status is not EXPORTING"; we answer 400 BAD_REQUEST.
+            raise ApiError(400, f"Export {exportId} is still in progress (status EXPORTING); poll "
+                                f"GET /exports/{exportId} until its status is no longer EXPORTING", code="BAD_REQUEST")
+        url = base_url(request)
+        factory = state.postings
+
+        def successful() -> Iterator[dict]:
+            for core in state.posting_cores(export):
+                yield factory.posting(core, url)
+
+        def failed() -> Iterator[dict]:
+            for position in range(export.failed):
+                yield factory.failed_posting(export.id, position)
+
+        return streamed_object([("successfulPostings", successful()), ("failedPostings", failed())])
+
+    # -- files ---------------------------------------------------------------------------------------
+    @router.get(f"{ORG}/files/{{fileId}}")
+    async def get_file(organizationId: str, fileId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        found = state.file_core(fileId)
+        if found is None:
+            raise ApiError(404, f"File {fileId} not found", code="FILE_NOT_FOUND")
+        content, media_type, name = state.postings.file_content(*found)
+        return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+    # -- list streams --------------------------------------------------------------------------------
+    def page_of(state: "CandisState", stream: ListStream, query: Query) -> Response:
+        overlay = state.overlay[stream.name]
+        page = stream.index.query(query, overlay)
+        items = [stream.record(i, overlay.get(i)) for i, _ in page.items]
+        return json_response({stream.list_key: items, "pagination": pagination(page.total, query.limit)})
+
+    @router.get(f"{ORG}/reimbursement-items")
+    async def reimbursement_items(organizationId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        stream = state.streams["reimbursement_items"]
+        assert isinstance(stream, ReimbursementItems)
+        reader = QueryReader(request)
+        offset, limit = reader.paging()
+        # Confirmed quirk: with no status filter only EXPORTED items are returned.
+        statuses = reader.enum_list("status", REIMBURSEMENT_STATUSES) or ["EXPORTED"]
+        types = reader.enum_list("types", REIMBURSEMENT_TYPES) or list(REIMBURSEMENT_TYPES)
+        item_from = reader.date("reimbursementItemDateFrom")
+        item_to = reader.date("reimbursementItemDateTo", end_of_day=True)
+        updated_from = reader.date("updatedAtFrom")
+        updated_to = reader.date("updatedAtTo", end_of_day=True)
+        # [I] The default order is undocumented; we use UPDATED_AT DESC (newest changes first).
+        sort_field = reader.enum("sortField", ("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"), "UPDATED_AT")
+        direction = reader.enum("sortDirection", ("ASC", "DESC"), "DESC")
+        reader.raise_if_errors()
+        groups = stream.groups_for(statuses, types)
+        query = Query(
+            groups=None if len(groups) == stream.group_count else groups,
+            ranges=[(stream.expense_ms, item_from, item_to)] if item_from is not None or item_to is not None else [],
+            mutable_range=(updated_from, updated_to) if updated_from is not None or updated_to is not None else None,
+            sort_by_mutable=sort_field == "UPDATED_AT",
+            descending=direction == "DESC",
+            offset=offset,
+            limit=limit,
+        )
+        return page_of(state, stream, query)
+
+    @router.get(f"{ORG}/invoices")
+    async def invoices(organizationId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        stream = state.streams["invoices"]
+        reader = QueryReader(request)
+        offset, limit = reader.paging()
+        statuses = reader.enum_list("status", INVOICE_STATUSES) or list(INVOICE_STATUSES)
+        invoice_from = reader.date("invoiceDateFrom")
+        invoice_to = reader.date("invoiceDateTo", end_of_day=True)
+        updated_from = reader.date("updatedDateFrom")
+        updated_to = reader.date("updatedDateTo", end_of_day=True)
+        reader.raise_if_errors()
+        groups = sorted({INVOICE_STATUSES.index(s) for s in statuses})
+        query = Query(
+            groups=None if len(groups) == stream.group_count else groups,
+            ranges=[(stream.invoice_ms, invoice_from, invoice_to)] if invoice_from is not None or invoice_to is not None else [],  # type: ignore[attr-defined]
+            mutable_range=(updated_from, updated_to) if updated_from is not None or updated_to is not None else None,
+            # No sort parameter; [I] the order is createdAt ascending (index order).
+            sort_by_mutable=False,
+            descending=False,
+            offset=offset,
+            limit=limit,
+        )
+        return page_of(state, stream, query)
+
+    @router.get(f"{ORG}/purchase-requests")
+    async def purchase_requests(organizationId: str, request: Request) -> Response:
+        state = authorize(request, organizationId)
+        stream = state.streams["purchase_requests"]
+        reader = QueryReader(request)
+        offset, limit = reader.paging()
+        statuses = reader.enum_list("status", PURCHASE_REQUEST_STATUSES) or list(PURCHASE_REQUEST_STATUSES)
+        created_from = reader.date("createdAtFrom")
+        created_to = reader.date("createdAtTo", end_of_day=True)
+        updated_from = reader.date("updatedAtFrom")
+        updated_to = reader.date("updatedAtTo", end_of_day=True)
+        # Defaults from Candis' OpenAPI: sortField CREATED_AT, sortDirection ASC.
+        sort_field = reader.enum("sortField", ("CREATED_AT", "UPDATED_AT"), "CREATED_AT")
+        direction = reader.enum("sortDirection", ("ASC", "DESC"), "ASC")
+        reader.raise_if_errors()
+        groups = sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses})
+        query = Query(
+            groups=None if len(groups) == stream.group_count else groups,
+            ranges=[(stream.created_ms, created_from, created_to)] if created_from is not None or created_to is not None else [],
+            mutable_range=(updated_from, updated_to) if updated_from is not None or updated_to is not None else None,
+            sort_by_mutable=sort_field == "UPDATED_AT",
+            descending=direction == "DESC",
+            offset=offset,
+            limit=limit,
+        )
+        return page_of(state, stream, query)
+
+    @router.get(f"{ORG}/imports/{{processId}}")
+    async def import_status(organizationId: str, processId: str, request: Request) -> Response:
+        authorize(request, organizationId)
+        # Core-data imports are outside what the sandbox emulates: no import process exists.
+        raise ApiError(404, f"Import process {processId} not found", code="NOT_FOUND")
+
+    return router

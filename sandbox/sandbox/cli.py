@@ -1,0 +1,205 @@
+"""``sandbox`` command line: run the emulators, or print a running emulator's ground truth.
+
+    sandbox serve [--providers candis] [--host 127.0.0.1] [--candis-port 8701] [--seed 42] [--scale N]
+                  [--token-lifetime SECONDS] [--export-delay SECONDS] [--rate-limit N]
+                  [--refresh-token-reuse] [--port-file PATH] [--quiet]
+    sandbox ground-truth --url http://127.0.0.1:8701
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .framework.server import ServerThread
+
+
+@dataclass(frozen=True)
+class ProviderEntry:
+    default_port: int
+    make_app: Callable[[argparse.Namespace], Any]
+    description: str
+
+
+def _candis_app(args: argparse.Namespace) -> Any:
+    from .candis import CandisConfig, create_app
+
+    overrides: dict[str, Any] = {}
+    if args.token_lifetime is not None:
+        overrides["token_lifetime"] = args.token_lifetime
+    if args.export_delay is not None:
+        overrides["export_delay"] = args.export_delay
+    if args.rate_limit is not None:
+        overrides["rate_limit"] = args.rate_limit
+    if args.refresh_token_reuse:
+        overrides["refresh_token_reuse"] = True
+    return create_app(CandisConfig(seed=args.seed, scale=args.scale, **overrides))
+
+
+def _findity_app(args: argparse.Namespace) -> Any:
+    from .findity import FindityConfig, create_app
+
+    overrides: dict[str, Any] = {}
+    if args.token_lifetime is not None:
+        overrides["token_lifetime"] = args.token_lifetime
+    if args.rate_limit is not None:
+        overrides["rate_limit"] = args.rate_limit
+    if args.refresh_token_reuse:
+        overrides["refresh_token_reuse"] = True
+    # 8 exports already sent (one per voucher format) hold three quarters of the reports; the rest stay
+    # READY_TO_SEND for POST /_sandbox/findity/bulk-send.
+    export_size = max(1, args.scale * 3 // 32)
+    return create_app(FindityConfig(seed=args.seed, scale=args.scale, export_size=export_size, **overrides))
+
+
+def _ivesk_app(args: argparse.Namespace) -> Any:
+    from .ivesk import IveskConfig, create_app
+
+    overrides: dict[str, Any] = {}
+    if args.rate_limit is not None:  # Įvesk publishes no limit: off unless asked for
+        overrides["rate_limit"] = args.rate_limit
+    return create_app(IveskConfig(seed=args.seed, scale=args.scale, **overrides))
+
+
+def _pleo_app(args: argparse.Namespace) -> Any:
+    from .pleo import PleoConfig, create_app
+
+    overrides: dict[str, Any] = {}
+    if args.token_lifetime is not None:
+        overrides["token_lifetime"] = args.token_lifetime
+    if args.rate_limit is not None:
+        overrides["rate_limit"] = args.rate_limit
+    return create_app(PleoConfig(seed=args.seed, scale=args.scale, **overrides))
+
+
+#: Every emulator the CLI can run, with its default port (pleo 8702, ivesk 8703, findity 8704 to come).
+PROVIDERS: dict[str, ProviderEntry] = {
+    "candis": ProviderEntry(8701, _candis_app, "Candis API (token URL /auth/realms/candis/protocol/openid-connect/token)"),
+    "pleo": ProviderEntry(8702, _pleo_app, "Pleo Export API v3 (API key plp_sandbox_0rg4n1s4t10n_k3y; token URL {base}/oauth/token)"),
+    "ivesk": ProviderEntry(8703, _ivesk_app, "Įvesk.lt public API (api_url = base URL; x-api-key dp_sandbox_8f3a1c5e9b7d4f20)"),
+    "findity": ProviderEntry(8704, _findity_app, "Findity Connect API (api_url {base}/api, token URL {base}/oauth/token)"),
+}
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sandbox", description="Local emulators of accounting export APIs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run emulators until interrupted (Ctrl+C / SIGTERM)")
+    serve.add_argument("--providers", default=",".join(PROVIDERS),
+                       help=f"comma-separated emulators to run (default: all: {','.join(PROVIDERS)})")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    for name, entry in PROVIDERS.items():
+        serve.add_argument(f"--{name}-port", type=_non_negative_int, default=entry.default_port,
+                           help=f"port for {name} (default {entry.default_port}; 0 = any free port)")
+    serve.add_argument("--seed", type=int, default=42, help="data seed (default 42)")
+    serve.add_argument("--scale", type=_non_negative_int, default=200, help="records per stream (default 200)")
+    serve.add_argument("--token-lifetime", type=_non_negative_int, help="access-token lifetime in seconds")
+    serve.add_argument("--export-delay", type=_non_negative_float, help="seconds a new Candis export stays EXPORTING")
+    serve.add_argument("--rate-limit", type=_non_negative_int, help="requests per minute per organization (0 = off)")
+    serve.add_argument("--refresh-token-reuse", action="store_true", help="let used refresh tokens keep working")
+    serve.add_argument("--port-file", help="write {provider: base_url} as JSON here once listening")
+    serve.add_argument("--quiet", action="store_true", help="only print the base URLs and errors")
+
+    truth = sub.add_parser("ground-truth", help="print a running emulator's ground truth (counts, money totals)")
+    truth.add_argument("--url", required=True, help="the emulator's base URL, e.g. http://127.0.0.1:8701")
+    return parser
+
+
+def _write_port_file(path: str, urls: dict[str, str]) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".sandbox-ports-", dir=directory)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(urls, fh)
+    os.replace(tmp, path)
+
+
+def serve(args: argparse.Namespace) -> int:
+    names = [n.strip() for n in args.providers.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PROVIDERS]
+    if unknown or not names:
+        print(f"sandbox: unknown provider(s) {', '.join(unknown) or '(none given)'}; available: {', '.join(PROVIDERS)}", file=sys.stderr)
+        return 2
+    servers: dict[str, ServerThread] = {}
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for name in names:
+            port = getattr(args, f"{name}_port")
+            try:
+                server = ServerThread(PROVIDERS[name].make_app(args), args.host, port,
+                                      log_level="warning" if args.quiet else "info", configure_logging=True)
+            except OSError as exc:
+                print(f"sandbox: cannot listen on {args.host}:{port} for {name}: {exc.strerror or exc}", file=sys.stderr)
+                return 1
+            servers[name] = server.start()
+        urls = {name: server.base_url for name, server in servers.items()}
+        if args.port_file:  # before the URLs are printed, so a reader of stdout can rely on it
+            _write_port_file(args.port_file, urls)
+        for name, url in urls.items():
+            print(f"{name} {url}", flush=True)
+        if not args.quiet:
+            print("sandbox: serving; Ctrl+C to stop. Admin endpoints under /_sandbox (see sandbox/README.md).", file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            pass
+        return 0
+    finally:
+        for server in servers.values():
+            server.stop()
+        if args.port_file and servers:
+            try:
+                os.unlink(args.port_file)
+            except FileNotFoundError:
+                pass
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def ground_truth(args: argparse.Namespace) -> int:
+    url = args.url.rstrip("/") + "/_sandbox/ground-truth"
+    try:
+        with urllib.request.urlopen(url, timeout=300) as response:
+            data = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"sandbox: cannot read {url}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return ground_truth(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Findity emulator settings and the sandbox credentials."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, Callable
+
+# Sandbox credentials (documented in sandbox/README.md). IDs are 32-char hex, as Findity's.
+CLIENT_ID = "sandbox-findity-client"
+CLIENT_SECRET = "sandbox-findity-secret"
+ORGANIZATION_ID = "8ab28c4f8499e01c01849e2631a107a9"
+ORGANIZATION_NAME = "Norrsken Konsult AB"
+EXTERNAL_ORGANIZATION_ID = "My1234"
+CLIENT_APPLICATION_ID = "16200214"
+RECIPIENT_ID = "5f0c7d2a9b8e4c1d8a6f3e2b1c0d9e8f"
+RECIPIENT_NAME = "Bokföring (API)"
+
+API_PREFIX = "/api"  # what the tap calls api_url ends here: {base}/api
+CONNECT = f"{API_PREFIX}/v1/connect/organizations/{{organizationId}}"
+TOKEN_PATH = "/oauth/token"  # not under /api: the token URL is a separate setting
+
+#: verificationListsType values (Findity's voucher output formats), accounting formats first.
+ACCOUNTING_FORMATS = ("REPORT_PER_EXPENSE", "REPORT_PER_ACCOUNT", "USER_PER_EXPENSE", "USER_PER_ACCOUNT", "EXPENSE")
+PAID_FORMATS = ("REPORT_PER_REPORT_PAID", "USER_PER_REPORT_PAID", "REPORT_PER_EXPENSE_PAID")
+FORMATS = ACCOUNTING_FORMATS + PAID_FORMATS
+ENVELOPES = ("array", "envelope")
+
+
+@dataclass
+class FindityConfig:
+    seed: int = 42
+    scale: int = 200  # approved expense reports (READY_TO_SEND) the organization starts with
+    initial_exports: int = 8  # exports already sent at start (formats cycle through FORMATS)
+    export_size: int = 10  # reports per initial export (and default of a bulk send)
+    token_lifetime: int = 3600  # access-token seconds (Findity: about an hour)
+    refresh_token_reuse: bool = False  # refresh tokens are single use ([C]); True lets them be reused
+    verification_lists_type: str = "REPORT_PER_EXPENSE"  # the API recipient's format for new exports
+    webhook_url: str = ""  # the recipient's webhook URL ("" = none)
+    list_envelope: str = "array"  # GET /exports: "array" (bare) or "envelope" ({data, meta: {total}}) [I]
+    recipient_configured: bool = True  # False: the API report recipient is missing (RECIPIENT_NOT_FOUND)
+    voucher_ids: bool = True  # False: vouchers come without `id` (tolerance tests)
+    rate_limit: int = 0  # requests per rolling minute per organization (unpublished by Findity; 0 = off)
+    clock: Callable[[], datetime] | None = None  # aware UTC datetime; None = real time
+
+    RUNTIME = {
+        "token_lifetime": int,
+        "refresh_token_reuse": bool,
+        "verification_lists_type": str,
+        "webhook_url": str,
+        "list_envelope": str,
+        "recipient_configured": bool,
+        "voucher_ids": bool,
+        "rate_limit": int,
+    }
+
+    def __post_init__(self) -> None:
+        if self.scale < 0 or self.scale >= 50_000_000:
+            raise ValueError("scale must be >= 0 and < 50,000,000")
+        if self.initial_exports < 0 or self.export_size < 1:
+            raise ValueError("initial_exports must be >= 0 and export_size >= 1")
+        self._check("verification_lists_type", self.verification_lists_type)
+        self._check("list_envelope", self.list_envelope)
+
+    @staticmethod
+    def _check(key: str, value: Any) -> None:
+        if key == "verification_lists_type" and value not in FORMATS:
+            raise ValueError(f"'verification_lists_type' must be one of {', '.join(FORMATS)}")
+        if key == "list_envelope" and value not in ENVELOPES:
+            raise ValueError(f"'list_envelope' must be one of {', '.join(ENVELOPES)}")
+
+    def view(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
+        out["clock"] = "injected" if self.clock is not None else "real"
+        return out
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
+        updates: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key in ("seed", "scale", "initial_exports", "export_size"):
+                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset")
+            kind = self.RUNTIME.get(key)
+            if kind is None:
+                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
+            if kind is bool and not isinstance(value, bool):
+                raise ValueError(f"{key!r} must be true or false")
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"{key!r} must be an integer >= 0")
+            if kind is str:
+                if not isinstance(value, str):
+                    raise ValueError(f"{key!r} must be a string")
+                self._check(key, value)
+            updates[key] = value
+        for key, value in updates.items():
+            setattr(self, key, value)
+
+    def copy_with(self, **changes: Any) -> "FindityConfig":
+        data = asdict(self)
+        data["clock"] = self.clock
+        data.update(changes)
+        return FindityConfig(**data)

@@ -1,0 +1,125 @@
+"""Everything one Findity organization holds for one (seed, scale): reports, exports, tokens, contents."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from ..framework.money import Totals, decimal_str
+from ..framework.pdf import pdf_size, tiny_pdf
+from ..framework.timeutil import HOUR_MS, iso_ms, ms_of
+from .config import (
+    CLIENT_APPLICATION_ID, CONNECT, EXTERNAL_ORGANIZATION_ID, FORMATS, ORGANIZATION_ID, ORGANIZATION_NAME,
+    RECIPIENT_ID, RECIPIENT_NAME, FindityConfig,
+)
+from .expenses import ExpenseData
+from .exports import WITHDRAWN, Export, ExportBook
+from .oauth import TokenStore
+from .vouchers import rows_json, voucher_header, voucher_rows
+
+INITIAL_EXPORTS_MS = ms_of(2025, 6, 2, 8)
+
+
+class FindityState:
+    def __init__(self, config: FindityConfig, now_ms: Callable[[], int]) -> None:
+        self.config = config
+        self.now_ms = now_ms
+        self.data = ExpenseData(config.seed, config.scale)
+        self.book = ExportBook(self.data)
+        self.tokens = TokenStore(config, now_ms)
+        self.webhooks: list[dict[str, Any]] = []  # deliveries: {url, payload, status, error}
+        self.version = 0
+        self._truth: tuple[int, dict] | None = None
+        for k in range(config.initial_exports):
+            self.book.bulk_send(config.export_size, FORMATS[k % len(FORMATS)], INITIAL_EXPORTS_MS + k * HOUR_MS)
+
+    # -- views ---------------------------------------------------------------------------------------
+    def recipient(self, export: Export) -> dict[str, Any]:
+        return {"id": RECIPIENT_ID, "name": RECIPIENT_NAME, "type": "API", "verificationListsType": export.fmt,
+                "bookkeeping": export.fmt.endswith("_PAID") is False, "webhookUrl": self.config.webhook_url or None}
+
+    def export_summary(self, export: Export) -> dict[str, Any]:
+        return {"id": export.id, "organizationId": ORGANIZATION_ID, "createdAt": iso_ms(export.created_ms),
+                "status": export.status, "numberOfVouchers": len(export.specs(self.data)),
+                "numberOfReports": len(export.reports)}
+
+    def export_detail(self, export: Export) -> dict[str, Any]:
+        return {**self.export_summary(export), "externalOrganizationId": EXTERNAL_ORGANIZATION_ID,
+                "organizationName": ORGANIZATION_NAME,
+                "processedAt": iso_ms(export.processed_ms) if export.processed_ms is not None else None,
+                "organizationRecipient": self.recipient(export)}
+
+    def webhook_payload(self, export: Export) -> dict[str, Any]:
+        return {"exportId": export.id, "numberOfVouchers": len(export.specs(self.data)),
+                "numberOfReports": len(export.reports), "organizationId": ORGANIZATION_ID,
+                "externalOrganizationId": EXTERNAL_ORGANIZATION_ID, "clientApplicationId": CLIENT_APPLICATION_ID}
+
+    def basis_url(self, base: str, voucher_id: str) -> str:
+        return f"{base}{CONNECT.format(organizationId=ORGANIZATION_ID)}/vouchers/{voucher_id}/basis"
+
+    def voucher(self, export: Export, position: int, base: str) -> dict[str, Any]:
+        spec = export.specs(self.data)[position]
+        voucher_id = export.voucher_id(position)
+        out: dict[str, Any] = {"id": voucher_id} if self.config.voucher_ids else {}
+        out.update(voucher_header(self.data, spec, export.fmt))
+        out["basisUrl"] = self.basis_url(base, voucher_id)
+        out["voucherRows"] = rows_json(voucher_rows(self.data, spec, export.fmt))
+        return out
+
+    def vouchers(self, export: Export, base: str) -> Iterator[dict[str, Any]]:
+        for position in range(len(export.specs(self.data))):
+            yield self.voucher(export, position, base)
+
+    def basis_lines(self, export: Export, position: int) -> list[str]:
+        spec = export.specs(self.data)[position]
+        header = voucher_header(self.data, spec, export.fmt)
+        lines = [f"{ORGANIZATION_NAME} - Findity Sandbox - Underlag", f"Verifikation {export.voucher_id(position)}",
+                 f"{header['ownerName']} ({header['employeeNumber']}) {header['voucherDate']}", header["text"]]
+        for row in voucher_rows(self.data, spec, export.fmt):
+            lines.append(f"{row['type']:<7} {row['account']} {decimal_str(row['amount'])} {header['currency']}")
+        lines.append("Kvitton: " + ", ".join(self.data.report(r).id[:8] for r in spec.reports))
+        return lines
+
+    def basis_pdf(self, export: Export, position: int) -> bytes:
+        return tiny_pdf(self.basis_lines(export, position))
+
+    # -- totals --------------------------------------------------------------------------------------
+    def export_totals(self, export: Export) -> dict[str, Any]:
+        """Format-independent totals of the export's reports: gross (to pay) and VAT per currency."""
+        gross, vat = Totals(), Totals()
+        for r in export.reports:
+            report = self.data.report(r)
+            gross.add(report.currency, report.gross)
+            vat.add(report.currency, report.vat)
+        return {"gross": gross.as_strings(), "vat": vat.as_strings()}
+
+    def ground_truth(self) -> dict[str, Any]:
+        if self._truth is not None and self._truth[0] == self.version:
+            return self._truth[1]
+        exports = vouchers = rows = files_bytes = 0
+        amount, tax = Totals(), Totals()
+        for export in self.book.exports:
+            if export.status == WITHDRAWN:
+                continue
+            exports += 1
+            for position, spec in enumerate(export.specs(self.data)):
+                vouchers += 1
+                currency = self.data.report(spec.reports[0]).currency
+                for row in voucher_rows(self.data, spec, export.fmt):
+                    rows += 1
+                    amount.add(currency, row["amount"])
+                    tax.add(currency, row["taxAmount"])
+                files_bytes += pdf_size(self.basis_lines(export, position))
+        truth = {
+            "provider": "findity",
+            "organization": ORGANIZATION_ID,
+            "seed": self.config.seed,
+            "scale": self.config.scale,
+            "streams": {
+                "exports": {"count": exports, "money": {}},
+                "vouchers": {"count": vouchers, "money": {}},
+                "voucher_rows": {"count": rows, "money": {"amount": amount.as_strings(), "taxAmount": tax.as_strings()}},
+                "files": {"count": vouchers, "bytes": files_bytes, "money": {}},
+            },
+        }
+        self._truth = (self.version, truth)
+        return truth

@@ -1,0 +1,99 @@
+"""The provider-independent admin endpoints under ``/_sandbox``.
+
+* ``GET /_sandbox/health``                       — ``{"provider": ..., "status": "ok"}``
+* ``GET|DELETE /_sandbox/requests``              — the request log / clear it
+* ``GET|POST|DELETE /_sandbox/faults``           — remaining fault rules / add rules / clear
+* ``GET|POST /_sandbox/config``                  — run-time settings / change some
+* ``POST /_sandbox/reset``                       — regenerate data (``{seed, scale}``), clear runtime state
+* ``GET /_sandbox/ground-truth``                 — what the provider holds: counts and exact money totals
+
+Admin errors are ``400 {"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from .faults import parse_rules
+from .jsonutil import json_response
+from .provider import AdminError, SandboxProvider
+
+
+async def read_json(request: Request, *, default: Any = None) -> Any:
+    body = await request.body()
+    if not body.strip():
+        if default is None:
+            raise AdminError("a JSON body is required")
+        return default
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise AdminError(f"body is not valid JSON: {exc}") from None
+
+
+def admin_error_response(exc: AdminError) -> Response:
+    return json_response({"error": str(exc)}, status=400)
+
+
+def admin_router(provider: SandboxProvider) -> APIRouter:
+    router = APIRouter(prefix="/_sandbox")
+
+    @router.get("/health")
+    async def health() -> Response:
+        return json_response({"provider": provider.name, "status": "ok"})
+
+    @router.get("/requests")
+    async def list_requests() -> Response:
+        return json_response(provider.request_log.entries())
+
+    @router.delete("/requests")
+    async def clear_requests() -> Response:
+        provider.request_log.clear()
+        return json_response({"cleared": True})
+
+    @router.get("/faults")
+    async def list_faults() -> Response:
+        return json_response(provider.faults.remaining())
+
+    @router.post("/faults")
+    async def add_faults(request: Request) -> Response:
+        payload = await read_json(request)
+        try:
+            rules = parse_rules(payload, provider.validate_mutate)
+        except ValueError as exc:
+            raise AdminError(str(exc)) from None
+        provider.faults.add(rules)
+        return json_response(provider.faults.remaining(), status=201)
+
+    @router.delete("/faults")
+    async def clear_faults() -> Response:
+        provider.faults.clear()
+        return json_response({"cleared": True})
+
+    @router.get("/config")
+    async def get_config() -> Response:
+        return json_response(provider.config_view())
+
+    @router.post("/config")
+    async def set_config(request: Request) -> Response:
+        payload = await read_json(request)
+        if not isinstance(payload, dict):
+            raise AdminError("the body must be a JSON object of setting names and values")
+        return json_response(provider.update_config(payload))
+
+    @router.post("/reset")
+    async def reset(request: Request) -> Response:
+        payload = await read_json(request, default={})
+        if not isinstance(payload, dict):
+            raise AdminError("the body must be a JSON object, e.g. {\"seed\": 42, \"scale\": 200}")
+        return json_response(provider.reset(payload))
+
+    @router.get("/ground-truth")
+    async def ground_truth() -> Response:
+        return json_response(provider.ground_truth())
+
+    return router

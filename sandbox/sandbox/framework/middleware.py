@@ -1,0 +1,145 @@
+"""The ASGI middleware every emulator runs behind: request log -> rate limit -> fault injection -> API.
+
+Pure ASGI (not ``BaseHTTPMiddleware``), so streamed responses stay streamed and a request costs a few
+microseconds here. Admin requests (``/_sandbox/...``) pass straight through, unlogged and unlimited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from .faults import FaultRule
+from .provider import SandboxProvider
+from .requestlog import query_dict
+from .timeutil import http_date, iso_ms, to_ms
+
+ADMIN_PREFIX = "/_sandbox"
+#: ASGI scope extension set by :mod:`sandbox.framework.server`'s protocol: closes the TCP connection.
+DROP_EXTENSION = "sandbox.drop_connection"
+
+_GATEWAY_HTML = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+class SandboxMiddleware:
+    def __init__(self, app: Any, provider: SandboxProvider) -> None:
+        self.app = app
+        self.provider = provider
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        provider = self.provider
+        organization = provider.organization_of(scope)
+        entry: dict[str, Any] = {
+            "ts": iso_ms(provider.now_ms()),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": query_dict(scope.get("query_string", b"")),
+            "status": None,
+            "organization": organization,
+        }
+
+        async def logging_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, logging_send, organization, entry)
+        finally:
+            provider.request_log.record(entry)
+
+    async def _handle(self, scope: dict, receive: Any, send: Any, organization: str | None, entry: dict) -> None:
+        provider = self.provider
+        limit = provider.rate_limit
+        if limit > 0 and organization is not None and provider.is_rate_limited(scope):
+            wait = provider.limiter.check(organization, limit, to_ms(provider.now()) / 1000.0)
+            if wait is not None:
+                response = provider.error_response(
+                    429,
+                    f"Rate limit of {limit} requests per minute exceeded for organization {organization}",
+                    headers={"Retry-After": str(wait)},
+                )
+                await response(scope, receive, send)
+                return
+
+        pre, terminal = provider.faults.select(scope["method"], scope["path"])
+        for rule in pre:
+            entry.setdefault("faults", []).append(rule.kind)
+            if rule.kind == "slow":
+                await asyncio.sleep(rule.delay)
+            elif rule.kind == "expire_tokens":
+                provider.expire_tokens()
+            elif rule.kind == "mutate":
+                provider.mutate(rule.params)
+        if terminal is None:
+            await self.app(scope, receive, send)
+            return
+        entry.setdefault("faults", []).append(terminal.kind)
+        await self._answer_fault(terminal, scope, receive, send)
+
+    async def _answer_fault(self, rule: FaultRule, scope: dict, receive: Any, send: Any) -> None:
+        provider = self.provider
+        if rule.kind == "status":
+            headers = {}
+            if rule.retry_after == "http-date":
+                # An absolute date is read against the client's wall clock, so it uses real time even when
+                # the provider runs on an injected clock.
+                headers["Retry-After"] = http_date(time.time() + (rule.retry_after_seconds or 0))
+            elif rule.retry_after is not None:
+                headers["Retry-After"] = str(rule.retry_after)
+            message = rule.message or f"Injected fault: HTTP {rule.status}"
+            response = provider.error_response(rule.status, message, code=rule.code, headers=headers)
+            await response(scope, receive, send)
+        elif rule.kind == "drop":
+            await self._drop(rule, scope, receive, send)
+        elif rule.kind == "malformed":
+            if rule.body == "html":
+                await _send_raw(send, 200, b"text/html", _GATEWAY_HTML)
+            elif rule.body == "missing_keys":
+                await _send_raw(send, 200, b"application/json", b"{}")
+            else:  # truncated: the real answer, cut in half
+                chunks: list[bytes] = []
+
+                async def capture(message: dict) -> None:
+                    if message["type"] == "http.response.body":
+                        chunks.append(message.get("body", b""))
+
+                await self.app(scope, receive, capture)
+                body = b"".join(chunks)
+                await _send_raw(send, 200, b"application/json", body[: len(body) // 2])
+
+    async def _drop(self, rule: FaultRule, scope: dict, receive: Any, send: Any) -> None:
+        drop = scope.get("extensions", {}).get(DROP_EXTENSION)
+        if rule.mode == "truncated_body" or drop is None:
+            # Promise a body, send part of it, then end the connection (the protocol's drop hook, or, on a
+            # server without it, returning an incomplete response, which ASGI servers answer by closing):
+            # the client sees an incomplete read.
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")]})
+            await send({"type": "http.response.body", "body": b'{"truncated": "by the sandbox', "more_body": True})
+        if drop is None:
+            return
+        drop()
+        # Wait until the server has seen the connection go, so it neither answers 500 nor logs an error.
+        try:
+            await asyncio.wait_for(_wait_disconnect(receive), 1.0)
+        except asyncio.TimeoutError:  # pragma: no cover - the transport is closed either way
+            pass
+
+
+async def _wait_disconnect(receive: Any) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _send_raw(send: Any, status: int, content_type: bytes, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,119 @@
+"""Įvesk-specific admin endpoints (``/_sandbox/ivesk/...``): the accountant's side of the product.
+
+* ``POST /_sandbox/ivesk/digitize {"keys"?: [upload keys]}`` — digitization of uploaded files finishes now
+  (all waiting ones by default); they enter the ``digitized`` queue.
+* ``POST /_sandbox/ivesk/export {"count"?: n, "ids"?: [document ids], "companycode"?: code}`` — the accountant
+  clicks *Export*: the given documents (default: every digitized, not yet exported one, oldest first, at most
+  ``count``) enter the ``exported`` queue with one shared ``exportedat`` = now. Exporting an exported
+  document again moves it to the end of the queue.
+* ``POST /_sandbox/ivesk/columns {"companyCode", "column", "count"?: n, "add"?: m}`` — change the first
+  ``n`` codes' descriptions and add ``m`` new codes (``modifiedat`` = now).
+* ``GET /_sandbox/ivesk/uploads`` / ``syncerrors`` / ``subscriptions`` — what the sandbox received.
+* ``GET /_sandbox/ivesk/ground-truth?queue=digitized`` — the ground truth with ``documents`` and ``files``
+  for that queue (the generic ``/_sandbox/ground-truth`` describes the ``exported`` queue).
+
+The ``mutate`` fault takes ``{"action": "export" | "reexport", "count": n}``: export waiting documents, or
+re-export the ``n`` oldest exported ones (they move to the end of the queue), just before the request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..framework.admin import read_json
+from ..framework.jsonutil import json_response
+from ..framework.provider import AdminError
+from ..framework.timeutil import iso_ms
+from .config import COLUMN_NAMES
+from .parties import COMPANY_CODES
+from .state import QUEUES
+
+if TYPE_CHECKING:
+    from .app import IveskProvider
+
+MUTATE_ACTIONS = ("export", "reexport")
+
+
+def _count(params: dict, key: str, default: int | None, minimum: int = 1) -> int | None:
+    value = params.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise AdminError(f"'{key}' must be an integer >= {minimum}")
+    return value
+
+
+def parse_mutate(params: Any) -> tuple[str, int]:
+    if not isinstance(params, dict):
+        raise AdminError("expected a JSON object {\"action\": \"export\" | \"reexport\", \"count\": n}")
+    extra = set(params) - {"action", "count"}
+    if extra:
+        raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
+    if params.get("action") not in MUTATE_ACTIONS:
+        raise AdminError(f"'action' must be one of {', '.join(MUTATE_ACTIONS)}")
+    return params["action"], _count(params, "count", 1) or 1
+
+
+def ivesk_admin_router(provider: "IveskProvider") -> APIRouter:
+    router = APIRouter(prefix="/_sandbox/ivesk")
+
+    @router.post("/digitize")
+    async def digitize(request: Request) -> Response:
+        body = await read_json(request, default={})
+        keys = body.get("keys") if isinstance(body, dict) else None
+        if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+            raise AdminError("'keys' must be a list of upload keys")
+        done = provider.state.finish_digitization(keys)
+        provider.announce_digitized(done)
+        return json_response({"digitized": [u.key for u in done]})
+
+    @router.post("/export")
+    async def export(request: Request) -> Response:
+        body = await read_json(request, default={})
+        if not isinstance(body, dict):
+            raise AdminError("the body must be a JSON object")
+        extra = set(body) - {"count", "ids", "companycode"}
+        if extra:
+            raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
+        return json_response(provider.export(ids=body.get("ids"), count=_count(body, "count", None),
+                                             companycode=body.get("companycode")))
+
+    @router.post("/reexport")
+    async def reexport(request: Request) -> Response:
+        body = await read_json(request, default={})
+        return json_response(provider.mutate({"action": "reexport", "count": _count(body, "count", 1)}))
+
+    @router.post("/columns")
+    async def columns(request: Request) -> Response:
+        body = await read_json(request)
+        if not isinstance(body, dict) or body.get("companyCode") not in COMPANY_CODES or body.get("column") not in COLUMN_NAMES:
+            raise AdminError(f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}")
+        count = _count(body, "count", 1, minimum=0) or 0
+        add = _count(body, "add", 0, minimum=0) or 0
+        changed = provider.state.modify_codes(body["companyCode"], body["column"], count, add)
+        return json_response({"changed": changed, "modifiedat": iso_ms(provider.now_ms())})
+
+    @router.get("/uploads")
+    async def uploads() -> Response:
+        return json_response(provider.state.ground_truth()["uploads"])
+
+    @router.get("/syncerrors")
+    async def syncerrors() -> Response:
+        return json_response(provider.state.syncerrors)
+
+    @router.get("/subscriptions")
+    async def subscriptions() -> Response:
+        return json_response(provider.state.ground_truth()["subscriptions"])
+
+    @router.get("/ground-truth")
+    async def ground_truth(request: Request) -> Response:
+        queue = request.query_params.get("queue", "exported")
+        if queue not in QUEUES:
+            raise AdminError(f"'queue' must be one of {', '.join(QUEUES)}")
+        provider.announce_digitized()
+        return json_response(provider.state.ground_truth(queue))
+
+    return router

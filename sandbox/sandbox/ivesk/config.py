@@ -1,0 +1,91 @@
+"""Įvesk emulator settings and the sandbox credentials."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any, Callable
+
+# Sandbox credentials (documented in sandbox/README.md). Real keys look like `dp_…`.
+API_KEY = "dp_sandbox_8f3a1c5e9b7d4f20"
+ACCOUNT_ID = "777756e2-a246-4031-93e2-5dcace3ccccc"  # the account the key belongs to (SNS MessageAttributes)
+# Presigning secret of the emulated S3 buckets (never an API credential; only signs URLs).
+S3_SECRET = b"sandbox-s3-presign-secret"
+S3_ACCESS_KEY_ID = "ASIAQDMJYDC73SANDBOX"
+S3_SECURITY_TOKEN = "IQoJb3JpZ2luX2VjEFsandboxsessiontoken"
+
+SCHEMA_URL = "https://app.ivesk.lt/api/schema/jsonexport.json"
+PAGE_SIZE = 100  # documents evaluated per queue page ("pages of ~100 documents")
+COLUMNS_PAGE_SIZE = 50  # [I] code-list page size
+COLUMN_NAMES = ("allocation", "department", "warehouse", "object")
+
+
+@dataclass
+class IveskConfig:
+    seed: int = 42
+    scale: int = 200  # seeded documents in the account (both queues together)
+    digitize_delay: float = 2.0  # seconds an uploaded file spends in digitization (real: up to 12 hours)
+    upload_url_lifetime: int = 900  # seconds a presigned upload URL stays valid
+    pdf_url_lifetime: int = 3600  # seconds a document's presigned PDF URL stays valid
+    page_size: int = PAGE_SIZE
+    columns_page_size: int = COLUMNS_PAGE_SIZE
+    rate_limit: int = 0  # requests per rolling minute (Įvesk publishes none); 0 disables
+    webhook_retry_base: float = 20.0  # first SNS redelivery delay in seconds (doubles, capped at 600)
+    # [I] variants of undocumented queue behaviour, so clients can be tested against each reading:
+    from_inclusive: bool = False  # `from` returns documents AT the timestamp too (default: strictly after)
+    split_ties: bool = False  # pages are exactly page_size, even between documents sharing a timestamp
+    clock: Callable[[], datetime] | None = None  # returns an aware UTC datetime; None = real time
+
+    RUNTIME = {
+        "digitize_delay": float,
+        "upload_url_lifetime": int,
+        "pdf_url_lifetime": int,
+        "page_size": int,
+        "columns_page_size": int,
+        "rate_limit": int,
+        "webhook_retry_base": float,
+        "from_inclusive": bool,
+        "split_ties": bool,
+    }
+
+    def __post_init__(self) -> None:
+        if self.scale < 0 or self.scale >= 50_000_000:
+            raise ValueError("scale must be >= 0 and < 50,000,000")
+        if self.page_size < 1 or self.columns_page_size < 1:
+            raise ValueError("page sizes must be >= 1")
+
+    def view(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
+        out["clock"] = "injected" if self.clock is not None else "real"
+        return out
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
+        updates: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key in ("seed", "scale"):
+                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset with {{\"seed\": …, \"scale\": …}}")
+            kind = self.RUNTIME.get(key)
+            if kind is None:
+                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
+            if kind is bool:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{key!r} must be true or false")
+                updates[key] = value
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{key!r} must be a number >= 0")
+            if kind is int:
+                if not isinstance(value, int):
+                    raise ValueError(f"{key!r} must be an integer >= 0")
+                if key.endswith("page_size") and value < 1:
+                    raise ValueError(f"{key!r} must be >= 1")
+            updates[key] = kind(value)
+        for key, value in updates.items():
+            setattr(self, key, value)
+
+    def copy_with(self, **changes: Any) -> "IveskConfig":
+        data = asdict(self)
+        data["clock"] = self.clock
+        data.update(changes)
+        return IveskConfig(**data)

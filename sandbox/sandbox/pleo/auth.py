@@ -1,0 +1,157 @@
+"""Pleo authentication: API keys (HTTP Basic, key as user name, EMPTY password) and OAuth2 bearer tokens.
+
+Token endpoint (``POST /oauth/token``; production ``https://auth.pleo.io/oauth/token``): client
+authentication with HTTP Basic ``client_id:client_secret``; ``grant_type=refresh_token``. Every refresh
+returns a new access AND refresh token and spends the one used; presenting a spent refresh token again
+revokes every token of that authorization (``invalid_grant``), as Pleo documents.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote_plus
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..framework.jsonutil import json_response
+from ..framework.provider import ApiError
+from .config import API_KEY, CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, SCOPES, TOKEN_PATH, PleoConfig
+
+
+@dataclass
+class Authorization:
+    organization: str
+    revoked: bool = False
+    access: dict[str, int] = field(default_factory=dict)  # token -> expiry ms
+    refresh: dict[str, bool] = field(default_factory=dict)  # token -> spent
+
+
+class TokenStore:
+    def __init__(self, config: PleoConfig, now_ms: Callable[[], int]) -> None:
+        self.config = config
+        self.now_ms = now_ms
+        self.issued: list[str] = []
+        first = Authorization(ORGANIZATION_ID)
+        first.refresh[INITIAL_REFRESH_TOKEN] = False
+        self.authorizations = [first]
+        self.revocations = 0
+
+    def _find_refresh(self, token: str) -> Authorization | None:
+        return next((a for a in self.authorizations if token in a.refresh), None)
+
+    def organization_for(self, access_token: str | None) -> str | None:
+        if not access_token:
+            return None
+        now = self.now_ms()
+        for auth in self.authorizations:
+            expiry = auth.access.get(access_token)
+            if expiry is not None:
+                return auth.organization if not auth.revoked and now < expiry else None
+        return None
+
+    def expire_all(self) -> None:
+        for auth in self.authorizations:
+            auth.access.clear()
+
+    def redeem(self, refresh_token: str) -> dict[str, Any] | None:
+        auth = self._find_refresh(refresh_token)
+        if auth is None or auth.revoked:
+            return None
+        if auth.refresh[refresh_token]:  # reuse of a spent token: revoke the whole authorization
+            auth.revoked = True
+            auth.access.clear()
+            self.revocations += 1
+            return None
+        auth.refresh[refresh_token] = True
+        access, new_refresh = "pleo_at_" + secrets.token_urlsafe(32), "pleo_rt_" + secrets.token_urlsafe(40)
+        auth.access[access] = self.now_ms() + self.config.token_lifetime * 1000
+        auth.refresh[new_refresh] = False
+        self.issued += [access, new_refresh]
+        return {"access_token": access, "refresh_token": new_refresh, "token_type": "Bearer",
+                "expires_in": self.config.token_lifetime, "scope": SCOPES}
+
+
+def _basic(header: str | None) -> tuple[str, str] | None:
+    if not header:
+        return None
+    scheme, _, payload = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, sep, password = base64.b64decode(payload.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    return (user, password) if sep else ("", "")
+
+
+def principal(headers: Any, tokens: TokenStore) -> str | None:
+    """The organization the request's credentials belong to, or None."""
+    header = headers.get("authorization") if headers is not None else None
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return tokens.organization_for(token.strip())
+    basic = _basic(header)
+    if basic is not None and basic[0] == API_KEY and basic[1] == "":
+        return ORGANIZATION_ID
+    return None
+
+
+def require_principal(request: Request, tokens: TokenStore) -> str:
+    header = request.headers.get("authorization")
+    if not header:
+        raise ApiError(401, "Full authentication is required to access this resource", code="UNAUTHORIZED",
+                       headers={"WWW-Authenticate": 'Basic realm="pleo", Bearer'})
+    organization = principal(request.headers, tokens)
+    if organization is None:
+        basic = _basic(header)
+        if basic is not None and basic[0] == API_KEY:
+            message = "The API key must be sent as the user name with an empty password"
+        else:
+            message = "The API key or access token is invalid, expired or revoked"
+        raise ApiError(401, message, code="UNAUTHORIZED")
+    return organization
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    return json_response({"error": error, "error_description": description}, status=status,
+                         headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+def oauth_router(get_tokens: Callable[[], TokenStore]) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(TOKEN_PATH)
+    async def token(request: Request) -> Response:
+        form: dict[str, list[str]] = {}
+        if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
+            form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+
+        def field_(name: str) -> str | None:
+            values = form.get(name)
+            return values[0] if values else None
+
+        client = _basic(request.headers.get("authorization"))
+        if client is not None:
+            client = (unquote_plus(client[0]), unquote_plus(client[1]))
+        if client != (CLIENT_ID, CLIENT_SECRET):
+            return _oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
+        grant_type = field_("grant_type")
+        if grant_type != "refresh_token":
+            return _oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
+                                "Only grant_type=refresh_token is supported by the sandbox")
+        refresh_token = field_("refresh_token")
+        if not refresh_token:
+            return _oauth_error(400, "invalid_request", "Missing parameter: refresh_token")
+        answer = get_tokens().redeem(refresh_token)
+        if answer is None:
+            return _oauth_error(400, "invalid_grant", "The refresh token is invalid, expired, revoked or was already used")
+        return json_response(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    return router

@@ -1,0 +1,176 @@
+"""Accounting entries (``POST /v1/accounting-entries:search``), one entry, its receipts, and the
+pre-signed receipt downloads (``/_files/...``, standing in for Pleo's storage host)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import TYPE_CHECKING, Iterator
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ..framework.jsonutil import json_response
+from ..framework.provider import ApiError
+from ..framework.timeutil import iso_ms, parse_iso8601
+from .cursor import keyset_page, read_page_request
+from .routes_export import json_body
+
+if TYPE_CHECKING:
+    from .app import PleoProvider
+    from .state import CompanyData
+
+EXPORT_STATUSES = ("not_exported", "in_progress", "exported")
+SORT_KEYS = ("settledAt", "performedAt", "id", "bookkeepingDate")
+# Date windows of the filter body (only one per request). [I] settledAt and bookkeepingDate follow
+# performedAt closely here, so they select by the performedAt order too.
+WINDOWS = {"performedAt": ("performedAtStart", "performedAtEnd"), "settledAt": ("settledAtStart", "settledAtEnd"),
+           "bookkeepingDate": ("bookkeepingDateStart", "bookkeepingDateEnd")}
+FILTER_KEYS = {"exportStatus", "families", "accountingEntryIds"} | {k for pair in WINDOWS.values() for k in pair}
+FILE_PREFIX = "/_files/receipts/"
+
+
+def _xml_error(status: int, code: str, message: str) -> Response:
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    return Response(body, status_code=status, media_type="application/xml")
+
+
+def entries_router(provider: "PleoProvider") -> APIRouter:
+    router = APIRouter()
+
+    def company_of(request: Request) -> "CompanyData":
+        provider.authorize(request)
+        company_id = request.query_params.get("company_id")
+        if not company_id:
+            if request.query_params.get("organization_id"):
+                raise ApiError(400, "The sandbox answers accounting entries per company: pass company_id",
+                               code="COMPANY_ID_REQUIRED")
+            raise ApiError(400, "'company_id' or 'organization_id' is required", code="COMPANY_ID_REQUIRED")
+        data = provider.state.company(company_id)
+        if data is None:
+            raise ApiError(403, f"No access to company {company_id}", code="FORBIDDEN")
+        return data
+
+    def entry_view(data: "CompanyData", i: int) -> dict:
+        return data.entries.accounting_entry(data.entries.core(i), data.export_status(i), data.updated_ms(i))
+
+    @router.post("/v1/accounting-entries:search")
+    async def search(request: Request) -> Response:
+        data = company_of(request)
+        req = read_page_request(request.query_params, SORT_KEYS)
+        body = await json_body(request) or {}
+        if not isinstance(body, dict):
+            raise ApiError(400, "The filter body must be a JSON object", code="INVALID_REQUEST")
+        unknown = set(body) - FILTER_KEYS
+        if unknown:
+            raise ApiError(400, f"Unknown filter field(s): {', '.join(sorted(unknown))}", code="INVALID_REQUEST")
+        windows = [name for name, (a, b) in WINDOWS.items() if body.get(a) or body.get(b)]
+        if len(windows) > 1:
+            raise ApiError(400, "Only one date window can be given per request", code="INVALID_REQUEST")
+        n = data.entries.n
+        lo, hi = 0, n
+        if windows:
+            start_key, end_key = WINDOWS[windows[0]]
+            try:
+                start = parse_iso8601(body[start_key]) if body.get(start_key) else None
+                end = parse_iso8601(body[end_key], end_of_day=True) if body.get(end_key) else None
+            except (ValueError, TypeError):
+                raise ApiError(400, f"{start_key}/{end_key} must be ISO 8601 dates", code="INVALID_REQUEST") from None
+            performed = data.entries.performed_ms
+            if start is not None:
+                lo = bisect_left(range(n), start, key=performed)
+            if end is not None:
+                hi = bisect_right(range(n), end, key=performed)
+        statuses = body.get("exportStatus")
+        if statuses is not None and (not isinstance(statuses, list) or any(s not in EXPORT_STATUSES for s in statuses)):
+            raise ApiError(400, f"exportStatus must be a list of {', '.join(EXPORT_STATUSES)}", code="INVALID_REQUEST")
+        families = body.get("families")
+        if families is not None and not isinstance(families, list):
+            raise ApiError(400, "families must be a list", code="INVALID_REQUEST")
+        wanted_ids = body.get("accountingEntryIds")
+        id_set = None
+        if wanted_ids is not None:
+            id_set = {data.entry_index(str(x), provider.state.seed) for x in wanted_ids} - {None}
+        status_set = set(statuses) if statuses else None
+        family_set = set(families) if families else None
+        from .entries import FAMILIES
+
+        def keep(i: int) -> bool:
+            if id_set is not None and i not in id_set:
+                return False
+            if family_set is not None and FAMILIES[data.entries.core(i).type] not in family_set:
+                return False
+            return status_set is None or data.export_status(i) in status_set
+
+        def after(position: int | None, descending: bool) -> Iterator[tuple[int, dict]]:
+            if descending:
+                order = range(min(hi, position if position is not None else hi) - 1, lo - 1, -1)
+            else:
+                order = range(max(lo, position + 1 if position is not None else lo), hi)
+            if id_set is not None:
+                order = [i for i in order if i in id_set]
+            for i in order:
+                if keep(i):
+                    yield i, entry_view(data, i)
+
+        filtered = status_set is not None or family_set is not None or id_set is not None
+        # [I] ``total`` is optional in Pleo's pagination; it is left out for large filtered sets.
+        total = hi - lo if not filtered else (sum(1 for i in range(lo, hi) if keep(i)) if n <= 20_000 else None)
+        items, pagination = keyset_page("ENTRIES", req, total or 0, after)
+        pagination["total"] = total
+        return json_response({"data": items, "pagination": pagination})
+
+    def find_entry(request: Request, entry_id: str) -> tuple["CompanyData", int]:
+        provider.authorize(request)
+        for data in provider.state.companies:
+            index = data.entry_index(entry_id, provider.state.seed)
+            if index is not None:
+                return data, index
+        raise ApiError(404, f"Accounting entry {entry_id} not found", code="ACCOUNTING_ENTRY_NOT_FOUND")
+
+    @router.get("/v1/accounting-entries/{entry_id}")
+    async def get_entry(entry_id: str, request: Request) -> Response:
+        data, index = find_entry(request, entry_id)
+        return json_response({"data": entry_view(data, index)})
+
+    @router.get("/v1/accounting-entries/{entry_id}/receipts")
+    async def receipts(entry_id: str, request: Request) -> Response:
+        data, index = find_entry(request, entry_id)
+        core = data.entries.core(index)
+        base = provider.public_base(request)
+        out = []
+        for p in range(core.nfiles):
+            out.append({"id": data.entries.receipt_id(index, p), "accountingEntryId": entry_id,
+                        "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000), "fileType": "pdf",
+                        "mimeType": "application/pdf", "sizeInBytes": data.entries.receipt_size(core, p),
+                        "source": "mobile_app" if p == 0 else "email",
+                        "url": provider.file_url(base, data, core, p)})
+        return json_response({"data": out})
+
+    @router.get(FILE_PREFIX + "{receipt_id}")
+    async def download(receipt_id: str, request: Request) -> Response:
+        # A pre-signed storage URL: no API credentials. Like S3, a request that also carries an
+        # Authorization header is refused (a client must not send its Pleo credentials to the file host).
+        if request.headers.get("authorization"):
+            return _xml_error(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm "
+                                                      "query parameter, Signature query string parameter or the "
+                                                      "Authorization header should be specified")
+        found = provider.state.find_receipt(receipt_id)
+        expires = request.query_params.get("X-Amz-Expires-At", "")
+        signature = request.query_params.get("X-Amz-Signature", "")
+        if found is None or not expires.isdigit() or signature != provider.state.file_signature(receipt_id, int(expires)):
+            return _xml_error(403, "AccessDenied", "Request has invalid signature or the object does not exist")
+        if provider.now_ms() // 1000 >= int(expires):
+            return _xml_error(403, "AccessDenied", "Request has expired")
+        data, core, position = found
+        return Response(data.entries.receipt_pdf(core, position), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="receipt-{receipt_id}.pdf"'})
+
+    return router
+
+
+def signed_url(provider: "PleoProvider", base: str, data: "CompanyData", core, position: int) -> str:
+    receipt_id = data.entries.receipt_id(core.index, position)
+    expires = provider.now_ms() // 1000 + provider.config.file_url_lifetime
+    sig = provider.state.file_signature(receipt_id, expires)
+    return f"{base}{FILE_PREFIX}{receipt_id}?X-Amz-Expires-At={expires}&X-Amz-Signature={sig}"
+

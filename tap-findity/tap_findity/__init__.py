@@ -1,0 +1,1 @@
+"""tap-findity: Singer tap for Findity's Connect API."""

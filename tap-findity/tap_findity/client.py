@@ -1,0 +1,71 @@
+"""Base stream for Findity: organization-scoped Connect URLs and the shared HTTP policy (tapkit)."""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+
+from singer_sdk import RESTStream
+
+from tapkit.http import ProviderHTTPMixin, parsed_json
+
+if t.TYPE_CHECKING:
+    import requests
+
+API_VERSION = "3"
+
+
+def to_utc_iso(value: t.Any) -> str | None:
+    """A Findity timestamp as UTC ISO 8601 (microseconds), or None."""
+    if value in (None, ""):
+        return None
+    moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
+
+
+def list_items(body: t.Any) -> list[dict]:
+    """A list answer as a bare array or an envelope (`{data: [...], meta}`, `{exports: [...]}`, `{items: [...]}`)."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for key in ("data", "exports", "items", "results"):
+            if isinstance(body.get(key), list):
+                return body[key]
+    msg = "expected a JSON array or a {data: [...]} envelope"
+    raise ValueError(msg)
+
+
+class FindityStream(ProviderHTTPMixin, RESTStream):
+    """A Connect API stream of one organization."""
+
+    @property
+    def url_base(self) -> str:
+        org = self.config["organization_id"]
+        return f"{self.config['api_url'].rstrip('/')}/v1/connect/organizations/{org}"
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap.authenticator
+
+    @property
+    def http_headers(self) -> dict:
+        headers = {"Accept": "application/json", "X-Findity-ApiVersion": API_VERSION}
+        if self.config.get("user_agent"):
+            headers["User-Agent"] = self.config["user_agent"]
+        return headers
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        # The list holds only *unprocessed* exports: a new table version would delete confirmed ones.
+        return False
+
+    def request_json(self, method: str, path: str, *, json: t.Any = None, required: tuple[str, ...] = ()) -> t.Any:
+        """One request through the full policy (auth, rate limit, retries); returns the parsed body."""
+        prepared = self.build_prepared_request(method=method, url=f"{self.url_base}{path}", json=json,
+                                               headers=self.http_headers)
+        return self.send_json(prepared, required=required)
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        yield from list_items(parsed_json(response))

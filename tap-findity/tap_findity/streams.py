@@ -1,0 +1,198 @@
+"""Findity streams: unprocessed exports, their vouchers and voucher rows.
+
+Keys (they hold in all eight `verificationListsType` formats):
+* `exports`: `id` (the export id).
+* `vouchers`: `id` — the voucher id Findity sends (32 hex; the id `updatestatus` confirms). A voucher without
+  one gets a derived id (md5 of export id, position, owner and report) and `idDerived: true`.
+* `voucher_rows`: (`voucherId`, `rowNumber`) — rows have no id of their own (aggregated rows have no
+  expenseRecordId either), so the tap numbers them 1.. in package order within their voucher. An export's
+  package is immutable, so a re-read (retry, a rerun before confirmation) yields the same keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing as t
+
+from singer_sdk import typing as th
+
+from tap_findity.client import FindityStream, to_utc_iso
+from tap_findity.package_reader import read_vouchers
+from tapkit.http import ProviderClientError
+from tapkit.money import to_minor
+
+S, D, I, B, DT = th.StringType, th.DecimalType, th.IntegerType, th.BooleanType, th.DateTimeType
+
+RECIPIENT = th.ObjectType(
+    th.Property("id", S),
+    th.Property("name", S),
+    th.Property("type", S),
+    th.Property("verificationListsType", S, description="The voucher output format of this export: "
+                "REPORT_PER_EXPENSE, REPORT_PER_ACCOUNT, USER_PER_EXPENSE, USER_PER_ACCOUNT, EXPENSE, "
+                "REPORT_PER_REPORT_PAID, USER_PER_REPORT_PAID or REPORT_PER_EXPENSE_PAID."),
+    th.Property("bookkeeping", B),
+    th.Property("webhookUrl", S),
+    additional_properties=True,
+)
+
+
+class ExportsStream(FindityStream):
+    """`GET /exports` (the exports not yet processed), each completed by `GET /exports/{id}`.
+
+    Full table over the unprocessed list: an export is extracted on every run until it is confirmed with
+    `tap-findity-writeback ack`. `start_date` is not applied (skipping an export would keep its reports
+    locked in TRANSFER).
+    """
+
+    name = "exports"
+    path = "/exports"
+    primary_keys = ("id",)
+    replication_key = None
+    schema = th.PropertiesList(
+        th.Property("id", S, required=True, description="Export id (32 hex)."),
+        th.Property("organizationId", S),
+        th.Property("externalOrganizationId", S),
+        th.Property("organizationName", S),
+        th.Property("createdAt", DT, description="When the admin's bulk send created the export (UTC)."),
+        th.Property("processedAt", DT),
+        th.Property("status", S, description="UNPROCESSED while listed."),
+        th.Property("numberOfVouchers", I),
+        th.Property("numberOfReports", I),
+        th.Property("organizationRecipient", RECIPIENT, description="The API recipient's configuration."),
+    ).to_dict()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        for summary in self.request_records(context):
+            export_id = summary.get("id")
+            if not export_id:
+                msg = "GET /exports: an export without id"
+                raise ValueError(msg)
+            try:
+                detail = self.request_json("GET", f"/exports/{export_id}", required=("id",))
+            except ProviderClientError as exc:
+                if exc.status != 404:
+                    raise
+                self.logger.warning("Export %s disappeared between list and read: %s", export_id, exc)
+                continue
+            record = {**summary, **detail}
+            self._tap.begin_export(export_id)
+            yield record  # the SDK syncs vouchers, rows and files of this export before resuming here
+            self._tap.end_export(export_id)
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        for key in ("createdAt", "processedAt"):
+            row[key] = to_utc_iso(row.get(key))
+        return row
+
+    def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
+        recipient = record.get("organizationRecipient") or {}
+        yield {"exportId": record["id"], "verificationListsType": recipient.get("verificationListsType")}
+
+
+class _ExportChild(FindityStream):
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-export state: it would grow forever
+
+
+def derived_voucher_id(export_id: str, position: int, voucher: dict) -> str:
+    basis = f"{export_id}:{position}:{voucher.get('ownerId')}:{voucher.get('expenseReportId')}"
+    return hashlib.md5(basis.encode()).hexdigest()  # noqa: S324 - an id, not security
+
+
+class VouchersStream(_ExportChild):
+    """The vouchers of each export's package (`GET /exports/{id}/export`), streamed; rows go to voucher_rows."""
+
+    name = "vouchers"
+    parent_stream_type = ExportsStream
+    primary_keys = ("id",)
+    schema = th.PropertiesList(
+        th.Property("id", S, required=True, description="Voucher id (32 hex) as Findity sends it; derived by "
+                    "the tap only when absent (see idDerived)."),
+        th.Property("exportId", S, required=True, description="Added by the tap: the export of this voucher."),
+        th.Property("idDerived", B, description="Added by the tap: true when Findity sent no voucher id."),
+        th.Property("verificationListsType", S, description="Added by the tap from the export's recipient."),
+        th.Property("ownerId", S, description="The user who owns the expenses."),
+        th.Property("ownerName", S),
+        th.Property("employeeNumber", S),
+        th.Property("expenseReportId", S, description="The report (null when a voucher spans reports)."),
+        th.Property("voucherDate", S),
+        th.Property("currency", S, description="ISO 4217 currency of the voucher's amounts."),
+        th.Property("text", S),
+        th.Property("basisUrl", S, description="Basis of the voucher; append ?format=pdf for the PDF."),
+        th.Property("voucherRowCount", I, description="Added by the tap: rows of this voucher (in voucher_rows)."),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rows: dict[str, list[dict]] = {}
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        export_id = context["exportId"]
+        for position, voucher in enumerate(read_vouchers(self, export_id)):
+            rows = voucher.pop("voucherRows", None) or []
+            if not voucher.get("id"):
+                voucher["id"] = derived_voucher_id(export_id, position, voucher)
+                voucher["idDerived"] = True
+            else:
+                voucher["id"] = str(voucher["id"])
+                voucher["idDerived"] = False
+            voucher["exportId"] = export_id
+            voucher["verificationListsType"] = context.get("verificationListsType")
+            voucher["voucherRowCount"] = len(rows)
+            self._rows[voucher["id"]] = rows
+            self._tap.note_voucher(export_id, voucher["id"], voucher["idDerived"])
+            yield voucher
+        self._tap.package_read(export_id)
+
+    def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
+        rows = self._rows.pop(record["id"], [])
+        yield {"exportId": record["exportId"], "voucherId": record["id"], "currency": record.get("currency"),
+               "basisUrl": record.get("basisUrl"), "rows": rows}
+
+
+def _minor(value: t.Any, currency: str | None, logger: t.Any, what: str) -> int | None:
+    try:
+        return to_minor(value, currency)
+    except ValueError as exc:
+        logger.warning("%s: %s; its minor-unit field is left empty", what, exc)
+        return None
+
+
+class VoucherRowsStream(_ExportChild):
+    """The rows of each voucher: debit, credit and VAT rows (accounting formats) or payment rows (*_PAID)."""
+
+    name = "voucher_rows"
+    parent_stream_type = VouchersStream
+    primary_keys = ("voucherId", "rowNumber")
+    schema = th.PropertiesList(
+        th.Property("voucherId", S, required=True, description="Added by the tap: the voucher's id."),
+        th.Property("rowNumber", I, required=True, description="Added by the tap: 1-based position in the voucher."),
+        th.Property("exportId", S, description="Added by the tap."),
+        th.Property("type", S, description="DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
+        th.Property("account", S, description="Account number."),
+        th.Property("amount", D, description="Signed amount in major units (debit +, credit -), exact as sent."),
+        th.Property("taxAmount", D, description="VAT booked (VAT rows) or included (payment rows), major units."),
+        th.Property("taxPercent", D),
+        th.Property("salaryCode", S, description="Salary type code (mileage, per diem), when any."),
+        th.Property("dimension", th.ObjectType(th.Property("costCenter", S), th.Property("project", S),
+                                               additional_properties=True),
+                    description="Cost dimensions; a non-object value is kept under `value`."),
+        th.Property("text", S),
+        th.Property("expenseRecordId", S, description="The expense (seed document); null on aggregated rows."),
+        th.Property("expenseReportId", S),
+        th.Property("currency", S, description="ISO 4217; the voucher's currency when the row has none."),
+        th.Property("amountMinor", I, description="Added by the tap: `amount` as exact integer minor units."),
+        th.Property("taxAmountMinor", I, description="Added by the tap: `taxAmount` as exact integer minor units."),
+    ).to_dict()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        for number, row in enumerate(context["rows"], start=1):
+            if not isinstance(row, dict):
+                continue
+            out = {**row, "voucherId": context["voucherId"], "rowNumber": number, "exportId": context["exportId"]}
+            out.setdefault("currency", context.get("currency"))
+            if out.get("dimension") is not None and not isinstance(out["dimension"], dict):
+                out["dimension"] = {"value": out["dimension"]}
+            for field in ("amount", "taxAmount"):
+                what = f"voucher {context['voucherId']} row {number} {field}"
+                out[f"{field}Minor"] = _minor(out.get(field), out.get("currency"), self.logger, what)
+            yield out

@@ -1,0 +1,1 @@
+"""Singer tap for the Įvesk.lt public API."""

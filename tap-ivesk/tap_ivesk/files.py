@@ -1,0 +1,71 @@
+"""`files`: each document's PDF, streamed from its presigned URL into `files_dir` (local path or fsspec URL).
+
+The presigned URL needs no API key, and the key is never sent there (it may point at another host, S3).
+"""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+
+import requests
+from singer_sdk import typing as th  # noqa: F401 - schema lives in schemas.py
+
+from tap_ivesk.client import IveskStream
+from tap_ivesk.schemas import FILE
+from tap_ivesk.streams import DocumentsStream
+from tapkit.files import FileSink, download
+from tapkit.http import ProviderClientError, ProviderHTTPMixin
+
+
+class NoAuth(requests.auth.AuthBase):
+    """Presigned URLs carry their own signature."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+class FilesStream(IveskStream):
+    """One record per downloaded PDF. A PDF already stored is not fetched again (documents are immutable
+    once digitized; a re-exported document keeps its file)."""
+
+    name = "files"
+    parent_stream_type = DocumentsStream
+    primary_keys = ("id",)
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-document state: it would grow forever
+    path = ""
+    schema = FILE
+
+    @property
+    def authenticator(self) -> t.Any:
+        return NoAuth()
+
+    def validate_status(self, response: requests.Response) -> None:
+        ProviderHTTPMixin.validate_status(self, response)  # S3 answers 403 for an expired URL: not the API key
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        return False  # synced once per document: never announce a new table version
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        sink = FileSink(self.config["files_dir"])
+        doc_id = context["documentId"]
+        name = context.get("filename") or f"{doc_id}.pdf"
+        parts = ("ivesk", context.get("companycode") or "unknown", doc_id, name)
+        record = {"id": doc_id, "ownerStream": "documents", "ownerId": doc_id, "name": name}
+        url = self._tap.pdf_urls.pop(doc_id, None)
+        size = sink.exists(*parts)
+        if size is not None:
+            yield {**record, "size": size, "sha256": sink.sha256_of(*parts), "path": sink.url_for(*parts),
+                   "contentType": None, "downloadedAt": None}
+            return
+        if url is None:
+            return
+        try:
+            size, digest, stored, ctype = download(self, url, sink, parts)
+        except ProviderClientError as exc:
+            msg = (f"the PDF of document {doc_id} could not be downloaded ({exc}); its presigned URL may have "
+                   "expired: run again (the document is re-read from the bookmark with a fresh URL)")
+            raise ProviderClientError(msg, status=exc.status, code=exc.code) from None
+        yield {**record, "size": size, "sha256": digest, "path": stored, "contentType": ctype,
+               "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}

@@ -1,0 +1,74 @@
+"""tap-ivesk: the Tap class, its settings and streams."""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import typing as th
+from singer_sdk.authenticators import APIKeyAuthenticator
+
+from tap_ivesk.files import FilesStream
+from tap_ivesk.streams import QUEUE_KEYS, ColumnsStream, DocumentsStream
+from tapkit.errors import TapError
+from tapkit.tap import ProviderTap, common_properties
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Stream
+
+API_URL = "https://app.ivesk.lt/api/pub"
+COLUMNS = ["allocation", "department"]
+
+
+class TapIvesk(ProviderTap):
+    """Singer tap for the Įvesk.lt public API."""
+
+    name = "tap-ivesk"
+
+    config_jsonschema = th.PropertiesList(
+        *common_properties(API_URL),
+        th.Property("api_key", th.StringType, secret=True, title="API key",
+                    description="Įvesk API key (`dp_…`, from app.ivesk.lt/settings/general), sent as `x-api-key`."),
+        th.Property("queue", th.StringType, default="exported", allowed_values=list(QUEUE_KEYS), title="Queue",
+                    description="`exported` (documents the accountant exported; the usual choice) or `digitized` "
+                                "(every document as soon as digitization finishes)."),
+        th.Property("company_codes", th.ArrayType(th.StringType), title="Company codes",
+                    description="Company codes whose code lists the `columns` stream reads (none: no code lists)."),
+        th.Property("columns", th.ArrayType(th.StringType), default=COLUMNS, title="Columns",
+                    description="Code lists to read per company: allocation, department, warehouse, object, ..."),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self.pdf_urls: dict[str, str] = {}  # document id -> presigned PDF URL, until its file is synced
+        super().__init__(*args, **kwargs)
+
+    def discover_streams(self) -> list[Stream]:
+        streams: list[Stream] = [DocumentsStream(self), ColumnsStream(self)]
+        if self.config.get("files_dir"):
+            streams.append(FilesStream(self))
+        return streams
+
+    def stream_wanted(self, name: str) -> bool:
+        stream = self.streams.get(name)
+        return bool(stream and (stream.selected or stream.has_selected_descendents))
+
+    def check_config(self) -> None:
+        super().check_config()
+        cfg = self.config
+        if not cfg.get("api_key"):
+            msg = "missing setting api_key: set your Įvesk API key (app.ivesk.lt/settings/general)"
+            raise TapError(msg)
+        if cfg.get("queue", "exported") not in QUEUE_KEYS:
+            msg = f"queue {cfg.get('queue')!r} is not valid: use exported or digitized"
+            raise TapError(msg)
+        for name in ("company_codes", "columns"):
+            value = cfg.get(name)
+            if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) and v for v in value)):
+                msg = f"{name} must be a JSON array of strings, e.g. [\"302320404\"]"
+                raise TapError(msg)
+
+    def build_authenticator(self) -> t.Any:
+        return APIKeyAuthenticator(key="x-api-key", value=str(self.config.get("api_key") or ""), location="header")
+
+
+if __name__ == "__main__":
+    TapIvesk.cli()

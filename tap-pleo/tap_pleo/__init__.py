@@ -1,0 +1,1 @@
+"""tap-pleo: Singer tap for Pleo's Export API v3."""

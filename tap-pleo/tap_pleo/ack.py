@@ -1,0 +1,188 @@
+"""`tap-pleo-ack` (Meltano: `tap-pleo:ack`): close Pleo's export workflow for what the warehouse stored.
+
+Run by Meltano AFTER the loader (`meltano run tap-pleo target-duckdb tap-pleo:ack`), which only happens
+when the tap and the target both succeeded. It reads the run manifest the tap wrote at the end of its run
+(the open jobs whose export items were read completely, with their accountingEntryIds) and, per job not yet
+acknowledged:
+
+1. reads the job; a job already finished is only reported (an expired job with a clear message);
+2. sends `started` if the job is still pending (claim_jobs was off);
+3. `PUT /v3/export-jobs/{id}/items` in batches of at most 100: every loaded entry `successful` with
+   `exportedAt` and `externalId = <external_id_prefix>/<jobId>/<accountingEntryId>` (the warehouse table and
+   primary key of the row), and every item of the job the tap did not load `failed` (`not_loaded`);
+4. sends `completed`, or `completed_with_errors` / `failed` with a reason when items could not be loaded.
+
+Each job is marked acknowledged in the manifest once done, so a second run does nothing; an interrupted
+run repeats the (idempotent) item updates. A 422 because the job expired meanwhile is reported and the run
+goes on with the next job. Every step is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import typing as t
+
+from tapkit.errors import TapError, one_line_errors
+from tapkit.http import ProviderClientError
+
+BATCH = 100
+FINISHED = ("completed", "completed_with_errors", "failed")
+NAME = "tap-pleo:ack"
+
+
+def say(message: str) -> None:
+    print(f"{NAME}: {message}", flush=True)
+
+
+class Acknowledger:
+    def __init__(self, tap: t.Any, *, dry_run: bool = False) -> None:
+        self.tap = tap
+        self.http = tap.streams["export_jobs"]
+        self.dry_run = dry_run
+        self.prefix = str(tap.config.get("external_id_prefix") or "tap_pleo.export_items").rstrip("/")
+        self.url_template = tap.config.get("external_url_template")
+
+    def job(self, job_id: str) -> dict:
+        return self.http.request_json("GET", f"/v3/export-jobs/{job_id}", required=("data",))["data"]
+
+    def run(self) -> int:
+        manifest = self.tap.manifest
+        pending = manifest.unacknowledged()
+        if not pending:
+            say(f"nothing to acknowledge ({manifest.path})")
+            return 0
+        for job_id, payload in pending.items():
+            result = self.acknowledge(job_id, payload)
+            if result is not None and not self.dry_run:
+                manifest.mark_acked(job_id, result)
+        return 0
+
+    def acknowledge(self, job_id: str, payload: dict) -> dict | None:
+        loaded: list[str] = list(payload.get("accountingEntryIds") or [])
+        job = self.job(job_id)
+        if job["status"] in FINISHED:
+            return self.already_finished(job)
+        if self.dry_run:
+            say(f"job {job_id}: would report {len(loaded)} item(s) successful and close it")
+            return None
+        if job["status"] == "pending":
+            self.event(job_id, "started")
+            say(f"job {job_id}: started")
+        not_loaded = [i for i in self.job_item_ids(job_id) if i not in set(loaded)]
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        updates = [self.success(job_id, entry_id, now) for entry_id in loaded]
+        updates += [{"accountingEntryId": e, "status": "failed", "failureReasonType": "not_loaded",
+                     "failureReason": "The item was not loaded into the warehouse by this run"} for e in not_loaded]
+        ok, errors = self.put_items(job_id, updates)
+        if ok is None:  # the job closed meanwhile (expired)
+            return self.finished_or_retry(job_id)
+        succeeded = sum(1 for u in ok if u.get("status") == "successful")
+        failed = len(updates) - succeeded
+        if failed == 0:
+            event, reason = "completed", None
+        elif succeeded:
+            event, reason = "completed_with_errors", f"{failed} of {len(updates)} item(s) could not be loaded or reported"
+        else:
+            event, reason = "failed", "No item of the job could be loaded into the warehouse"
+        extra = {"failureReason": reason, "failureReasonType": "not_loaded"} if reason else {}
+        if not self.event(job_id, event, **extra):
+            return self.finished_or_retry(job_id)
+        for error in errors[:5]:
+            say(f"job {job_id}: item {error.get('accountingEntryId')} refused: {error.get('type')}: {error.get('message')}")
+        say(f"job {job_id}: {succeeded} item(s) reported successful (externalId {self.prefix}/{job_id}/<accountingEntryId>), "
+            f"{failed} failed; event {event}")
+        return {"event": event, "successful": succeeded, "failed": failed}
+
+    def success(self, job_id: str, entry_id: str, now: str) -> dict:
+        update = {"accountingEntryId": entry_id, "status": "successful", "exportedAt": now,
+                  "externalId": f"{self.prefix}/{job_id}/{entry_id}"}
+        if self.url_template:
+            update["externalUrl"] = self.url_template.format(exportJobId=job_id, accountingEntryId=entry_id)
+        return update
+
+    def finished_or_retry(self, job_id: str) -> dict | None:
+        """After a 422: a finished job is reported and acknowledged; one still open is left for the next run."""
+        job = self.job(job_id)
+        if job["status"] in FINISHED:
+            return self.already_finished(job)
+        say(f"job {job_id}: still {job['status']} in Pleo; it stays unacknowledged and is retried by the next run")
+        return None
+
+    def already_finished(self, job: dict) -> dict:
+        status, kind = job["status"], job.get("failureReasonType")
+        if status == "failed" and kind == "job_expired":
+            say(f"job {job['id']}: expired in Pleo before the write-back (failed, job_expired). Its items ARE in the "
+                "warehouse but Pleo still lists them in the export queue: an accountant must start a new export; "
+                "the next run extracts them again. Nothing was reported for this job.")
+        else:
+            say(f"job {job['id']}: already {status} in Pleo; nothing to do")
+        return {"event": None, "status": status, "failureReasonType": kind}
+
+    def job_item_ids(self, job_id: str) -> t.Iterator[str]:
+        after = None
+        while True:
+            params = {"limit": 100, **({"after": after} if after else {})}
+            body = self.http.request_json("GET", f"/v3/export-jobs/{job_id}/items", params=params, required=("data",))
+            for item in body["data"]:
+                yield item["accountingEntryId"]
+            pagination = body.get("pagination") or {}
+            if not pagination.get("hasNextPage") or not pagination.get("endCursor"):
+                return
+            after = pagination["endCursor"]
+
+    def put_items(self, job_id: str, updates: list[dict]) -> tuple[list[dict] | None, list[dict]]:
+        ok: list[dict] = []
+        errors: list[dict] = []
+        size = BATCH
+        start = 0
+        while start < len(updates):
+            batch = updates[start:start + size]
+            try:
+                body = self.http.request_json("PUT", f"/v3/export-jobs/{job_id}/items", json=batch, required=("data",))
+            except ProviderClientError as exc:
+                if exc.status == 413 and size > 1:
+                    size = max(1, size // 2)  # tolerate a lower limit than the documented 100
+                    continue
+                if exc.status == 422:
+                    say(f"job {job_id}: Pleo refused the item update ({exc})")
+                    return None, errors
+                raise
+            ok += body.get("data") or []
+            errors += body.get("errors") or []
+            start += len(batch)
+        return ok, errors
+
+    def event(self, job_id: str, event: str, **extra: t.Any) -> bool:
+        try:
+            self.http.send("POST", "/v3/export-job-events", json={"jobId": job_id, "event": event, **extra})
+        except ProviderClientError as exc:
+            if exc.status == 422:
+                say(f"job {job_id}: event {event} refused ({exc})")
+                return False
+            raise
+        return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="tap-pleo-ack", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default="ENV",
+                        help="config JSON file, or ENV (default) to read TAP_PLEO_* variables as Meltano sets them")
+    parser.add_argument("--dry-run", action="store_true", help="only say what would be reported")
+    args = parser.parse_args(argv)
+    with one_line_errors(NAME):
+        from tap_pleo.tap import TapPleo
+
+        if args.config == "ENV":
+            tap = TapPleo(config=None, parse_env_config=True, setup_mapper=False)
+        else:
+            try:
+                with open(args.config, encoding="utf-8") as fh:
+                    config = json.load(fh)
+            except (OSError, ValueError) as exc:
+                raise TapError(f"cannot read config {args.config}: {exc}") from None
+            tap = TapPleo(config=config, setup_mapper=False)
+        tap.check_config()
+        sys.exit(Acknowledger(tap, dry_run=args.dry_run).run())

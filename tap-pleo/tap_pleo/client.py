@@ -1,0 +1,112 @@
+"""Base stream for Pleo: the shared HTTP policy (tapkit), `{data, pagination}` bodies and Pleo's cursor
+pagination (`after=endCursor` until `hasNextPage` is false)."""
+
+from __future__ import annotations
+
+import datetime
+import typing as t
+
+from singer_sdk import RESTStream
+from singer_sdk.pagination import BaseAPIPaginator
+
+from tapkit.http import MalformedResponseError, ProviderHTTPMixin, parsed_json
+
+if t.TYPE_CHECKING:
+    import requests
+
+
+def to_utc_iso(value: t.Any) -> str | None:
+    """A Pleo timestamp as UTC ISO 8601 with microseconds (sortable as text)."""
+    if value in (None, ""):
+        return None
+    moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
+
+
+class PleoCursorPaginator(BaseAPIPaginator[t.Optional[str]]):
+    """Token = the `after` cursor. Next page: `pagination.endCursor` while `pagination.hasNextPage`."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def get_next(self, response: requests.Response) -> str | None:
+        pagination = parsed_json(response).get("pagination") or {}
+        if not pagination.get("hasNextPage"):
+            return None
+        cursor = pagination.get("endCursor")
+        if not cursor:
+            msg = f"{response.request.method} {response.request.path_url.split('?')[0]}: hasNextPage without endCursor"
+            raise MalformedResponseError(msg, response)
+        return str(cursor)
+
+
+class PleoStream(ProviderHTTPMixin, RESTStream):
+    """A Pleo list endpoint answering `{data: [...], pagination}`."""
+
+    records_jsonpath = "$.data[*]"
+    required_body_keys = ("data",)
+    #: name of the company parameter on this endpoint (`company_id`, or `companyId` on /v2/employees)
+    company_param: t.ClassVar[str | None] = "company_id"
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config["api_url"]).rstrip("/")
+
+    @property
+    def authenticator(self) -> t.Any:
+        return self._tap.authenticator
+
+    @property
+    def http_headers(self) -> dict:
+        headers = {"Accept": "application/json"}
+        if self.config.get("user_agent"):
+            headers["User-Agent"] = self.config["user_agent"]
+        return headers
+
+    @property
+    def page_size(self) -> int:
+        return int(self.config.get("page_size") or 100)
+
+    def get_new_paginator(self) -> PleoCursorPaginator:
+        return PleoCursorPaginator()
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        params: dict[str, t.Any] = {"limit": self.page_size}
+        if self.company_param:
+            params[self.company_param] = self._tap.company_id
+        if next_page_token:
+            params["after"] = next_page_token
+        return params
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        data = parsed_json(response).get("data")
+        if not isinstance(data, list):
+            msg = f"{response.request.method} {response.request.path_url.split('?')[0]}: `data` is not a list"
+            raise MalformedResponseError(msg, response)
+        yield from data
+
+    def request_json(self, method: str, path: str, *, json: t.Any = None, params: dict | None = None,
+                     required: tuple[str, ...] = ()) -> t.Any:
+        """One request through the full policy (auth, rate limit, retries); returns the parsed body."""
+        url = path if path.startswith("http") else f"{self.url_base}{path}"
+        prepared = self.build_prepared_request(method=method, url=url, json=json, params=params or {},
+                                               headers=self.http_headers)
+        return self.send_json(prepared, required=required)
+
+    def send(self, method: str, path: str, *, json: t.Any = None) -> requests.Response:
+        """A request whose answer may have no body (202 of job events): only the status is checked."""
+        prepared = self.build_prepared_request(method=method, url=f"{self.url_base}{path}", json=json,
+                                               headers=self.http_headers)
+        self._tapkit_no_body = True
+        try:
+            return self.request_decorator(self._request)(prepared, None)
+        finally:
+            self._tapkit_no_body = False
+
+    def validate_response(self, response: requests.Response) -> None:
+        if getattr(self, "_tapkit_no_body", False):
+            self.validate_status(response)
+            return
+        super().validate_response(response)

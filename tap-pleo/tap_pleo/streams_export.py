@@ -1,0 +1,211 @@
+"""Export API v3: export jobs and, per job, its items (`export_job_items`) and accounting payload
+(`export_items`, readable only while the job is pending or in_progress).
+
+`export_jobs` replication: every run lists the OPEN jobs (`statuses=pending&statuses=in_progress`), which
+are always emitted with their children, then the finished ones (`statuses=completed&...`), which are
+emitted when their `changedAt` is newer than the bookmark, or when the previous run saw them open (their
+ids are kept in the stream state under `openJobIds`: at most a few, since Pleo allows one open job per
+company). So a job that finishes after the tap read it is delivered with its final status, and a rerun
+with nothing changed re-reads only the job list and the open jobs.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import typing as th
+
+from tap_pleo import money
+from tap_pleo.client import PleoStream, to_utc_iso
+from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, MONEY, NAMED, B, I, S, obj
+from tapkit.http import ProviderClientError
+
+OPEN = ["pending", "in_progress"]
+FINISHED = ["completed", "completed_with_errors", "failed"]
+TIMESTAMPS = ("lastUpdatedAt", "createdAt", "startedAt", "completedAt", "expiredAt")
+CLOSED = "EXPORT_JOB_STATUS_UNPROCESSABLE"
+
+
+def changed_at(job: dict) -> str | None:
+    values = [to_utc_iso(job.get(k)) for k in TIMESTAMPS if job.get(k)]
+    return max(values) if values else None
+
+
+class ExportJobsStream(PleoStream):
+    """`GET /v3/export-jobs?company_id&statuses=…` (+ `POST /v3/export-job-events` `started` with
+    `claim_jobs`)."""
+
+    name = "export_jobs"
+    path = "/v3/export-jobs"
+    primary_keys = ("id",)
+    replication_key = "changedAt"
+    is_sorted = False
+    schema = th.PropertiesList(
+        th.Property("id", S, required=True), th.Property("companyId", S),
+        th.Property("status", S, description="pending | in_progress | completed | completed_with_errors | failed"),
+        th.Property("createdAt", DT), th.Property("expiresIn", I, description="Seconds an open job lives after its last action."),
+        th.Property("isInteractive", B), th.Property("numberOfItems", I), th.Property("vendorBasedBookkeeping", B),
+        th.Property("createdBy", S), th.Property("startedAt", DT), th.Property("completedAt", DT),
+        th.Property("expiredAt", DT), th.Property("lastUpdatedAt", DT), th.Property("failureReason", S),
+        th.Property("failureReasonType", S, description="e.g. job_expired"),
+        th.Property("changedAt", DT, description="Added by the tap: the latest of the job's timestamps (UTC); the "
+                                                 "replication key."),
+    ).to_dict()
+
+    _statuses: list[str] = OPEN
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {**super().get_url_params(context, next_page_token), "statuses": list(self._statuses)}
+
+    def _list(self, statuses: list[str], context: t.Any) -> t.Iterator[dict]:
+        self._statuses = statuses
+        yield from self.request_records(context)
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
+        tracked = set(self.stream_state.get("openJobIds") or [])
+        still_open: list[str] = []
+        emitted: set[str] = set()
+        for job in list(self._list(OPEN, context)):  # a few jobs; listed first so claiming cannot shift pages
+            job = self._claim(job)
+            if job["status"] in OPEN:
+                still_open.append(job["id"])
+            yield from self._emit(job, emitted)
+        for job in self._list(FINISHED, context):
+            if job["id"] in emitted:
+                continue
+            if job["id"] in tracked or bookmark is None or (changed_at(job) or "") > bookmark:
+                yield from self._emit(job, emitted)
+        for job_id in tracked - emitted:  # seen open last time, absent now: read it directly
+            try:
+                job = self.request_json("GET", f"/v3/export-jobs/{job_id}", required=("data",))["data"]
+            except ProviderClientError as exc:
+                if exc.status != 404:
+                    raise
+                self.logger.warning("Export job %s no longer exists in Pleo", job_id)
+                continue
+            yield from self._emit(job, emitted)
+        self.stream_state["openJobIds"] = still_open
+
+    def _claim(self, job: dict) -> dict:
+        if not self.config.get("claim_jobs") or job.get("status") != "pending":
+            return job
+        if not self._tap.stream_wanted("export_items") and not self._tap.stream_wanted("export_job_items"):
+            return job
+        try:
+            self.send("POST", "/v3/export-job-events", json={"jobId": job["id"], "event": "started"})
+        except ProviderClientError as exc:
+            if exc.status != 422:
+                raise
+            self.logger.warning("Export job %s could not be claimed (%s); reading it as it is", job["id"], exc)
+        else:
+            self.logger.info("Claimed export job %s (event started: it is now in_progress)", job["id"])
+        return self.request_json("GET", f"/v3/export-jobs/{job['id']}", required=("data",))["data"]
+
+    def _emit(self, job: dict, emitted: set[str]) -> t.Iterator[dict]:
+        emitted.add(job["id"])
+        self._tap.begin_job(job)
+        yield job  # the SDK syncs export_job_items / export_items for it before resuming here
+        self._tap.end_job(job)
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        for key in TIMESTAMPS:
+            if row.get(key):
+                row[key] = to_utc_iso(row[key])
+        row["changedAt"] = changed_at(row)
+        return row
+
+    def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
+        yield {"exportJobId": record["id"], "jobStatus": record["status"]}
+
+
+class _JobChild(PleoStream):
+    parent_stream_type = ExportJobsStream
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-job state: it would grow forever
+    company_param = None
+    primary_keys = ("exportJobId", "accountingEntryId")
+
+    @property
+    def emit_activate_version_messages(self) -> bool:
+        return False  # synced once per job: a new table version per job would drop the other jobs' rows
+
+
+class ExportJobItemsStream(_JobChild):
+    """`GET /v3/export-jobs/{id}/items`: per entry, its export status, externalId, externalUrl, exportedAt."""
+
+    name = "export_job_items"
+    path = "/v3/export-jobs/{exportJobId}/items"
+    schema = th.PropertiesList(
+        th.Property("exportJobId", S, required=True), th.Property("accountingEntryId", S, required=True),
+        th.Property("status", S, description="pending | in_progress | failed | successful | abandoned"),
+        th.Property("exportedAt", DT), th.Property("externalId", S), th.Property("externalUrl", S),
+        th.Property("failureReason", S), th.Property("failureReasonType", S),
+    ).to_dict()
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        row["exportJobId"] = row.get("exportJobId") or context["exportJobId"]
+        row["exportedAt"] = to_utc_iso(row.get("exportedAt"))
+        return row
+
+
+class ExportItemsStream(_JobChild):
+    """`GET /v3/export-items?job_id=`: the accounting payload of each entry of an OPEN job (`exportJobId`
+    added). A job that closes (e.g. expires) while it is read is skipped with a warning and is not
+    reported back by the write-back."""
+
+    name = "export_items"
+    path = "/v3/export-items"
+    schema = th.PropertiesList(
+        th.Property("exportJobId", S, required=True, description="Added by the tap: the job it was read from."),
+        th.Property("accountingEntryId", S, required=True), th.Property("companyId", S),
+        th.Property("_links", obj(th.Property("api", S), th.Property("mobile", S), th.Property("web", S))),
+        th.Property("type", S, description="card_purchase | out_of_pocket | mileage | per_diem | invoice | ..."),
+        th.Property("subType", S), th.Property("date", DT),
+        th.Property("servicePeriod", obj(th.Property("from", S), th.Property("to", S))),
+        th.Property("note", S),
+        th.Property("amount", obj(th.Property("inSupplierCurrency", MONEY), th.Property("inWalletCurrency", MONEY))),
+        th.Property("files", th.ArrayType(EXPORT_FILE)),
+        th.Property("bookkeeping", obj(th.Property("method", S, description="none | journal | accounts_payable"))),
+        th.Property("contraAccount", ACCOUNT_REF),
+        th.Property("additionalInformation", obj(
+            th.Property("reconciliationId", S),
+            th.Property("attendees", th.ArrayType(obj(th.Property("name", S), th.Property("type", S)))),
+            th.Property("reconciledEntries", th.ArrayType(th.CustomType({"type": ["object", "string", "null"]}))),
+            th.Property("invoiceInformation", obj(th.Property("invoiceNumber", S), th.Property("invoiceDate", S),
+                                                  th.Property("dueDate", S))))),
+        th.Property("supplier", obj(th.Property("name", S), th.Property("code", S), th.Property("account", S),
+                                    th.Property("categoryCode", S), th.Property("country", S),
+                                    th.Property("taxIdentifier", S))),
+        th.Property("vendor", obj(th.Property("id", S), th.Property("name", S), th.Property("defaultCurrency", S))),
+        th.Property("team", NAMED), th.Property("user", NAMED),
+        th.Property("accountingEntryLines", th.ArrayType(LINE)),
+    ).to_dict()
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        return {**super().get_url_params(context, next_page_token), "job_id": context["exportJobId"]}
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict]:
+        if context.get("jobStatus") not in OPEN:
+            return
+        try:
+            for item in self.request_records(context):
+                self._tap.item_read(context["exportJobId"], item.get("accountingEntryId"))
+                yield item
+        except ProviderClientError as exc:
+            if exc.code != CLOSED and exc.status != 422:
+                raise
+            self._tap.job_closed_while_reading(context["exportJobId"])
+            self.logger.warning("Export job %s closed while its export items were read (%s); it will not be "
+                                "reported back", context["exportJobId"], exc)
+            return
+        self._tap.items_complete(context["exportJobId"])
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        row["exportJobId"] = context["exportJobId"]
+        row["date"] = to_utc_iso(row.get("date"))
+        money.add_export_item_money(row)
+        return row
+
+    def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
+        if self.config.get("files_dir") and record.get("files"):
+            yield {"exportJobId": record["exportJobId"], "ownerId": record["accountingEntryId"], "files": record["files"]}

@@ -1,0 +1,167 @@
+"""tap-pleo: the Tap class, its settings and streams, and the run manifest for the write-back."""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+
+from singer_sdk import typing as th
+
+from tap_pleo.auth import TOKEN_URL, build_authenticator
+from tap_pleo.files import FilesStream
+from tap_pleo.streams_entries import OPEN_STATUSES, AccountingEntriesStream
+from tap_pleo.streams_export import ExportItemsStream, ExportJobItemsStream, ExportJobsStream
+from tap_pleo.streams_reference import (
+    AccountsStream, CompaniesStream, EmployeesStream, TagGroupsStream, TagsStream, TaxCodesStream, VendorsStream,
+)
+from tapkit.errors import TapError
+from tapkit.manifest import RunManifest, default_manifest_dir
+from tapkit.tap import ProviderTap, common_properties
+
+if t.TYPE_CHECKING:
+    from singer_sdk import Stream
+
+API_URL = "https://external.pleo.io"
+
+
+class TapPleo(ProviderTap):
+    """Singer tap for Pleo's Export API v3."""
+
+    name = "tap-pleo"
+
+    config_jsonschema = th.PropertiesList(
+        *common_properties(API_URL, rate_limit=450),
+        th.Property("api_key", th.StringType, secret=True, title="API key",
+                    description="Pleo API key (`plp_…`, Settings → API Keys), sent as the HTTP Basic user name "
+                                "with an empty password. Or use the OAuth settings."),
+        th.Property("client_id", th.StringType, title="OAuth client ID", description="OAuth client id."),
+        th.Property("client_secret", th.StringType, secret=True, title="OAuth client secret",
+                    description="OAuth client secret (sent with HTTP Basic to the token endpoint)."),
+        th.Property("refresh_token", th.StringType, secret=True, title="Refresh token",
+                    description="Refresh token from the authorization-code flow. Pleo rotates it on every refresh "
+                                "and revokes the authorization if a used one is sent again: the newest one is kept "
+                                "in `token_store_dir`, so this value is only read until the first rotation."),
+        th.Property("token_url", th.StringType, default=TOKEN_URL, title="Token URL",
+                    description="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token)."),
+        th.Property("token_store_dir", th.StringType, title="Token store directory",
+                    description="Where rotated refresh tokens are persisted (atomically) between runs. Default: "
+                                "$XDG_STATE_HOME/tap-pleo/tokens (~/.local/state/tap-pleo/tokens)."),
+        th.Property("company_id", th.StringType, title="Company ID",
+                    description="Pleo company to extract (required for multi-entity organizations; default: the "
+                                "only company the credentials see)."),
+        th.Property("claim_jobs", th.BooleanType, default=False, title="Claim jobs",
+                    description="Send the `started` event for every pending export job the tap extracts, so no "
+                                "other integration takes it and Pleo shows it in progress. Off: a run changes "
+                                "nothing in Pleo (the write-back command `ack` does that after the load)."),
+        th.Property("page_size", th.IntegerType, default=100, title="Page size",
+                    description="`limit` per request (1–100)."),
+        th.Property("accounting_entries_lookback_days", th.IntegerType, default=30, title="Accounting entries look-back",
+                    description="Days before the `performedAt` bookmark that every run reads again (Pleo has no "
+                                "updatedAt filter; see the README)."),
+        th.Property("accounting_entries_open_statuses", th.ArrayType(th.StringType), default=OPEN_STATUSES,
+                    title="Open export statuses",
+                    description="`exportStatus` values of entries still in the export queue; they are read on "
+                                "every run whatever their date."),
+        th.Property("manifest_dir", th.StringType, title="Manifest directory",
+                    description="Where the run manifest for the write-back (`tap-pleo:ack`) is kept. Default: "
+                                "$XDG_STATE_HOME/tap-pleo/manifests."),
+        th.Property("external_id_prefix", th.StringType, default="tap_pleo.export_items", title="External id prefix",
+                    description="The write-back reports `externalId = <prefix>/<exportJobId>/<accountingEntryId>`, "
+                                "which names the warehouse table and primary key of the loaded row."),
+        th.Property("external_url_template", th.StringType, title="External URL template",
+                    description="Optional `externalUrl` for the write-back, e.g. "
+                                "https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}."),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._jobs: dict[str, dict] = {}  # job id -> {"job": ..., "items": [ids], "complete": bool, "closed": bool}
+        super().__init__(*args, **kwargs)
+
+    def discover_streams(self) -> list[Stream]:
+        streams: list[Stream] = [
+            ExportJobsStream(self), ExportJobItemsStream(self), ExportItemsStream(self), AccountingEntriesStream(self),
+            CompaniesStream(self), EmployeesStream(self), TaxCodesStream(self), TagGroupsStream(self), TagsStream(self),
+            AccountsStream(self), VendorsStream(self),
+        ]
+        if self.config.get("files_dir"):
+            streams.append(FilesStream(self))
+        return streams
+
+    def stream_wanted(self, name: str) -> bool:
+        stream = self.streams.get(name)
+        return bool(stream and (stream.selected or stream.has_selected_descendents))
+
+    def check_config(self) -> None:
+        super().check_config()
+        cfg = self.config
+        if not cfg.get("api_key"):
+            missing = [k for k in ("client_id", "client_secret", "refresh_token") if not cfg.get(k)]
+            if missing:
+                msg = f"missing setting(s) {', '.join(missing)}: set api_key, or client_id, client_secret and refresh_token"
+                raise TapError(msg)
+        size = cfg.get("page_size", 100)
+        if not 1 <= int(size) <= 100:
+            msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"
+            raise TapError(msg)
+
+    def build_authenticator(self) -> t.Any:
+        return build_authenticator(self.name, self.config)
+
+    @functools.cached_property
+    def company_id(self) -> str:
+        if self.config.get("company_id"):
+            return str(self.config["company_id"])
+        companies = self.streams["companies"]
+        body = companies.request_json("GET", "/v1/companies", params={"limit": 100}, required=("data",))
+        found = body["data"]
+        if len(found) != 1:
+            names = ", ".join(f"{c.get('id')} ({c.get('name')})" for c in found[:10]) or "none"
+            msg = f"set company_id: the credentials see {len(found)} companies: {names}"
+            raise TapError(msg)
+        return str(found[0]["id"])
+
+    # --- what the run extracted, for the write-back -------------------------------------------------------
+    @functools.cached_property
+    def manifest(self) -> RunManifest:
+        directory = self.config.get("manifest_dir") or default_manifest_dir(self.name)
+        return manifest_for(directory, self.config["api_url"], self.company_id)
+
+    def begin_job(self, job: dict) -> None:
+        self._jobs[job["id"]] = {"job": job, "items": [], "complete": False, "closed": False}
+
+    def item_read(self, job_id: str, entry_id: str | None) -> None:
+        if entry_id:
+            self._jobs[job_id]["items"].append(entry_id)
+
+    def items_complete(self, job_id: str) -> None:
+        self._jobs[job_id]["complete"] = True
+
+    def job_closed_while_reading(self, job_id: str) -> None:
+        self._jobs[job_id]["closed"] = True
+
+    def end_job(self, job: dict) -> None:
+        entry = self._jobs.pop(job["id"], None)
+        if entry is None or not entry["complete"] or entry["closed"]:
+            return
+        self.manifest.add(job["id"], {
+            "jobId": job["id"], "companyId": job.get("companyId"), "statusWhenRead": job.get("status"),
+            "numberOfItems": job.get("numberOfItems"), "accountingEntryIds": entry["items"],
+        })
+        self._manifest_touched = True
+
+    def sync_all(self) -> None:
+        super().sync_all()
+        if self.stream_wanted("export_items"):
+            # Written only when the whole run succeeded; Meltano runs `tap-pleo:ack` only after the loader
+            # succeeded too, so the manifest describes what the target stored.
+            self.manifest.commit()
+            self.logger.info("Run manifest: %d open export job(s) read completely (%s)",
+                             len(self.manifest._pending), self.manifest.path)
+
+
+def manifest_for(directory: t.Any, api_url: str, company_id: str) -> RunManifest:
+    return RunManifest(directory, "tap-pleo", f"{str(api_url).rstrip('/')}|{company_id}")
+
+
+if __name__ == "__main__":
+    TapPleo.cli()
