@@ -19,7 +19,8 @@ class RotatingRefreshTokenAuthenticator(OAuthAuthenticator):
 
     - renews when less than `renew_margin` (fraction of lifetime, at least 30 s) remains;
     - `invalidate()` forces a refresh (used on 401);
-    - if a stored rotated token is rejected (`invalid_grant`), falls back once to the configured one;
+    - if a stored rotated token is rejected (`invalid_grant`), falls back once to the configured one, unless
+      `fallback_to_configured=False` (for providers that revoke an authorization when a spent token is sent);
     - errors are one line and never contain token values.
     """
 
@@ -35,8 +36,10 @@ class RotatingRefreshTokenAuthenticator(OAuthAuthenticator):
         timeout: float = 60.0,
         renew_margin: float = 0.1,
         user_agent: str | None = None,
+        fallback_to_configured: bool = True,
     ) -> None:
         super().__init__(auth_endpoint=auth_endpoint, client_id=client_id, client_secret=client_secret)
+        self._fallback = fallback_to_configured
         self._configured_refresh_token = refresh_token
         self._store = store
         self.refresh_token = store.load(refresh_token) if store else refresh_token
@@ -88,6 +91,11 @@ class RotatingRefreshTokenAuthenticator(OAuthAuthenticator):
             and self._error_code(response) == "invalid_grant"
             and self.refresh_token != self._configured_refresh_token
         ):
+            if not self._fallback:
+                msg = ("token refresh failed: the stored rotated refresh token was rejected (invalid_grant) and the "
+                       "configured refresh_token was already used; sending a used refresh token again revokes the "
+                       "authorization, so authorize again and set a new refresh_token")
+                raise TapError(msg)
             LOGGER.warning("Stored rotated refresh token was rejected; retrying with the configured refresh_token")
             self.refresh_token = self._configured_refresh_token
             response = self._post()
