@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = ROOT / ".venv" / "bin" / "meltano"
 CANDIS_TOKEN_PATH = "/auth/realms/candis/protocol/openid-connect/token"
-MELTANO_RUN_TIMEOUT = 900  # seconds; a hung run fails the test instead of the whole CI job
+MELTANO_RUN_TIMEOUT = 480  # seconds (below pytest's timeout): a hung run fails its test with Meltano's log
 
 
 # ------------------------------------------------------------------------------------------- meltano
@@ -77,7 +77,16 @@ def meltano(tmp_path: Path) -> MeltanoProject:
         pytest.fail(f"Meltano plugins not installed ({', '.join(missing)}): run ./scripts/setup", pytrace=False)
     workdir = tmp_path / "meltano"
     workdir.mkdir()
+    # Meltano's own dir, private to the test: the installed plugin virtualenvs are linked in, but the run
+    # dir (catalog and config files Meltano writes per plugin) is the test's, so a concurrent demo or
+    # another test run cannot swap a catalog under this one.
+    sys_dir = workdir / "sys"
+    sys_dir.mkdir()
+    for kind in ("extractors", "loaders", "utilities", "mappers", "transformers", "orchestrators", "files"):
+        if (ROOT / ".meltano" / kind).is_dir():
+            (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
     env = _clean_environ() | {
+        "MELTANO_SYS_DIR_ROOT": str(sys_dir),
         "MELTANO_DATABASE_URI": f"sqlite:///{workdir / 'meltano.db'}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",

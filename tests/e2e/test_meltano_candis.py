@@ -128,6 +128,7 @@ def test_second_meltano_run_without_changes_makes_at_most_two_requests_per_strea
     meltano.run("run", "tap-candis", "target-duckdb")
 
     second = Counter(endpoint(entry["path"]) for entry in sandbox.requests())
+    print(f"requests per endpoint, first run: {dict(first)}; second run: {dict(second)}")
     too_many = {name: n for name, n in second.items() if n > 2}
     assert not too_many, f"second run, nothing changed: {dict(second)} (first run: {dict(first)})"
     unknown = [name for name in second if name.startswith("/") and not name.startswith("/_sandbox")]
