@@ -97,6 +97,15 @@ class ProviderHTTPMixin:
     #: Longest single wait we accept from Retry-After before retrying anyway.
     max_retry_wait: float = 300.0
 
+    # --- Singer output -----------------------------------------------------------------------------------
+    def _write_schema_message(self) -> None:
+        """Once per run: the SDK calls this on every sync of a child stream (once per parent record), and
+        targets flush a batch on every SCHEMA message — hundreds of tiny loads for an export of postings."""
+        if getattr(self, "_tapkit_schema_sent", False):
+            return
+        super()._write_schema_message()
+        self._tapkit_schema_sent = True
+
     # --- request policy -------------------------------------------------------------------------------
     @property
     def timeout(self) -> int:

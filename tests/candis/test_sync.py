@@ -54,3 +54,11 @@ def test_pages_are_requested_at_most_50_and_offsets_follow_what_came_back(candis
     listing = [r for r in sandbox.requests() if r["path"].endswith("/exports") and r["method"] == "GET"]
     assert [int(r["query"]["offset"]) for r in listing] == list(range(0, 50 * len(listing), 50))
     assert not run.records("postings")
+
+
+def test_each_schema_is_sent_once_per_run_not_once_per_parent(candis, tmp_path, tap) -> None:
+    run = tap(candis_config(candis, tmp_path, files_dir=str(tmp_path / "files")))
+    assert run.returncode == 0, run.stderr[-2000:]
+    schemas = [m["stream"] for m in run.messages if m["type"] == "SCHEMA"]
+    assert sorted(schemas) == sorted(set(schemas))  # targets flush a batch on every SCHEMA message
+    assert {"postings", "failed_postings", "files"} <= set(schemas)
