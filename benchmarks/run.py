@@ -1,7 +1,7 @@
 """Benchmark harness: each tap vs. a bare requests+json loop, against the sandbox in its own process.
 
 For each provider, size and stream it measures records/second and peak resident memory (the child's own
-ru_maxrss, from os.wait4) of:
+VmHWM, sampled from /proc) of:
   - the tap, with only that stream (and its parents) selected, Singer output to /dev/null, and
   - the baseline (benchmarks/providers/<name>.py: the same endpoints with plain requests + json),
 and counts the requests each made (from the sandbox's request log).
@@ -48,18 +48,36 @@ def start_sandbox(provider: str, scale: int, workdir: Path, extra: tuple[str, ..
     return proc, json.loads(port_file.read_text())[provider]
 
 
+def _peak_kib(pid: int) -> int | None:
+    """The process's own peak RSS (VmHWM of its address space, so nothing inherited from this harness)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def measure(args: list[str]) -> tuple[float, int, str]:
-    """Run a command to completion; return (seconds, peak RSS in KiB, stderr)."""
+    """Run a command to completion; return (seconds, peak RSS in KiB, stderr).
+
+    ru_maxrss is not used: Linux carries the parent's high-water mark across fork+exec, so every child would
+    report at least this harness's own size. VmHWM is sampled every 10 ms instead (it only grows)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _peak_kib(proc.pid) or 0)
+            time.sleep(0.01)  # sampling interval of a measurement, not synchronisation
         elapsed = time.perf_counter() - start
         err.seek(0)
         stderr = err.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
+    if proc.returncode != 0:
         raise SystemExit(f"{args[0]} failed:\n{stderr[-3000:]}")
-    return elapsed, usage.ru_maxrss, stderr
+    return elapsed, peak, stderr
 
 
 def catalog_for(tap: str, config_path: Path, wanted: set[str], workdir: Path) -> Path:

@@ -85,15 +85,24 @@ def extractors() -> list[dict[str, Any]]:
         if environment.get("name") == ENVIRONMENT:
             for plugin in ((environment.get("config") or {}).get("plugins") or {}).get("extractors") or []:
                 demo_config[plugin["name"]] = plugin.get("config") or {}
+    # Write-back utilities (`<provider>-writeback` with an `ack` command) close the provider's export workflow
+    # after the load: `meltano run tap-x target-duckdb x-writeback:ack`.
+    acks = {
+        plugin["name"].removesuffix("-writeback"): f"{plugin['name']}:ack"
+        for plugin in (project.get("plugins") or {}).get("utilities") or []
+        if plugin["name"].endswith("-writeback") and "ack" in (plugin.get("commands") or {})
+    }
     found = []
     for plugin in (project.get("plugins") or {}).get("extractors") or []:
         name = plugin["name"]
+        provider = name.removeprefix("tap-")
         found.append(
             {
                 "name": name,
-                "provider": name.removeprefix("tap-"),
+                "provider": provider,
                 "schema": plugin.get("namespace") or name.replace("-", "_"),
                 "config": demo_config.get(name, {}),
+                "after": [acks[provider]] if provider in acks else [],
             }
         )
     return found
@@ -219,10 +228,11 @@ def main() -> int:
                     f"but the sandbox serves {tap['provider']} at {url}"
                 )
             log = LOGS / f"{tap['name']}.log"
-            say(f"meltano --environment={ENVIRONMENT} run {tap['name']} {LOADER}")
+            steps = [tap["name"], LOADER, *tap["after"]]
+            say(f"meltano --environment={ENVIRONMENT} run {' '.join(steps)}")
             t0 = time.monotonic()
             try:
-                meltano("run", tap["name"], LOADER, log=log)
+                meltano("run", *steps, log=log)
             except DemoError as exc:
                 failures.append(tap["name"])
                 print(f"    {RED}failed{RESET}: {exc}")

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -30,55 +31,36 @@ class ProviderEntry:
     description: str
 
 
-def _candis_app(args: argparse.Namespace) -> Any:
-    from .candis import CandisConfig, create_app
+def _app_factory(package: str, config_class: str, options: tuple[str, ...],
+                 extra: Callable[[argparse.Namespace], dict[str, Any]] | None = None) -> Callable[[argparse.Namespace], Any]:
+    """``make_app`` of one emulator: its ``*Config(seed, scale, …)`` with the command-line ``options`` that
+    were given (flags only when set), plus ``extra(args)``; the package is imported on first use."""
 
-    overrides: dict[str, Any] = {}
-    if args.token_lifetime is not None:
-        overrides["token_lifetime"] = args.token_lifetime
-    if args.export_delay is not None:
-        overrides["export_delay"] = args.export_delay
-    if args.rate_limit is not None:
-        overrides["rate_limit"] = args.rate_limit
-    if args.refresh_token_reuse:
-        overrides["refresh_token_reuse"] = True
-    return create_app(CandisConfig(seed=args.seed, scale=args.scale, **overrides))
+    def make_app(args: argparse.Namespace) -> Any:
+        module = importlib.import_module(f"{__package__}.{package}")
+        overrides: dict[str, Any] = {}
+        for option in options:
+            value = getattr(args, option)
+            if value is not None and value is not False:
+                overrides[option] = value
+        if extra is not None:
+            overrides.update(extra(args))
+        return module.create_app(getattr(module, config_class)(seed=args.seed, scale=args.scale, **overrides))
+
+    return make_app
 
 
-def _findity_app(args: argparse.Namespace) -> Any:
-    from .findity import FindityConfig, create_app
-
-    overrides: dict[str, Any] = {}
-    if args.token_lifetime is not None:
-        overrides["token_lifetime"] = args.token_lifetime
-    if args.rate_limit is not None:
-        overrides["rate_limit"] = args.rate_limit
-    if args.refresh_token_reuse:
-        overrides["refresh_token_reuse"] = True
+def _findity_extra(args: argparse.Namespace) -> dict[str, Any]:
     # 8 exports already sent (one per voucher format) hold three quarters of the reports; the rest stay
     # READY_TO_SEND for POST /_sandbox/findity/bulk-send.
-    export_size = max(1, args.scale * 3 // 32)
-    return create_app(FindityConfig(seed=args.seed, scale=args.scale, export_size=export_size, **overrides))
+    return {"export_size": max(1, args.scale * 3 // 32)}
 
 
-def _ivesk_app(args: argparse.Namespace) -> Any:
-    from .ivesk import IveskConfig, create_app
-
-    overrides: dict[str, Any] = {}
-    if args.rate_limit is not None:  # Įvesk publishes no limit: off unless asked for
-        overrides["rate_limit"] = args.rate_limit
-    return create_app(IveskConfig(seed=args.seed, scale=args.scale, **overrides))
-
-
-def _pleo_app(args: argparse.Namespace) -> Any:
-    from .pleo import PleoConfig, create_app
-
-    overrides: dict[str, Any] = {}
-    if args.token_lifetime is not None:
-        overrides["token_lifetime"] = args.token_lifetime
-    if args.rate_limit is not None:
-        overrides["rate_limit"] = args.rate_limit
-    return create_app(PleoConfig(seed=args.seed, scale=args.scale, **overrides))
+_candis_app = _app_factory("candis", "CandisConfig", ("token_lifetime", "export_delay", "rate_limit", "refresh_token_reuse"))
+_findity_app = _app_factory("findity", "FindityConfig", ("token_lifetime", "rate_limit", "refresh_token_reuse"), _findity_extra)
+# Įvesk publishes no rate limit: off unless asked for; it has no tokens.
+_ivesk_app = _app_factory("ivesk", "IveskConfig", ("rate_limit",))
+_pleo_app = _app_factory("pleo", "PleoConfig", ("token_lifetime", "rate_limit"))
 
 
 #: Every emulator the CLI can run, with its default port (pleo 8702, ivesk 8703, findity 8704 to come).

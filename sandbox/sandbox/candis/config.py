@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+
+from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_bool, check_int, check_number
 
 # Sandbox credentials (documented in sandbox/README.md).
 CLIENT_ID = "sandbox-client"
@@ -26,7 +28,7 @@ DEFAULT_LIMIT = 50
 
 
 @dataclass
-class CandisConfig:
+class CandisConfig(SandboxConfig):
     seed: int = 42
     scale: int = 200  # records per stream (successful historical postings, reimbursement items, invoices, …)
     token_lifetime: int = 1209600  # access token seconds (~14 days, as Candis' Keycloak)
@@ -46,6 +48,7 @@ class CandisConfig:
         "rate_limit": int,
         "refresh_token_reuse": bool,
     }
+    RESET_HINT = RESET_HINT_SEED_SCALE
 
     def __post_init__(self) -> None:
         if self.scale < 0:
@@ -53,36 +56,9 @@ class CandisConfig:
         if self.scale >= 50_000_000:
             raise ValueError("scale must be < 50,000,000")
 
-    def view(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
-        out["clock"] = "injected" if self.clock is not None else "real"
-        return out
-
-    def apply(self, changes: dict[str, Any]) -> None:
-        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
-        updates: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key in ("seed", "scale"):
-                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset with {{\"seed\": …, \"scale\": …}}")
-            kind = self.RUNTIME.get(key)
-            if kind is None:
-                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
-            if kind is bool:
-                if not isinstance(value, bool):
-                    raise ValueError(f"{key!r} must be true or false")
-            elif kind is int:
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ValueError(f"{key!r} must be an integer >= 0")
-            else:
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise ValueError(f"{key!r} must be a number >= 0")
-                value = float(value)
-            updates[key] = value
-        for key, value in updates.items():
-            setattr(self, key, value)
-
-    def copy_with(self, **changes: Any) -> "CandisConfig":
-        data = asdict(self)
-        data["clock"] = self.clock
-        data.update(changes)
-        return CandisConfig(**data)
+    def check_setting(self, key: str, kind: type, value: Any) -> Any:
+        if kind is bool:
+            return check_bool(key, value)
+        if kind is int:
+            return check_int(key, value)
+        return float(check_number(key, value))

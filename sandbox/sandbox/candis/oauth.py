@@ -12,19 +12,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import parse_qs, unquote_plus
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.jsonutil import json_response
-from ..framework.provider import ApiError
+from ..framework.oauth import (basic_credentials, bearer_token, client_of, oauth_error, read_form, refresh_grant,
+                               require_bearer, unquote_client)  # bearer_token: re-exported
 from .config import CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, REALM_PATH, SCOPE, TOKEN_PATH, CandisConfig
 
 
@@ -85,49 +83,10 @@ class TokenStore:
         }
 
 
-def bearer_token(headers: Any) -> str | None:
-    """The token of an ``Authorization: Bearer …`` header (case-insensitive scheme), else None."""
-    value = headers.get("authorization") if hasattr(headers, "get") else None
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
 def require_organization(tokens: TokenStore, request: Request) -> str:
     """The organization of the request's valid access token, or 401 UNAUTHORIZED."""
-    token = bearer_token(request.headers)
-    if token is None:
-        raise ApiError(401, "Missing bearer token", code="UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
-    organization = tokens.organization_for(token)
-    if organization is None:
-        raise ApiError(401, "Access token is invalid or expired", code="UNAUTHORIZED",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    return organization
-
-
-def _oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> Response:
-    return json_response({"error": error, "error_description": description}, status=status,
-                         headers={"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})})
-
-
-def _client_from_basic(header: str | None) -> tuple[str, str] | None:
-    if not header:
-        return None
-    scheme, _, payload = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    client_id, sep, secret = decoded.partition(":")
-    if not sep:
-        return ("", "")
-    # RFC 6749 2.3.1: both parts are form-urlencoded before Basic encoding.
-    return unquote_plus(client_id), unquote_plus(secret)
+    return require_bearer(tokens.organization_for, request, missing="Missing bearer token",
+                          invalid="Access token is invalid or expired")
 
 
 def oauth_router(get_tokens: Callable[[], TokenStore], issuer_base: Callable[[Request], str]) -> APIRouter:
@@ -135,31 +94,16 @@ def oauth_router(get_tokens: Callable[[], TokenStore], issuer_base: Callable[[Re
 
     @router.post(TOKEN_PATH)
     async def token(request: Request) -> Response:
-        form: dict[str, list[str]] = {}
-        if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
-            form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
-
-        def field(name: str) -> str | None:
-            values = form.get(name)
-            return values[0] if values else None
-
-        client = _client_from_basic(request.headers.get("authorization"))
-        if client is None and field("client_id") is not None:
-            client = (field("client_id") or "", field("client_secret") or "")
+        field = await read_form(request)
+        client = client_of(unquote_client(basic_credentials(request.headers.get("authorization"))), field)
         if client != (CLIENT_ID, CLIENT_SECRET):
-            return _oauth_error(401, "invalid_client", "Invalid client or Invalid client credentials")
+            return oauth_error(401, "invalid_client", "Invalid client or Invalid client credentials")
         grant_type = field("grant_type")
         if not grant_type:
-            return _oauth_error(400, "invalid_request", "Missing form parameter: grant_type")
+            return oauth_error(400, "invalid_request", "Missing form parameter: grant_type")
         if grant_type != "refresh_token":
-            return _oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
-        refresh_token = field("refresh_token")
-        if not refresh_token:
-            return _oauth_error(400, "invalid_request", "Missing parameter: refresh_token")
-        answer = get_tokens().redeem(refresh_token)
-        if answer is None:
-            return _oauth_error(400, "invalid_grant", "Token is not active")
-        return json_response(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+            return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
+        return refresh_grant(field, get_tokens().redeem, "Token is not active")
 
     @router.get(f"{REALM_PATH}/.well-known/openid-configuration")
     async def discovery(request: Request) -> Response:

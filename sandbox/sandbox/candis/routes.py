@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from ..framework.http import base_url
 from ..framework.jsonutil import json_response, streamed_object
 from ..framework.paging import Query
 from ..framework.provider import ApiError
@@ -33,10 +34,6 @@ def pagination(total: int, page_size: int) -> dict[str, int]:
 
 def export_view(export: Export, now_ms: int) -> dict[str, Any]:
     return {"id": export.id, "postingsCount": export.count, "status": export.status(now_ms), "createdAt": iso_ms(export.created_ms)}
-
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 def api_router(provider: "CandisProvider") -> APIRouter:
@@ -135,7 +132,20 @@ def api_router(provider: "CandisProvider") -> APIRouter:
         return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     # -- list streams --------------------------------------------------------------------------------
-    def page_of(state: "CandisState", stream: ListStream, query: Query) -> Response:
+    def date_range(reader: QueryReader, from_name: str, to_name: str) -> tuple[Any, Any]:
+        return reader.date(from_name), reader.date(to_name, end_of_day=True)
+
+    def page_of(state: "CandisState", stream: ListStream, *, groups: list[int], date_field: Any, dates: tuple[Any, Any],
+                updated: tuple[Any, Any], sort_by_mutable: bool, descending: bool, offset: int, limit: int) -> Response:
+        query = Query(
+            groups=None if len(groups) == stream.group_count else groups,
+            ranges=[(date_field, *dates)] if dates != (None, None) else [],
+            mutable_range=updated if updated != (None, None) else None,
+            sort_by_mutable=sort_by_mutable,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
         overlay = state.overlay[stream.name]
         page = stream.index.query(query, overlay)
         items = [stream.record(i, overlay.get(i)) for i, _ in page.items]
@@ -151,25 +161,15 @@ def api_router(provider: "CandisProvider") -> APIRouter:
         # Confirmed quirk: with no status filter only EXPORTED items are returned.
         statuses = reader.enum_list("status", REIMBURSEMENT_STATUSES) or ["EXPORTED"]
         types = reader.enum_list("types", REIMBURSEMENT_TYPES) or list(REIMBURSEMENT_TYPES)
-        item_from = reader.date("reimbursementItemDateFrom")
-        item_to = reader.date("reimbursementItemDateTo", end_of_day=True)
-        updated_from = reader.date("updatedAtFrom")
-        updated_to = reader.date("updatedAtTo", end_of_day=True)
+        item_dates = date_range(reader, "reimbursementItemDateFrom", "reimbursementItemDateTo")
+        updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
         # [I] The default order is undocumented; we use UPDATED_AT DESC (newest changes first).
         sort_field = reader.enum("sortField", ("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"), "UPDATED_AT")
         direction = reader.enum("sortDirection", ("ASC", "DESC"), "DESC")
         reader.raise_if_errors()
-        groups = stream.groups_for(statuses, types)
-        query = Query(
-            groups=None if len(groups) == stream.group_count else groups,
-            ranges=[(stream.expense_ms, item_from, item_to)] if item_from is not None or item_to is not None else [],
-            mutable_range=(updated_from, updated_to) if updated_from is not None or updated_to is not None else None,
-            sort_by_mutable=sort_field == "UPDATED_AT",
-            descending=direction == "DESC",
-            offset=offset,
-            limit=limit,
-        )
-        return page_of(state, stream, query)
+        return page_of(state, stream, groups=stream.groups_for(statuses, types), date_field=stream.expense_ms,
+                       dates=item_dates, updated=updated, sort_by_mutable=sort_field == "UPDATED_AT",
+                       descending=direction == "DESC", offset=offset, limit=limit)
 
     @router.get(f"{ORG}/invoices")
     async def invoices(organizationId: str, request: Request) -> Response:
@@ -178,23 +178,13 @@ def api_router(provider: "CandisProvider") -> APIRouter:
         reader = QueryReader(request)
         offset, limit = reader.paging()
         statuses = reader.enum_list("status", INVOICE_STATUSES) or list(INVOICE_STATUSES)
-        invoice_from = reader.date("invoiceDateFrom")
-        invoice_to = reader.date("invoiceDateTo", end_of_day=True)
-        updated_from = reader.date("updatedDateFrom")
-        updated_to = reader.date("updatedDateTo", end_of_day=True)
+        invoice_dates = date_range(reader, "invoiceDateFrom", "invoiceDateTo")
+        updated = date_range(reader, "updatedDateFrom", "updatedDateTo")
         reader.raise_if_errors()
-        groups = sorted({INVOICE_STATUSES.index(s) for s in statuses})
-        query = Query(
-            groups=None if len(groups) == stream.group_count else groups,
-            ranges=[(stream.invoice_ms, invoice_from, invoice_to)] if invoice_from is not None or invoice_to is not None else [],  # type: ignore[attr-defined]
-            mutable_range=(updated_from, updated_to) if updated_from is not None or updated_to is not None else None,
-            # No sort parameter; [I] the order is createdAt ascending (index order).
-            sort_by_mutable=False,
-            descending=False,
-            offset=offset,
-            limit=limit,
-        )
-        return page_of(state, stream, query)
+        # No sort parameter; [I] the order is createdAt ascending (index order).
+        return page_of(state, stream, groups=sorted({INVOICE_STATUSES.index(s) for s in statuses}),
+                       date_field=stream.invoice_ms, dates=invoice_dates, updated=updated,  # type: ignore[attr-defined]
+                       sort_by_mutable=False, descending=False, offset=offset, limit=limit)
 
     @router.get(f"{ORG}/purchase-requests")
     async def purchase_requests(organizationId: str, request: Request) -> Response:
@@ -203,25 +193,15 @@ def api_router(provider: "CandisProvider") -> APIRouter:
         reader = QueryReader(request)
         offset, limit = reader.paging()
         statuses = reader.enum_list("status", PURCHASE_REQUEST_STATUSES) or list(PURCHASE_REQUEST_STATUSES)
-        created_from = reader.date("createdAtFrom")
-        created_to = reader.date("createdAtTo", end_of_day=True)
-        updated_from = reader.date("updatedAtFrom")
-        updated_to = reader.date("updatedAtTo", end_of_day=True)
+        created_dates = date_range(reader, "createdAtFrom", "createdAtTo")
+        updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
         # Defaults from Candis' OpenAPI: sortField CREATED_AT, sortDirection ASC.
         sort_field = reader.enum("sortField", ("CREATED_AT", "UPDATED_AT"), "CREATED_AT")
         direction = reader.enum("sortDirection", ("ASC", "DESC"), "ASC")
         reader.raise_if_errors()
-        groups = sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses})
-        query = Query(
-            groups=None if len(groups) == stream.group_count else groups,
-            ranges=[(stream.created_ms, created_from, created_to)] if created_from is not None or created_to is not None else [],
-            mutable_range=(updated_from, updated_to) if updated_from is not None or updated_to is not None else None,
-            sort_by_mutable=sort_field == "UPDATED_AT",
-            descending=direction == "DESC",
-            offset=offset,
-            limit=limit,
-        )
-        return page_of(state, stream, query)
+        return page_of(state, stream, groups=sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses}),
+                       date_field=stream.created_ms, dates=created_dates, updated=updated,
+                       sort_by_mutable=sort_field == "UPDATED_AT", descending=direction == "DESC", offset=offset, limit=limit)
 
     @router.get(f"{ORG}/imports/{{processId}}")
     async def import_status(organizationId: str, processId: str, request: Request) -> Response:

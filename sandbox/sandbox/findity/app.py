@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any, Mapping
 
 from fastapi import FastAPI
@@ -11,8 +10,7 @@ from starlette.responses import Response
 
 from ..framework.app import build_app
 from ..framework.jsonutil import json_response
-from ..framework.provider import AdminError, SandboxProvider
-from ..framework.timeutil import utc_now
+from ..framework.provider import AdminError, ConfiguredProvider, reset_values
 from .admin import findity_admin_router
 from .config import FindityConfig
 from .oauth import oauth_router
@@ -25,16 +23,11 @@ ERROR_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "
 _ORG_PATH = re.compile(r"^/api/v1/connect/organizations/([^/]+)")
 
 
-class FindityProvider(SandboxProvider):
+class FindityProvider(ConfiguredProvider):
     name = "findity"
 
-    def __init__(self, config: FindityConfig | None = None) -> None:
-        super().__init__()
-        self.config = config or FindityConfig()
-        self.state = FindityState(self.config, self.now_ms)
-
-    def now(self) -> datetime:
-        return self.config.clock() if self.config.clock is not None else utc_now()
+    config_class = FindityConfig
+    state_class = FindityState
 
     def error_response(self, status: int, message: str, *, code: str | None = None,
                        errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
@@ -49,44 +42,19 @@ class FindityProvider(SandboxProvider):
     def is_rate_limited(self, scope: dict[str, Any]) -> bool:
         return scope["path"].startswith("/api/")
 
-    @property
-    def rate_limit(self) -> int:
-        return self.config.rate_limit
-
     def expire_tokens(self) -> None:
         self.state.tokens.expire_all()
 
-    def ground_truth(self) -> dict[str, Any]:
-        return self.state.ground_truth()
-
-    def config_view(self) -> dict[str, Any]:
-        return self.config.view()
-
-    def update_config(self, changes: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.config.apply(changes)
-        except ValueError as exc:
-            raise AdminError(str(exc)) from None
-        return self.config.view()
-
     def reset(self, params: dict[str, Any]) -> dict[str, Any]:
         allowed = {"seed", "scale", "initial_exports", "export_size"}
-        extra = set(params) - allowed
-        if extra:
-            raise AdminError(f"reset takes only {', '.join(sorted(allowed))} (got {', '.join(sorted(extra))})")
-        values = {key: params.get(key, getattr(self.config, key)) for key in allowed}
-        for key, value in values.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise AdminError(f"'{key}' must be an integer >= 0")
+        values = reset_values(params, {key: getattr(self.config, key) for key in allowed}, takes=", ".join(sorted(allowed)))
         try:
             self.config.copy_with(**values)
         except ValueError as exc:
             raise AdminError(str(exc)) from None
         for key, value in values.items():
             setattr(self.config, key, value)
-        self.state = FindityState(self.config, self.now_ms)
-        self.clear_runtime()
-        return self.config.view()
+        return self.renew_state()
 
 
 def create_app(config: FindityConfig | None = None) -> FastAPI:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+
+from ..framework.config import SandboxConfig, check_bool, check_int
 
 # Sandbox credentials (documented in sandbox/README.md). IDs are 32-char hex, as Findity's.
 CLIENT_ID = "sandbox-findity-client"
@@ -28,7 +30,7 @@ ENVELOPES = ("array", "envelope")
 
 
 @dataclass
-class FindityConfig:
+class FindityConfig(SandboxConfig):
     seed: int = 42
     scale: int = 200  # approved expense reports (READY_TO_SEND) the organization starts with
     initial_exports: int = 8  # exports already sent at start (formats cycle through FORMATS)
@@ -53,6 +55,7 @@ class FindityConfig:
         "voucher_ids": bool,
         "rate_limit": int,
     }
+    DATA_SETTINGS = ("seed", "scale", "initial_exports", "export_size")
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 50_000_000:
@@ -69,34 +72,12 @@ class FindityConfig:
         if key == "list_envelope" and value not in ENVELOPES:
             raise ValueError(f"'list_envelope' must be one of {', '.join(ENVELOPES)}")
 
-    def view(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
-        out["clock"] = "injected" if self.clock is not None else "real"
-        return out
-
-    def apply(self, changes: dict[str, Any]) -> None:
-        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
-        updates: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key in ("seed", "scale", "initial_exports", "export_size"):
-                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset")
-            kind = self.RUNTIME.get(key)
-            if kind is None:
-                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
-            if kind is bool and not isinstance(value, bool):
-                raise ValueError(f"{key!r} must be true or false")
-            if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-                raise ValueError(f"{key!r} must be an integer >= 0")
-            if kind is str:
-                if not isinstance(value, str):
-                    raise ValueError(f"{key!r} must be a string")
-                self._check(key, value)
-            updates[key] = value
-        for key, value in updates.items():
-            setattr(self, key, value)
-
-    def copy_with(self, **changes: Any) -> "FindityConfig":
-        data = asdict(self)
-        data["clock"] = self.clock
-        data.update(changes)
-        return FindityConfig(**data)
+    def check_setting(self, key: str, kind: type, value: Any) -> Any:
+        if kind is bool:
+            return check_bool(key, value)
+        if kind is int:
+            return check_int(key, value)
+        if not isinstance(value, str):
+            raise ValueError(f"{key!r} must be a string")
+        self._check(key, value)
+        return value

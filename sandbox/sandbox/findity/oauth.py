@@ -10,17 +10,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from typing import Any, Callable
-from urllib.parse import parse_qs, unquote_plus
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.jsonutil import json_response
-from ..framework.provider import ApiError
+from ..framework.oauth import client_of, decode_basic, oauth_error, read_form, require_bearer, unquote_client
 from .config import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID, TOKEN_PATH, FindityConfig
 
 
@@ -61,40 +58,24 @@ class TokenStore:
         return self.issue()
 
 
-def bearer_token(headers: Any) -> str | None:
-    value = headers.get("authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def require_organization(tokens: TokenStore, request: Request) -> str:
-    token = bearer_token(request.headers)
-    if token is None:
-        raise ApiError(401, "Full authentication is required to access this resource", code="UNAUTHORIZED",
-                       headers={"WWW-Authenticate": "Bearer"})
-    organization = tokens.organization_for(token)
-    if organization is None:
-        raise ApiError(401, "Access token expired or invalid", code="UNAUTHORIZED",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    return organization
+    return require_bearer(tokens.organization_for, request,
+                          missing="Full authentication is required to access this resource",
+                          invalid="Access token expired or invalid")
+
+
+_NO_STORE = {"Cache-Control": "no-store"}  # no Pragma, unlike Candis and Pleo
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
-    return json_response({"error": error, "error_description": description}, status=status,
-                         headers={"Cache-Control": "no-store"})
+    return oauth_error(status, error, description, headers=_NO_STORE)
 
 
 def _basic(header: str | None) -> tuple[str, str] | None:
     if not header or not header.lower().startswith("basic "):
         return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    client_id, _, secret = decoded.partition(":")
-    return unquote_plus(client_id), unquote_plus(secret)
+    parts = decode_basic(header[6:])
+    return unquote_client(("", "") if parts is None else (parts[0], parts[2]))
 
 
 def oauth_router(get_tokens: Callable[[], TokenStore]) -> APIRouter:
@@ -102,28 +83,19 @@ def oauth_router(get_tokens: Callable[[], TokenStore]) -> APIRouter:
 
     @router.post(TOKEN_PATH)
     async def token(request: Request) -> Response:
-        form: dict[str, list[str]] = {}
-        if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
-            form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
-
-        def field(name: str) -> str | None:
-            values = form.get(name)
-            return values[0] if values else None
-
-        client = _basic(request.headers.get("authorization"))
-        if client is None and field("client_id") is not None:
-            client = (field("client_id") or "", field("client_secret") or "")
+        field = await read_form(request)
+        client = client_of(_basic(request.headers.get("authorization")), field)
         if client != (CLIENT_ID, CLIENT_SECRET):
             return _oauth_error(401, "invalid_client", "Bad client credentials")
         grant_type = field("grant_type")
         tokens = get_tokens()
         if grant_type == "client_credentials":
-            return json_response(tokens.issue(), headers={"Cache-Control": "no-store"})
+            return json_response(tokens.issue(), headers=_NO_STORE)
         if grant_type == "refresh_token":
             answer = tokens.redeem(field("refresh_token") or "")
             if answer is None:
                 return _oauth_error(400, "invalid_grant", "Invalid refresh token")
-            return json_response(answer, headers={"Cache-Control": "no-store"})
+            return json_response(answer, headers=_NO_STORE)
         if not grant_type:
             return _oauth_error(400, "invalid_request", "Missing grant type")
         return _oauth_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
+from ..framework.http import base_url
 from ..framework.jsonutil import dumps, json_response
 from ..framework.provider import ApiError
 from .config import CONNECT, ORGANIZATION_ID
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 
 VOUCHER_STATUSES = ("SUCCESS", "FAILED")
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
-
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
 
 
 def api_router(provider: "FindityProvider") -> APIRouter:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from starlette.responses import Response
 
@@ -110,3 +110,70 @@ class SandboxProvider:
         self.request_log.clear()
         self.faults.clear()
         self.limiter.clear()
+
+
+def reset_values(params: dict[str, Any], current: dict[str, Any], *, takes: str, hint: str = "") -> dict[str, Any]:
+    """The ``POST /_sandbox/reset`` parameters: only the keys of ``current`` (their defaults), each an int >= 0."""
+    extra = set(params) - set(current)
+    if extra:
+        raise AdminError(f"reset takes only {takes} (got {', '.join(sorted(extra))}){hint}")
+    values = {key: params.get(key, default) for key, default in current.items()}
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise AdminError(f"'{key}' must be an integer >= 0")
+    return values
+
+
+class ConfiguredProvider(SandboxProvider):
+    """A provider whose settings are a :class:`~sandbox.framework.config.SandboxConfig` in ``self.config``
+    (with ``clock``, ``rate_limit``, ``seed`` and ``scale``) and whose data is ``self.state`` (with
+    ``ground_truth()``): subclasses set ``config_class`` and ``state_class`` (``state_class(config, now_ms)``)."""
+
+    config_class: Callable[[], Any]
+    state_class: Callable[[Any, Callable[[], int]], Any]
+
+    def __init__(self, config: Any = None) -> None:
+        super().__init__()
+        self.config = config or self.config_class()
+        self.state = self.new_state()
+
+    def new_state(self) -> Any:
+        return self.state_class(self.config, self.now_ms)
+
+    def now(self) -> datetime:
+        clock: Callable[[], datetime] | None = self.config.clock
+        return clock() if clock is not None else utc_now()
+
+    @property
+    def rate_limit(self) -> int:
+        return self.config.rate_limit
+
+    def ground_truth(self) -> dict[str, Any]:
+        return self.state.ground_truth()
+
+    def config_view(self) -> dict[str, Any]:
+        return self.config.view()
+
+    def update_config(self, changes: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.config.apply(changes)
+        except ValueError as exc:
+            raise AdminError(str(exc)) from None
+        return self.config.view()
+
+    def reset(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Regenerate the data for a new ``seed``/``scale`` (the other settings stay)."""
+        values = reset_values(params, {"seed": self.config.seed, "scale": self.config.scale},
+                              takes="'seed' and 'scale'", hint="; use /_sandbox/config for the rest")
+        try:
+            type(self.config)(**values)
+        except ValueError as exc:
+            raise AdminError(str(exc)) from None
+        self.config.seed, self.config.scale = values["seed"], values["scale"]
+        return self.renew_state()
+
+    def renew_state(self) -> dict[str, Any]:
+        """New data from the current config, runtime state cleared; answers the config view."""
+        self.state = self.new_state()
+        self.clear_runtime()
+        return self.config.view()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any, Mapping
 
 from fastapi import FastAPI
@@ -11,8 +10,9 @@ from starlette.responses import Response
 
 from ..framework.app import build_app
 from ..framework.jsonutil import json_response
-from ..framework.provider import AdminError, SandboxProvider
-from ..framework.timeutil import iso_ms, utc_now
+from ..framework.http import ScopeHeaders
+from ..framework.provider import AdminError, ConfiguredProvider
+from ..framework.timeutil import iso_ms
 from .admin import ivesk_admin_router, parse_mutate
 from .config import ACCOUNT_ID, API_KEY, IveskConfig
 from .routes import api_router
@@ -20,24 +20,15 @@ from .state import IveskState, Upload
 from .webhooks import Webhooks
 
 
-def _header(scope: dict, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return value
-    return None
-
-
-class IveskProvider(SandboxProvider):
+class IveskProvider(ConfiguredProvider):
     name = "ivesk"
 
-    def __init__(self, config: IveskConfig | None = None) -> None:
-        super().__init__()
-        self.config = config or IveskConfig()
-        self.state = IveskState(self.config, self.now_ms)
-        self.webhooks = Webhooks(self)
+    config_class = IveskConfig
+    state_class = IveskState
 
-    def now(self) -> datetime:
-        return self.config.clock() if self.config.clock is not None else utc_now()
+    def __init__(self, config: IveskConfig | None = None) -> None:
+        super().__init__(config)
+        self.webhooks = Webhooks(self)
 
     # -- framework hooks -------------------------------------------------------------------------------
     def error_response(self, status: int, message: str, *, code: str | None = None,
@@ -45,12 +36,7 @@ class IveskProvider(SandboxProvider):
         return json_response({"message": message}, status=status, headers=headers)
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
-        key = _header(scope, b"x-api-key")
-        return ACCOUNT_ID if key is not None and key.decode("latin-1") == API_KEY else None
-
-    @property
-    def rate_limit(self) -> int:
-        return self.config.rate_limit
+        return ACCOUNT_ID if ScopeHeaders(scope).get("x-api-key") == API_KEY else None
 
     def validate_mutate(self, params: dict[str, Any]) -> None:
         parse_mutate(params)
@@ -65,34 +51,7 @@ class IveskProvider(SandboxProvider):
 
     def ground_truth(self) -> dict[str, Any]:
         self.announce_digitized()
-        return self.state.ground_truth()
-
-    def config_view(self) -> dict[str, Any]:
-        return self.config.view()
-
-    def update_config(self, changes: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.config.apply(changes)
-        except ValueError as exc:
-            raise AdminError(str(exc)) from None
-        return self.config.view()
-
-    def reset(self, params: dict[str, Any]) -> dict[str, Any]:
-        extra = set(params) - {"seed", "scale"}
-        if extra:
-            raise AdminError(f"reset takes only 'seed' and 'scale' (got {', '.join(sorted(extra))}); use /_sandbox/config for the rest")
-        seed, scale = params.get("seed", self.config.seed), params.get("scale", self.config.scale)
-        for key, value in (("seed", seed), ("scale", scale)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise AdminError(f"'{key}' must be an integer >= 0")
-        try:
-            IveskConfig(seed=seed, scale=scale)
-        except ValueError as exc:
-            raise AdminError(str(exc)) from None
-        self.config.seed, self.config.scale = seed, scale
-        self.state = IveskState(self.config, self.now_ms)
-        self.clear_runtime()
-        return self.config.view()
+        return super().ground_truth()
 
     # -- workflow --------------------------------------------------------------------------------------
     def export(self, *, ids: list[str] | None = None, count: int | None = None, companycode: str | None = None) -> dict[str, Any]:

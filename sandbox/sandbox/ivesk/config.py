@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+
+from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_bool, check_number
 
 # Sandbox credentials (documented in sandbox/README.md). Real keys look like `dp_…`.
 API_KEY = "dp_sandbox_8f3a1c5e9b7d4f20"
@@ -21,7 +23,7 @@ COLUMN_NAMES = ("allocation", "department", "warehouse", "object")
 
 
 @dataclass
-class IveskConfig:
+class IveskConfig(SandboxConfig):
     seed: int = 42
     scale: int = 200  # seeded documents in the account (both queues together)
     digitize_delay: float = 2.0  # seconds an uploaded file spends in digitization (real: up to 12 hours)
@@ -47,6 +49,7 @@ class IveskConfig:
         "from_inclusive": bool,
         "split_ties": bool,
     }
+    RESET_HINT = RESET_HINT_SEED_SCALE
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 50_000_000:
@@ -54,38 +57,13 @@ class IveskConfig:
         if self.page_size < 1 or self.columns_page_size < 1:
             raise ValueError("page sizes must be >= 1")
 
-    def view(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
-        out["clock"] = "injected" if self.clock is not None else "real"
-        return out
-
-    def apply(self, changes: dict[str, Any]) -> None:
-        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
-        updates: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key in ("seed", "scale"):
-                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset with {{\"seed\": …, \"scale\": …}}")
-            kind = self.RUNTIME.get(key)
-            if kind is None:
-                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
-            if kind is bool:
-                if not isinstance(value, bool):
-                    raise ValueError(f"{key!r} must be true or false")
-                updates[key] = value
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{key!r} must be a number >= 0")
-            if kind is int:
-                if not isinstance(value, int):
-                    raise ValueError(f"{key!r} must be an integer >= 0")
-                if key.endswith("page_size") and value < 1:
-                    raise ValueError(f"{key!r} must be >= 1")
-            updates[key] = kind(value)
-        for key, value in updates.items():
-            setattr(self, key, value)
-
-    def copy_with(self, **changes: Any) -> "IveskConfig":
-        data = asdict(self)
-        data["clock"] = self.clock
-        data.update(changes)
-        return IveskConfig(**data)
+    def check_setting(self, key: str, kind: type, value: Any) -> Any:
+        if kind is bool:
+            return check_bool(key, value)
+        check_number(key, value)
+        if kind is int:
+            if not isinstance(value, int):
+                raise ValueError(f"{key!r} must be an integer >= 0")
+            if key.endswith("page_size") and value < 1:
+                raise ValueError(f"{key!r} must be >= 1")
+        return kind(value)

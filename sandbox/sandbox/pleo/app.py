@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Mapping
 
 from fastapi import FastAPI, Request
@@ -10,8 +9,8 @@ from starlette.responses import Response
 
 from ..framework.app import build_app
 from ..framework.jsonutil import json_response
-from ..framework.provider import AdminError, SandboxProvider
-from ..framework.timeutil import utc_now
+from ..framework.http import ScopeHeaders, base_url
+from ..framework.provider import AdminError, ConfiguredProvider
 from .admin import pleo_admin_router
 from .auth import oauth_router, principal, require_principal
 from .config import TOKEN_PATH, PleoConfig
@@ -25,28 +24,11 @@ ERROR_TYPES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 40
                500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE"}
 
 
-class _Headers:
-    def __init__(self, scope: dict) -> None:
-        self._scope = scope
-
-    def get(self, name: str) -> str | None:
-        wanted = name.encode()
-        for key, value in self._scope.get("headers", ()):
-            if key.lower() == wanted:
-                return value.decode("latin-1")
-        return None
-
-
-class PleoProvider(SandboxProvider):
+class PleoProvider(ConfiguredProvider):
     name = "pleo"
 
-    def __init__(self, config: PleoConfig | None = None) -> None:
-        super().__init__()
-        self.config = config or PleoConfig()
-        self.state = PleoState(self.config, self.now_ms)
-
-    def now(self) -> datetime:
-        return self.config.clock() if self.config.clock is not None else utc_now()
+    config_class = PleoConfig
+    state_class = PleoState
 
     # -- helpers for the routes --------------------------------------------------------------------------
     def authorize(self, request: Request) -> str:
@@ -54,9 +36,7 @@ class PleoProvider(SandboxProvider):
         self.state.tick()
         return organization
 
-    @staticmethod
-    def public_base(request: Request) -> str:
-        return str(request.base_url).rstrip("/")
+    public_base = staticmethod(base_url)
 
     def file_url(self, base: str, data: CompanyData, core: Any, position: int) -> str:
         return signed_url(self, base, data, core, position)
@@ -71,14 +51,10 @@ class PleoProvider(SandboxProvider):
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         if scope["path"] == TOKEN_PATH or scope["path"].startswith(FILE_PREFIX):
             return None
-        return principal(_Headers(scope), self.state.tokens)
+        return principal(ScopeHeaders(scope), self.state.tokens)
 
     def is_rate_limited(self, scope: dict[str, Any]) -> bool:
         return scope["path"] != TOKEN_PATH and not scope["path"].startswith(FILE_PREFIX)
-
-    @property
-    def rate_limit(self) -> int:
-        return self.config.rate_limit
 
     def expire_tokens(self) -> None:
         self.state.tokens.expire_all()
@@ -100,19 +76,6 @@ class PleoProvider(SandboxProvider):
                 expired.append(job.id)
         return expired
 
-    def ground_truth(self) -> dict[str, Any]:
-        return self.state.ground_truth()
-
-    def config_view(self) -> dict[str, Any]:
-        return self.config.view()
-
-    def update_config(self, changes: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.config.apply(changes)
-        except ValueError as exc:
-            raise AdminError(str(exc)) from None
-        return self.config.view()
-
     def reset(self, params: dict[str, Any]) -> dict[str, Any]:
         extra = set(params) - {"seed", "scale"}
         if extra:
@@ -126,9 +89,7 @@ class PleoProvider(SandboxProvider):
             self.config.__post_init__()
         except ValueError as exc:
             raise AdminError(str(exc)) from None
-        self.state = PleoState(self.config, self.now_ms)
-        self.clear_runtime()
-        return self.config.view()
+        return self.renew_state()
 
 
 def create_app(config: PleoConfig | None = None) -> FastAPI:

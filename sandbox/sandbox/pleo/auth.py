@@ -8,17 +8,14 @@ revokes every token of that authorization (``invalid_grant``), as Pleo documents
 
 from __future__ import annotations
 
-import base64
-import binascii
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import parse_qs, unquote_plus
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..framework.jsonutil import json_response
+from ..framework.oauth import basic_credentials, oauth_error, read_form, refresh_grant, unquote_client
 from ..framework.provider import ApiError
 from .config import API_KEY, CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, SCOPES, TOKEN_PATH, PleoConfig
 
@@ -76,17 +73,7 @@ class TokenStore:
                 "expires_in": self.config.token_lifetime, "scope": SCOPES}
 
 
-def _basic(header: str | None) -> tuple[str, str] | None:
-    if not header:
-        return None
-    scheme, _, payload = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, sep, password = base64.b64decode(payload.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    return (user, password) if sep else ("", "")
+_basic = basic_credentials
 
 
 def principal(headers: Any, tokens: TokenStore) -> str | None:
@@ -119,39 +106,19 @@ def require_principal(request: Request, tokens: TokenStore) -> str:
     return organization
 
 
-def _oauth_error(status: int, error: str, description: str) -> Response:
-    return json_response({"error": error, "error_description": description}, status=status,
-                         headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-
 def oauth_router(get_tokens: Callable[[], TokenStore]) -> APIRouter:
     router = APIRouter()
 
     @router.post(TOKEN_PATH)
     async def token(request: Request) -> Response:
-        form: dict[str, list[str]] = {}
-        if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
-            form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
-
-        def field_(name: str) -> str | None:
-            values = form.get(name)
-            return values[0] if values else None
-
-        client = _basic(request.headers.get("authorization"))
-        if client is not None:
-            client = (unquote_plus(client[0]), unquote_plus(client[1]))
+        field_ = await read_form(request)
+        client = unquote_client(_basic(request.headers.get("authorization")))  # HTTP Basic only
         if client != (CLIENT_ID, CLIENT_SECRET):
-            return _oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
+            return oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
         grant_type = field_("grant_type")
         if grant_type != "refresh_token":
-            return _oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
+            return oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
                                 "Only grant_type=refresh_token is supported by the sandbox")
-        refresh_token = field_("refresh_token")
-        if not refresh_token:
-            return _oauth_error(400, "invalid_request", "Missing parameter: refresh_token")
-        answer = get_tokens().redeem(refresh_token)
-        if answer is None:
-            return _oauth_error(400, "invalid_grant", "The refresh token is invalid, expired, revoked or was already used")
-        return json_response(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return refresh_grant(field_, get_tokens().redeem, "The refresh token is invalid, expired, revoked or was already used")
 
     return router

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+
+from ..framework.config import SandboxConfig, check_int
 
 # Sandbox credentials (documented in sandbox/README.md).
 API_KEY = "plp_sandbox_0rg4n1s4t10n_k3y"  # organization-scoped API key: HTTP Basic user, empty password
@@ -44,7 +46,7 @@ MAX_ITEMS_PER_UPDATE = 100
 
 
 @dataclass
-class PleoConfig:
+class PleoConfig(SandboxConfig):
     seed: int = 42
     scale: int = 200  # accounting entries per company (export history, open queue, one pending job)
     token_lifetime: int = 3600  # access token seconds
@@ -55,6 +57,7 @@ class PleoConfig:
     clock: Callable[[], datetime] | None = None
 
     RUNTIME = {"token_lifetime": int, "job_expires_in": int, "rate_limit": int, "file_url_lifetime": int}
+    DATA_SETTINGS = ("seed", "scale", "open_job_size")
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 10_000_000:
@@ -64,20 +67,5 @@ class PleoConfig:
     def pending_job_size(self) -> int:
         return self.open_job_size or min(40, self.scale // 5)
 
-    def view(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}
-        out["clock"] = "injected" if self.clock is not None else "real"
-        return out
-
-    def apply(self, changes: dict[str, Any]) -> None:
-        updates: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key in ("seed", "scale", "open_job_size"):
-                raise ValueError(f"{key!r} changes the data: use POST /_sandbox/reset")
-            if key not in self.RUNTIME:
-                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{key!r} must be an integer >= 0")
-            updates[key] = value
-        for key, value in updates.items():
-            setattr(self, key, value)
+    def check_setting(self, key: str, kind: type, value: Any) -> Any:
+        return check_int(key, value)

@@ -1,0 +1,69 @@
+"""What every emulator's ``*Config`` dataclass shares: the admin view, copies and run-time changes.
+
+A provider config is a ``@dataclass`` that also derives from :class:`SandboxConfig` (a plain class: it adds
+no fields). It declares ``RUNTIME`` (settings ``POST /_sandbox/config`` may change, with their types),
+``DATA_SETTINGS`` (settings that need ``POST /_sandbox/reset``) and implements :meth:`check_setting`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any, ClassVar
+
+RESET_HINT_SEED_SCALE = "use POST /_sandbox/reset with {\"seed\": …, \"scale\": …}"
+
+
+class SandboxConfig:
+    RUNTIME: ClassVar[dict[str, type]] = {}
+    DATA_SETTINGS: ClassVar[tuple[str, ...]] = ("seed", "scale")
+    #: how a change of a data setting is refused: "{key!r} changes the data: {RESET_HINT}"
+    RESET_HINT: ClassVar[str] = "use POST /_sandbox/reset"
+
+    clock: Any
+
+    def view(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}  # type: ignore[arg-type]
+        out["clock"] = "injected" if self.clock is not None else "real"
+        return out
+
+    def copy_with(self, **changes: Any) -> Any:
+        data = asdict(self)  # type: ignore[call-overload]
+        data["clock"] = self.clock
+        data.update(changes)
+        return type(self)(**data)
+
+    def check_setting(self, key: str, kind: type, value: Any) -> Any:
+        """Validate one run-time setting of type ``kind``; return the value to store. Raises ValueError."""
+        raise NotImplementedError
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Validate and apply run-time changes (all or nothing). Raises ValueError."""
+        updates: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key in self.DATA_SETTINGS:
+                raise ValueError(f"{key!r} changes the data: {self.RESET_HINT}")
+            kind = self.RUNTIME.get(key)
+            if kind is None:
+                raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
+            updates[key] = self.check_setting(key, kind, value)
+        for key, value in updates.items():
+            setattr(self, key, value)
+
+
+def check_bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{key!r} must be true or false")
+    return value
+
+
+def check_int(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{key!r} must be an integer >= 0")
+    return value
+
+
+def check_number(key: str, value: Any) -> int | float:
+    """A number >= 0 (returned unchanged; callers convert)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"{key!r} must be a number >= 0")
+    return value

@@ -1,0 +1,107 @@
+"""Building blocks of the emulators' OAuth2 token endpoints and Bearer checks.
+
+Only the mechanics are shared (form parsing, HTTP Basic decoding, the RFC 6749 error body, Bearer
+extraction); each provider keeps its own token format, grants, messages and headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Callable, Mapping
+from urllib.parse import parse_qs, unquote_plus
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .jsonutil import json_response
+from .provider import ApiError
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def oauth_error(status: int, error: str, description: str, *, headers: Mapping[str, str] = NO_STORE) -> Response:
+    """RFC 6749 5.2 error: ``{"error": ..., "error_description": ...}``."""
+    return json_response({"error": error, "error_description": description}, status=status, headers=dict(headers))
+
+
+async def read_form(request: Request) -> Callable[[str], str | None]:
+    """The first value of a form field (None when absent); only url-encoded bodies are read."""
+    form: dict[str, list[str]] = {}
+    if request.headers.get("content-type", "").lower().startswith("application/x-www-form-urlencoded"):
+        form = parse_qs((await request.body()).decode("utf-8", errors="replace"), keep_blank_values=True)
+
+    def field(name: str) -> str | None:
+        values = form.get(name)
+        return values[0] if values else None
+
+    return field
+
+
+def decode_basic(payload: str) -> tuple[str, str, str] | None:
+    """``(user, ":", password)`` of a Basic credential's base64 payload (``partition``), None if undecodable."""
+    try:
+        decoded = base64.b64decode(payload.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """``(user, password)`` of an ``Authorization: Basic …`` header as sent (not unquoted).
+
+    None when there is no Basic header; ``("", "")`` when it cannot be decoded or has no ``:``.
+    """
+    if not header:
+        return None
+    scheme, _, payload = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    parts = decode_basic(payload)
+    return (parts[0], parts[2]) if parts is not None and parts[1] else ("", "")
+
+
+def unquote_client(client: tuple[str, str] | None) -> tuple[str, str] | None:
+    """RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic encoding."""
+    return None if client is None else (unquote_plus(client[0]), unquote_plus(client[1]))
+
+
+def client_of(basic: tuple[str, str] | None, field: Callable[[str], str | None]) -> tuple[str, str] | None:
+    """The client from HTTP Basic, else from ``client_id``/``client_secret`` form fields (client_secret_post)."""
+    if basic is None and field("client_id") is not None:
+        return (field("client_id") or "", field("client_secret") or "")
+    return basic
+
+
+def bearer_token(headers: Any) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header (case-insensitive scheme), else None."""
+    value = headers.get("authorization") if hasattr(headers, "get") else None
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require_bearer(organization_for: Callable[[str], str | None], request: Request, *, missing: str, invalid: str) -> str:
+    """The organization of the request's valid Bearer token, or 401 UNAUTHORIZED with ``missing``/``invalid``."""
+    token = bearer_token(request.headers)
+    if token is None:
+        raise ApiError(401, missing, code="UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
+    organization = organization_for(token)
+    if organization is None:
+        raise ApiError(401, invalid, code="UNAUTHORIZED", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return organization
+
+
+def refresh_grant(field: Callable[[str], str | None], redeem: Callable[[str], dict[str, Any] | None],
+                  invalid_grant: str) -> Response:
+    """The ``grant_type=refresh_token`` answer: new tokens, or 400 ``invalid_request``/``invalid_grant``."""
+    refresh_token = field("refresh_token")
+    if not refresh_token:
+        return oauth_error(400, "invalid_request", "Missing parameter: refresh_token")
+    answer = redeem(refresh_token)
+    if answer is None:
+        return oauth_error(400, "invalid_grant", invalid_grant)
+    return json_response(answer, headers=NO_STORE)
