@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
 import decimal
 import json
@@ -9,9 +11,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import typing as t
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +128,63 @@ def select_only(catalog: dict, *streams: str) -> dict:
             if meta["breadcrumb"] == []:
                 meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
     return catalog
+
+
+# --- fixtures shared by the per-tap conftest.py files ----------------------------------------------------
+def sandbox_factory(create_app: t.Callable[[t.Any], t.Any], config_cls: t.Callable[..., t.Any],
+                    scale: int) -> t.Iterator[t.Callable[..., Sandbox]]:
+    """Body of a `<provider>_factory` fixture: `start(**options)` serves an emulator built from
+    `config_cls(**options)` (default `scale`) on a free loopback port; all are stopped after the test."""
+    from sandbox.framework.server import serve_in_thread
+
+    with contextlib.ExitStack() as stack:
+        def start(**options: t.Any) -> Sandbox:
+            options.setdefault("scale", scale)
+            return Sandbox(stack.enter_context(serve_in_thread(create_app(config_cls(**options)))))
+
+        yield start
+
+
+def tap_fixture(executable: str) -> t.Any:
+    """A `tap` fixture: `tap(config, **run_tap_kwargs)` runs `executable` in a fresh work dir per run."""
+
+    @pytest.fixture(name="tap")
+    def tap(tmp_path: Path) -> t.Callable[..., TapRun]:
+        counter = iter(range(1000))
+
+        def run(config: dict, **kwargs: t.Any) -> TapRun:
+            workdir = tmp_path / f"run{next(counter)}"
+            workdir.mkdir()
+            return run_tap(executable, config, workdir, **kwargs)
+
+        return run
+
+    return tap
+
+
+def command_fixture(name: str, executable: str) -> t.Any:
+    """A fixture `name`: `name(config, *args)` runs the command `executable --config <file> *args`."""
+
+    @pytest.fixture(name=name)
+    def command(tmp_path: Path) -> t.Callable[..., subprocess.CompletedProcess[str]]:
+        def run(config: dict, *args: str) -> subprocess.CompletedProcess[str]:
+            path = _write(tmp_path, f"{name}-config.json", config)
+            return subprocess.run([str(BIN / executable), "--config", path, *args],
+                                  capture_output=True, text=True, timeout=120, check=False)
+
+        return run
+
+    return command
+
+
+def serve_for_session(app: t.Any, tmp_prefix: str) -> tuple[str, str]:
+    """For singer-sdk's built-in tests, whose test class is built at import time: serve `app` from now
+    until exit; returns its URL and a temporary directory (removed at exit)."""
+    from sandbox.framework.server import serve_in_thread
+
+    server = serve_in_thread(app)
+    url = server.__enter__()
+    atexit.register(server.__exit__, None, None, None)
+    tmp = tempfile.TemporaryDirectory(prefix=tmp_prefix)
+    atexit.register(tmp.cleanup)
+    return url, tmp.name

@@ -10,24 +10,12 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import OffsetPaginator
 
 from tapkit.http import ProviderHTTPMixin, parsed_json
+from tapkit.timeutil import to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
 
 MAX_PAGE = 50  # Candis clamps larger limits to 50 silently
-
-
-def to_utc_iso(value: t.Any) -> str | None:
-    """Normalise a Candis timestamp to UTC ISO 8601 with microseconds (sortable as text)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.datetime):
-        moment = value
-    else:
-        moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
 
 
 def api_time(value: str | datetime.datetime) -> str:
@@ -65,10 +53,6 @@ class CandisStream(ProviderHTTPMixin, RESTStream):
     @property
     def url_base(self) -> str:
         return f"{self.config['api_url'].rstrip('/')}/v1/organizations/{self._tap.organization_id}"
-
-    @property
-    def authenticator(self) -> t.Any:
-        return self._tap.authenticator
 
     @property
     def http_headers(self) -> dict:

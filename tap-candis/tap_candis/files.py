@@ -9,9 +9,9 @@ from urllib.parse import urlparse
 from singer_sdk import typing as th
 
 from tap_candis.client import CandisStream
-from tap_candis.schema_objects import DT, I, S
+from tap_candis.schema_objects import S
 from tap_candis.streams import PostingsStream
-from tapkit.files import FileSink, download
+from tapkit.files import FileSink, download, stored_file_properties
 from tapkit.http import ProviderClientError
 
 
@@ -31,10 +31,7 @@ class FilesStream(CandisStream):
         th.Property("name", S, description="File name as Candis gives it."),
         th.Property("type", S, description="AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
         th.Property("contentType", S),
-        th.Property("size", I, description="Bytes stored."),
-        th.Property("sha256", S, description="Hex SHA-256 of the stored bytes."),
-        th.Property("path", S, description="Where the file was stored (path or fsspec URL)."),
-        th.Property("downloadedAt", DT),
+        *stored_file_properties(),
     ).to_dict()
 
     @property

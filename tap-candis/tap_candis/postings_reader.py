@@ -11,9 +11,8 @@ import typing as t
 
 import ijson
 import requests
-from singer_sdk.exceptions import RetriableAPIError
 
-from tapkit.errors import TapError
+from tapkit.resumable import read_resumably
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,26 +57,9 @@ def _items(response: requests.Response) -> Iterator[tuple[str, dict]]:
 
 def read_postings(stream: CandisStream, export_id: str, kinds: set[str]) -> Iterator[tuple[str, dict]]:
     """Yield (kind, item) for the export, kind in `kinds` ({SUCCESS, FAILED})."""
-    url = f"{stream.url_base}/exports/{export_id}/postings"
-    attempts = int(stream.config.get("max_retries", 6)) + 1
-    done = {SUCCESS: 0, FAILED: 0}
-    for attempt in range(1, attempts + 1):
-        position = {SUCCESS: 0, FAILED: 0}
-        prepared = stream.build_prepared_request(method="GET", url=url, headers=stream.http_headers)
-        response = stream.request_decorator(stream.open_stream)(prepared, None)
-        try:
-            with response:
-                for kind, item in _items(response):
-                    position[kind] += 1
-                    if position[kind] <= done[kind]:
-                        continue
-                    done[kind] += 1
-                    if kind in kinds:
-                        yield kind, item
-            return
-        except (requests.RequestException, ijson.JSONError, ValueError, RetriableAPIError) as exc:
-            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-            if attempt == attempts:
-                msg = f"GET /exports/{export_id}/postings: body could not be read after {attempts} attempts ({reason})"
-                raise TapError(msg) from None
-            stream.logger.warning("Re-reading postings of export %s (attempt %d): %s", export_id, attempt, reason)
+    for kind, item in read_resumably(
+        stream, f"{stream.url_base}/exports/{export_id}/postings", _items, parse_errors=(ijson.JSONError,),
+        request_line=f"GET /exports/{export_id}/postings", retry_message=f"Re-reading postings of export {export_id}",
+    ):
+        if kind in kinds:
+            yield kind, item

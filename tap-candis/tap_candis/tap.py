@@ -15,9 +15,8 @@ from tap_candis.streams import (
     ReimbursementItemsStream,
 )
 from tapkit.errors import TapError
-from tapkit.oauth import RotatingRefreshTokenAuthenticator
-from tapkit.tap import ProviderTap, common_properties
-from tapkit.token_store import RefreshTokenStore, default_store_dir
+from tapkit.oauth import rotating_authenticator
+from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -31,6 +30,7 @@ class TapCandis(ProviderTap):
     """Singer tap for the Candis export API."""
 
     name = "tap-candis"
+    files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
@@ -81,28 +81,18 @@ class TapCandis(ProviderTap):
         self.failed_postings_cache: dict[str, list[dict]] = {}
         super().__init__(*args, **kwargs)
 
-    def discover_streams(self) -> list[Stream]:
-        streams: list[Stream] = [
+    def data_streams(self) -> list[Stream]:
+        return [
             ExportsStream(self), PostingsStream(self), FailedPostingsStream(self),
             ReimbursementItemsStream(self), InvoicesStream(self), PurchaseRequestsStream(self),
         ]
-        if self.config.get("files_dir"):
-            streams.append(FilesStream(self))
-        return streams
-
-    def stream_wanted(self, name: str) -> bool:
-        stream = self.streams.get(name)
-        return bool(stream and (stream.selected or stream.has_selected_descendents))
 
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
         if not cfg.get("access_token"):
-            missing = [k for k in ("client_id", "client_secret", "refresh_token") if not cfg.get(k)]
-            if missing:
-                msg = (f"missing setting(s) {', '.join(missing)}: set client_id, client_secret and refresh_token "
-                       "(or access_token)")
-                raise TapError(msg)
+            require_settings(cfg, ("client_id", "client_secret", "refresh_token"),
+                             "set client_id, client_secret and refresh_token (or access_token)")
         known = {"DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM"}
         bad = [e for e in cfg.get("export_entity_types") or [] if e not in known]
         if bad:
@@ -113,18 +103,8 @@ class TapCandis(ProviderTap):
         cfg = self.config
         if cfg.get("access_token"):
             return BearerTokenAuthenticator(token=cfg["access_token"])
-        token_url = cfg.get("token_url") or TOKEN_URL
-        store_dir = cfg.get("token_store_dir") or default_store_dir(self.name)
-        return RotatingRefreshTokenAuthenticator(
-            auth_endpoint=token_url,
-            client_id=cfg["client_id"],
-            client_secret=cfg["client_secret"],
-            refresh_token=cfg["refresh_token"],
-            store=RefreshTokenStore(store_dir, token_url=token_url, client_id=cfg["client_id"]),
-            client_auth=cfg.get("token_client_auth") or "basic",
-            timeout=float(cfg.get("request_timeout") or 60),
-            user_agent=cfg.get("user_agent"),
-        )
+        return rotating_authenticator(self.name, cfg, token_url=TOKEN_URL,
+                                      client_auth=cfg.get("token_client_auth") or "basic")
 
     @functools.cached_property
     def organization_id(self) -> str:

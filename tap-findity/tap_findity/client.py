@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 
 from singer_sdk import RESTStream
@@ -13,16 +12,6 @@ if t.TYPE_CHECKING:
     import requests
 
 API_VERSION = "3"
-
-
-def to_utc_iso(value: t.Any) -> str | None:
-    """A Findity timestamp as UTC ISO 8601 (microseconds), or None."""
-    if value in (None, ""):
-        return None
-    moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
 
 
 def list_items(body: t.Any) -> list[dict]:
@@ -46,15 +35,8 @@ class FindityStream(ProviderHTTPMixin, RESTStream):
         return f"{self.config['api_url'].rstrip('/')}/v1/connect/organizations/{org}"
 
     @property
-    def authenticator(self) -> t.Any:
-        return self._tap.authenticator
-
-    @property
     def http_headers(self) -> dict:
-        headers = {"Accept": "application/json", "X-Findity-ApiVersion": API_VERSION}
-        if self.config.get("user_agent"):
-            headers["User-Agent"] = self.config["user_agent"]
-        return headers
+        return {**super().http_headers, "X-Findity-ApiVersion": API_VERSION}
 
     @property
     def emit_activate_version_messages(self) -> bool:

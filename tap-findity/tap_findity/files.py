@@ -10,10 +10,10 @@ from urllib.parse import urlparse
 from singer_sdk import typing as th
 
 from tap_findity.streams import VouchersStream, _ExportChild
-from tapkit.files import FileSink, download
+from tapkit.files import FileSink, download, stored_file_properties
 from tapkit.http import ProviderClientError
 
-S, I, DT = th.StringType, th.IntegerType, th.DateTimeType
+S = th.StringType
 
 
 def pdf_url(basis_url: str) -> str:
@@ -34,10 +34,7 @@ class FilesStream(_ExportChild):
         th.Property("exportId", S),
         th.Property("name", S),
         th.Property("contentType", S),
-        th.Property("size", I, description="Bytes stored."),
-        th.Property("sha256", S, description="Hex SHA-256 of the stored bytes."),
-        th.Property("path", S, description="Where the file was stored (path or fsspec URL)."),
-        th.Property("downloadedAt", DT),
+        *stored_file_properties(),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:

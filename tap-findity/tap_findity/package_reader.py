@@ -12,9 +12,8 @@ import typing as t
 
 import ijson
 import requests
-from singer_sdk.exceptions import RetriableAPIError
 
-from tapkit.errors import TapError
+from tapkit.resumable import read_resumably
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,34 +48,26 @@ def _vouchers(response: requests.Response) -> Iterator[dict]:
         raise ValueError(msg)
 
 
+def _checked_vouchers(response: requests.Response) -> Iterator[tuple[None, t.Any]]:
+    ctype = response.headers.get("Content-Type", "")
+    if "json" not in ctype.lower():
+        msg = f"expected JSON but got '{ctype or 'no content type'}'"
+        raise ValueError(msg)
+    for voucher in _vouchers(response):
+        yield None, voucher
+
+
+def _is_object(voucher: t.Any) -> None:
+    if not isinstance(voucher, dict):
+        msg = "a voucher is not a JSON object"
+        raise ValueError(msg)
+
+
 def read_vouchers(stream: FindityStream, export_id: str) -> Iterator[dict]:
     """Every voucher of the export's package, in package order."""
-    url = f"{stream.url_base}/exports/{export_id}/export"
-    attempts = int(stream.config.get("max_retries", 6)) + 1
-    done = 0
-    for attempt in range(1, attempts + 1):
-        position = 0
-        prepared = stream.build_prepared_request(method="GET", url=url, headers=stream.http_headers)
-        response = stream.request_decorator(stream.open_stream)(prepared, None)
-        try:
-            with response:
-                ctype = response.headers.get("Content-Type", "")
-                if "json" not in ctype.lower():
-                    msg = f"expected JSON but got '{ctype or 'no content type'}'"
-                    raise ValueError(msg)
-                for voucher in _vouchers(response):
-                    position += 1
-                    if position <= done:
-                        continue
-                    if not isinstance(voucher, dict):
-                        msg = "a voucher is not a JSON object"
-                        raise ValueError(msg)
-                    done += 1
-                    yield voucher
-            return
-        except (requests.RequestException, ijson.JSONError, ValueError, RetriableAPIError) as exc:
-            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-            if attempt == attempts:
-                msg = f"GET /exports/{export_id}/export: body could not be read after {attempts} attempts ({reason})"
-                raise TapError(msg) from None
-            stream.logger.warning("Re-reading the package of export %s (attempt %d): %s", export_id, attempt, reason)
+    for _, voucher in read_resumably(
+        stream, f"{stream.url_base}/exports/{export_id}/export", _checked_vouchers,
+        parse_errors=(ijson.JSONError,), check=_is_object,
+        request_line=f"GET /exports/{export_id}/export", retry_message=f"Re-reading the package of export {export_id}",
+    ):
+        yield voucher

@@ -16,10 +16,11 @@ import typing as t
 
 from singer_sdk import typing as th
 
-from tap_findity.client import FindityStream, to_utc_iso
+from tap_findity.client import FindityStream
 from tap_findity.package_reader import read_vouchers
 from tapkit.http import ProviderClientError
 from tapkit.money import to_minor
+from tapkit.timeutil import to_utc_iso
 
 S, D, I, B, DT = th.StringType, th.DecimalType, th.IntegerType, th.BooleanType, th.DateTimeType
 

@@ -11,7 +11,7 @@ from tap_findity.files import FilesStream
 from tap_findity.streams import ExportsStream, VoucherRowsStream, VouchersStream
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest, default_manifest_dir
-from tapkit.tap import ProviderTap, common_properties
+from tapkit.tap import ProviderTap, check_url, common_properties
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -24,6 +24,7 @@ class TapFindity(ProviderTap):
     """Singer tap for Findity's Connect API."""
 
     name = "tap-findity"
+    files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
@@ -49,11 +50,8 @@ class TapFindity(ProviderTap):
         self._extracted: dict[str, dict] = {}
         super().__init__(*args, **kwargs)
 
-    def discover_streams(self) -> list[Stream]:
-        streams: list[Stream] = [ExportsStream(self), VouchersStream(self), VoucherRowsStream(self)]
-        if self.config.get("files_dir"):
-            streams.append(FilesStream(self))
-        return streams
+    def data_streams(self) -> list[Stream]:
+        return [ExportsStream(self), VouchersStream(self), VoucherRowsStream(self)]
 
     def check_config(self) -> None:
         super().check_config()
@@ -61,10 +59,7 @@ class TapFindity(ProviderTap):
             if not str(self.config.get(key) or "").strip():
                 msg = f"missing setting {key}: set client_id, client_secret and organization_id"
                 raise TapError(msg)
-        token_url = str(self.config.get("token_url") or "")
-        if not token_url.startswith(("http://", "https://")):
-            msg = f"token_url {token_url!r} must start with http:// or https://"
-            raise TapError(msg)
+        check_url("token_url", self.config.get("token_url"))
 
     def build_authenticator(self) -> ClientCredentialsAuthenticator:
         cfg = self.config

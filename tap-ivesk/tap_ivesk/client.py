@@ -47,21 +47,6 @@ class IveskStream(ProviderHTTPMixin, RESTStream):
     records_key: t.ClassVar[str] = ""
 
     @property
-    def url_base(self) -> str:
-        return str(self.config["api_url"]).rstrip("/")
-
-    @property
-    def authenticator(self) -> t.Any:
-        return self._tap.authenticator
-
-    @property
-    def http_headers(self) -> dict:
-        headers = {"Accept": "application/json"}
-        if self.config.get("user_agent"):
-            headers["User-Agent"] = self.config["user_agent"]
-        return headers
-
-    @property
     def required_body_keys(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.records_key,) if self.records_key else ()
 

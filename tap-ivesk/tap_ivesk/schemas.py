@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
+from tapkit.files import stored_file_properties
+
 S, D, I, B, DT = th.StringType, th.DecimalType, th.IntegerType, th.BooleanType, th.DateTimeType
 
 
@@ -89,8 +91,5 @@ FILE = th.PropertiesList(
     th.Property("ownerId", S, description="The document id."),
     th.Property("name", S, description="File name stored (the document's `filename` or `<id>.pdf`)."),
     th.Property("contentType", S),
-    th.Property("size", I, description="Bytes stored."),
-    th.Property("sha256", S, description="Hex SHA-256 of the stored bytes."),
-    th.Property("path", S, description="Where the file was stored (path or fsspec URL)."),
-    th.Property("downloadedAt", DT),
+    *stored_file_properties(),
 ).to_dict()

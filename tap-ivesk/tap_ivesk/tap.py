@@ -23,6 +23,7 @@ class TapIvesk(ProviderTap):
     """Singer tap for the Įvesk.lt public API."""
 
     name = "tap-ivesk"
+    files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
@@ -41,15 +42,8 @@ class TapIvesk(ProviderTap):
         self.pdf_urls: dict[str, str] = {}  # document id -> presigned PDF URL, until its file is synced
         super().__init__(*args, **kwargs)
 
-    def discover_streams(self) -> list[Stream]:
-        streams: list[Stream] = [DocumentsStream(self), ColumnsStream(self)]
-        if self.config.get("files_dir"):
-            streams.append(FilesStream(self))
-        return streams
-
-    def stream_wanted(self, name: str) -> bool:
-        stream = self.streams.get(name)
-        return bool(stream and (stream.selected or stream.has_selected_descendents))
+    def data_streams(self) -> list[Stream]:
+        return [DocumentsStream(self), ColumnsStream(self)]
 
     def check_config(self) -> None:
         super().check_config()

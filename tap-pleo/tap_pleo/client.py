@@ -3,7 +3,6 @@ pagination (`after=endCursor` until `hasNextPage` is false)."""
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 
 from singer_sdk import RESTStream
@@ -13,16 +12,6 @@ from tapkit.http import MalformedResponseError, ProviderHTTPMixin, parsed_json
 
 if t.TYPE_CHECKING:
     import requests
-
-
-def to_utc_iso(value: t.Any) -> str | None:
-    """A Pleo timestamp as UTC ISO 8601 with microseconds (sortable as text)."""
-    if value in (None, ""):
-        return None
-    moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
 
 
 class PleoCursorPaginator(BaseAPIPaginator[t.Optional[str]]):
@@ -49,21 +38,6 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
     required_body_keys = ("data",)
     #: name of the company parameter on this endpoint (`company_id`, or `companyId` on /v2/employees)
     company_param: t.ClassVar[str | None] = "company_id"
-
-    @property
-    def url_base(self) -> str:
-        return str(self.config["api_url"]).rstrip("/")
-
-    @property
-    def authenticator(self) -> t.Any:
-        return self._tap.authenticator
-
-    @property
-    def http_headers(self) -> dict:
-        headers = {"Accept": "application/json"}
-        if self.config.get("user_agent"):
-            headers["User-Agent"] = self.config["user_agent"]
-        return headers
 
     @property
     def page_size(self) -> int:

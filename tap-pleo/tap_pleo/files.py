@@ -14,9 +14,9 @@ from urllib.parse import urlparse
 from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, I, S
+from tap_pleo.schema_objects import S
 from tap_pleo.streams_export import ExportItemsStream
-from tapkit.files import FileSink, download
+from tapkit.files import FileSink, download, stored_file_properties
 from tapkit.http import ProviderClientError
 
 
@@ -39,9 +39,7 @@ class FilesStream(PleoStream):
         th.Property("ownerId", S, description="accountingEntryId of the export item listing the file."),
         th.Property("exportJobId", S),
         th.Property("name", S), th.Property("contentType", S, description="MIME type Pleo gives (`type`)."),
-        th.Property("size", I, description="Bytes stored."), th.Property("sha256", S, description="Hex SHA-256."),
-        th.Property("path", S, description="Where the file was stored (path or fsspec URL)."),
-        th.Property("downloadedAt", DT),
+        *stored_file_properties(sha256="Hex SHA-256."),
     ).to_dict()
 
     @property

@@ -25,8 +25,9 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_pleo import money
-from tap_pleo.client import PleoStream, to_utc_iso
+from tap_pleo.client import PleoStream
 from tap_pleo.schema_objects import DT, MINORS, S, obj
+from tapkit.timeutil import to_utc_iso
 
 OPEN_STATUSES = ["not_exported", "in_progress"]
 

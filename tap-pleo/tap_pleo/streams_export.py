@@ -16,9 +16,10 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_pleo import money
-from tap_pleo.client import PleoStream, to_utc_iso
+from tap_pleo.client import PleoStream
 from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, MONEY, NAMED, B, I, S, obj
 from tapkit.http import ProviderClientError
+from tapkit.timeutil import to_utc_iso
 
 OPEN = ["pending", "in_progress"]
 FINISHED = ["completed", "completed_with_errors", "failed"]

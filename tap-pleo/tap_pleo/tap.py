@@ -16,7 +16,7 @@ from tap_pleo.streams_reference import (
 )
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest, default_manifest_dir
-from tapkit.tap import ProviderTap, common_properties
+from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -28,6 +28,7 @@ class TapPleo(ProviderTap):
     """Singer tap for Pleo's Export API v3."""
 
     name = "tap-pleo"
+    files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
@@ -77,28 +78,19 @@ class TapPleo(ProviderTap):
         self._jobs: dict[str, dict] = {}  # job id -> {"job": ..., "items": [ids], "complete": bool, "closed": bool}
         super().__init__(*args, **kwargs)
 
-    def discover_streams(self) -> list[Stream]:
-        streams: list[Stream] = [
+    def data_streams(self) -> list[Stream]:
+        return [
             ExportJobsStream(self), ExportJobItemsStream(self), ExportItemsStream(self), AccountingEntriesStream(self),
             CompaniesStream(self), EmployeesStream(self), TaxCodesStream(self), TagGroupsStream(self), TagsStream(self),
             AccountsStream(self), VendorsStream(self),
         ]
-        if self.config.get("files_dir"):
-            streams.append(FilesStream(self))
-        return streams
-
-    def stream_wanted(self, name: str) -> bool:
-        stream = self.streams.get(name)
-        return bool(stream and (stream.selected or stream.has_selected_descendents))
 
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
         if not cfg.get("api_key"):
-            missing = [k for k in ("client_id", "client_secret", "refresh_token") if not cfg.get(k)]
-            if missing:
-                msg = f"missing setting(s) {', '.join(missing)}: set api_key, or client_id, client_secret and refresh_token"
-                raise TapError(msg)
+            require_settings(cfg, ("client_id", "client_secret", "refresh_token"),
+                             "set api_key, or client_id, client_secret and refresh_token")
         size = cfg.get("page_size", 100)
         if not 1 <= int(size) <= 100:
             msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"

@@ -8,11 +8,23 @@ import typing as t
 import uuid
 
 import fsspec
+from singer_sdk import typing as th
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
 CHUNK = 256 * 1024
+
+
+def stored_file_properties(*, sha256: str = "Hex SHA-256 of the stored bytes.") -> list[th.Property]:
+    """The schema properties every `files` record ends with: what was stored, where and when."""
+    return [
+        th.Property("size", th.IntegerType, description="Bytes stored."),
+        th.Property("sha256", th.StringType, description=sha256),
+        th.Property("path", th.StringType, description="Where the file was stored (path or fsspec URL)."),
+        th.Property("downloadedAt", th.DateTimeType),
+    ]
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -97,6 +97,23 @@ class ProviderHTTPMixin:
     #: Longest single wait we accept from Retry-After before retrying anyway.
     max_retry_wait: float = 300.0
 
+    # --- where and how (streams override what differs) -------------------------------------------------
+    @property
+    def url_base(self) -> str:
+        return str(self.config["api_url"]).rstrip("/")
+
+    @property
+    def authenticator(self) -> t.Any:
+        """The tap's single authenticator, shared by all streams."""
+        return self._tap.authenticator
+
+    @property
+    def http_headers(self) -> dict:
+        headers = {"Accept": "application/json"}
+        if self.config.get("user_agent"):
+            headers["User-Agent"] = self.config["user_agent"]
+        return headers
+
     # --- Singer output -----------------------------------------------------------------------------------
     def _write_schema_message(self) -> None:
         """Once per run: the SDK calls this on every sync of a child stream (once per parent record), and

@@ -35,8 +35,37 @@ def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]
     ]
 
 
+def check_url(name: str, value: t.Any) -> None:
+    """TapError unless the setting `name` is an http(s) URL."""
+    url = str(value or "")
+    if not url.startswith(("http://", "https://")):
+        msg = f"{name} {url!r} must start with http:// or https://"
+        raise TapError(msg)
+
+
+def require_settings(config: t.Mapping[str, t.Any], keys: t.Iterable[str], hint: str) -> None:
+    """TapError naming every missing one of `keys`, followed by `hint`."""
+    missing = [k for k in keys if not config.get(k)]
+    if missing:
+        msg = f"missing setting(s) {', '.join(missing)}: {hint}"
+        raise TapError(msg)
+
+
 class ProviderTap(Tap):
     """Adds: `rate_limiter`, a single cached `authenticator` for all streams, friendly config errors."""
+
+    #: The tap's `files` stream class: discovered only when `files_dir` is set.
+    files_stream: t.ClassVar[type | None] = None
+
+    def data_streams(self) -> list[t.Any]:  # pragma: no cover - each tap overrides
+        """The tap's streams except `files`."""
+        raise NotImplementedError
+
+    def discover_streams(self) -> list[t.Any]:
+        streams = self.data_streams()
+        if self.files_stream is not None and self.config.get("files_dir"):
+            streams.append(self.files_stream(self))
+        return streams
 
     @functools.cached_property
     def rate_limiter(self) -> RollingWindowLimiter:
@@ -58,10 +87,12 @@ class ProviderTap(Tap):
             except ValueError:
                 msg = f"start_date {start!r} is not an ISO 8601 date-time (example: 2024-01-01T00:00:00Z)"
                 raise TapError(msg) from None
-        url = str(self.config.get("api_url") or "")
-        if not url.startswith(("http://", "https://")):
-            msg = f"api_url {url!r} must start with http:// or https://"
-            raise TapError(msg)
+        check_url("api_url", self.config.get("api_url"))
+
+    def stream_wanted(self, name: str) -> bool:
+        """Whether the stream `name` exists and is selected (itself or a descendant)."""
+        stream = self.streams.get(name)
+        return bool(stream and (stream.selected or stream.has_selected_descendents))
 
     @classmethod
     def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]

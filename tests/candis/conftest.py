@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Sandbox, TapRun, run_tap
+from tests.helpers import Sandbox, tap_fixture
 
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "sandbox-client", "sandbox-secret", "sandbox-refresh-token"
 
@@ -22,8 +22,7 @@ def candis_config(sandbox: Sandbox, tmp: Path, **overrides: t.Any) -> dict:
         "token_store_dir": str(tmp / "tokens"),
         "max_retries": 3,
     }
-    config.update(overrides)
-    return config
+    return config | overrides
 
 
 @pytest.fixture
@@ -31,13 +30,4 @@ def config(candis: Sandbox, tmp_path: Path) -> dict:
     return candis_config(candis, tmp_path)
 
 
-@pytest.fixture
-def tap(tmp_path: Path) -> t.Callable[..., TapRun]:
-    counter = iter(range(1000))
-
-    def run(config: dict, **kwargs: t.Any) -> TapRun:
-        workdir = tmp_path / f"run{next(counter)}"
-        workdir.mkdir()
-        return run_tap("tap-candis", config, workdir, **kwargs)
-
-    return run
+tap = tap_fixture("tap-candis")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = ROOT / ".venv" / "bin" / "meltano"
@@ -113,16 +114,32 @@ def candis_env(base_url: str, *, flattening: bool) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
-def tap_about() -> dict[str, Any]:
-    """`tap-candis --about --format=json` from the plugin virtualenv Meltano runs."""
-    executable = ROOT / ".meltano" / "extractors" / "tap-candis" / "venv" / "bin" / "tap-candis"
+def plugin_about(extractor: str) -> dict[str, Any]:
+    """`<extractor> --about --format=json` from the plugin virtualenv Meltano runs."""
+    executable = ROOT / ".meltano" / "extractors" / extractor / "venv" / "bin" / extractor
     if not executable.exists():
         pytest.fail(f"{executable} is missing: run ./scripts/setup", pytrace=False)
     proc = subprocess.run(  # noqa: S603
         [str(executable), "--about", "--format=json"], capture_output=True, text=True, timeout=120, check=True
     )
     return json.loads(proc.stdout)
+
+
+def meltano_yml() -> dict[str, Any]:
+    """The repository's meltano.yml, parsed."""
+    return yaml.safe_load((ROOT / "meltano.yml").read_text())
+
+
+def meltano_plugin(project: Mapping[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """The one plugin `name` of `kind` (extractors, utilities, ...) in a parsed meltano.yml."""
+    (plugin,) = [p for p in project["plugins"][kind] if p["name"] == name]
+    return plugin
+
+
+@pytest.fixture(scope="session")
+def tap_about() -> dict[str, Any]:
+    """`tap-candis --about --format=json` from the plugin virtualenv Meltano runs."""
+    return plugin_about("tap-candis")
 
 
 # ------------------------------------------------------------------------------------------- sandbox

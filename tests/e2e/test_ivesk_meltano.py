@@ -8,11 +8,10 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, Report, compare
 
 from sandbox.ivesk import API_KEY, COMPANY_CODES
-from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer
+from tests.e2e.conftest import MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
 
 pytestmark = pytest.mark.e2e
 
@@ -118,15 +117,8 @@ def test_plugin_commands_upload_and_report_sync_errors(ivesk_factory, meltano: M
 
 
 def test_meltano_yml_declares_every_tap_ivesk_setting():
-    import subprocess
-
-    executable = ROOT / ".meltano" / "extractors" / "tap-ivesk" / "venv" / "bin" / "tap-ivesk"
-    if not executable.exists():
-        pytest.fail(f"{executable} is missing: run ./scripts/setup", pytrace=False)
-    about = json.loads(subprocess.run([str(executable), "--about", "--format=json"], capture_output=True, text=True,
-                                      timeout=120, check=True).stdout)
-    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
-    (plugin,) = [p for p in project["plugins"]["extractors"] if p["name"] == "tap-ivesk"]
+    about = plugin_about("tap-ivesk")
+    plugin = meltano_plugin(meltano_yml(), "extractors", "tap-ivesk")
     declared = {s["name"]: s for s in plugin["settings"]}
     properties = about["settings"]["properties"]
     assert sorted(set(properties) ^ set(declared)) == []

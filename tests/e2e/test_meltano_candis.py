@@ -10,10 +10,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-import yaml
 from warehouse_summary import DuckDBWarehouse, JsonlWarehouse, PostgresWarehouse, Report, compare
 
-from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer, candis_env
+from tests.e2e.conftest import MeltanoProject, PostgresServer, candis_env, meltano_plugin, meltano_yml
 
 pytestmark = pytest.mark.e2e
 
@@ -142,8 +141,7 @@ def test_second_meltano_run_without_changes_makes_at_most_two_requests_per_strea
 
 
 def test_meltano_yml_declares_every_tap_candis_setting(tap_about: dict[str, Any]):
-    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
-    (plugin,) = [p for p in project["plugins"]["extractors"] if p["name"] == "tap-candis"]
+    plugin = meltano_plugin(meltano_yml(), "extractors", "tap-candis")
     declared = {s["name"]: s for s in plugin["settings"]}
     properties = tap_about["settings"]["properties"]
 

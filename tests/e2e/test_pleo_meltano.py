@@ -6,17 +6,14 @@ system database (hence state), manifest dir and warehouse (see conftest.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections import Counter
 from typing import Any
 
 import pytest
-import yaml
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 
 from sandbox.pleo import API_KEY, DEFAULT_COMPANY_ID
-from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer
+from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
 
 pytestmark = pytest.mark.e2e
 
@@ -109,13 +106,9 @@ def test_plain_meltano_run_changes_nothing_in_pleo_and_lands_exact_money_in_post
 
 
 def test_meltano_yml_declares_every_tap_pleo_setting():
-    executable = ROOT / ".meltano" / "extractors" / "tap-pleo" / "venv" / "bin" / "tap-pleo"
-    if not executable.exists():
-        pytest.fail(f"{executable} is missing: run ./scripts/setup", pytrace=False)
-    about = json.loads(subprocess.run([str(executable), "--about", "--format=json"], capture_output=True, text=True,
-                                      timeout=120, check=True).stdout)
-    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
-    (plugin,) = [p for p in project["plugins"]["extractors"] if p["name"] == "tap-pleo"]
+    about = plugin_about("tap-pleo")
+    project = meltano_yml()
+    plugin = meltano_plugin(project, "extractors", "tap-pleo")
     declared = {s["name"]: s for s in plugin["settings"]}
     properties: dict[str, Any] = about["settings"]["properties"]
     assert sorted(set(properties) - set(declared)) == []
@@ -126,5 +119,5 @@ def test_meltano_yml_declares_every_tap_pleo_setting():
         assert bool(setting.get("sensitive")) == secret, name
         if properties[name].get("default") is not None:
             assert setting.get("value") == properties[name]["default"], name
-    (utility,) = [p for p in project["plugins"]["utilities"] if p["name"] == "pleo-writeback"]
+    utility = meltano_plugin(project, "utilities", "pleo-writeback")
     assert {s["env"] for s in utility["settings"]} <= {f"TAP_PLEO_{n.upper()}" for n in properties}

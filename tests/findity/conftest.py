@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import typing as t
 from pathlib import Path
 
 import pytest
 
 from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
-from tests.helpers import BIN, Sandbox, TapRun, _write, run_tap
+from tests.helpers import Sandbox, command_fixture, tap_fixture
 
 
 def findity_config(sandbox: Sandbox, tmp: Path, **overrides: t.Any) -> dict:
@@ -22,8 +21,7 @@ def findity_config(sandbox: Sandbox, tmp: Path, **overrides: t.Any) -> dict:
         "manifest_dir": str(tmp / "manifests"),
         "max_retries": 3,
     }
-    config.update(overrides)
-    return config
+    return config | overrides
 
 
 @pytest.fixture
@@ -31,26 +29,10 @@ def config(findity: Sandbox, tmp_path: Path) -> dict:
     return findity_config(findity, tmp_path)
 
 
-@pytest.fixture
-def tap(tmp_path: Path) -> t.Callable[..., TapRun]:
-    counter = iter(range(1000))
-
-    def run(config: dict, **kwargs: t.Any) -> TapRun:
-        workdir = tmp_path / f"run{next(counter)}"
-        workdir.mkdir()
-        return run_tap("tap-findity", config, workdir, **kwargs)
-
-    return run
+tap = tap_fixture("tap-findity")
 
 
-@pytest.fixture
-def writeback(tmp_path: Path) -> t.Callable[..., subprocess.CompletedProcess[str]]:
-    def run(config: dict, *args: str) -> subprocess.CompletedProcess[str]:
-        path = _write(tmp_path, "writeback-config.json", config)
-        return subprocess.run([str(BIN / "tap-findity-writeback"), "--config", path, *args],
-                              capture_output=True, text=True, timeout=120, check=False)
-
-    return run
+writeback = command_fixture("writeback", "tap-findity-writeback")
 
 
 def exports_in_findity(sandbox: Sandbox) -> dict[str, dict]:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import atexit
-import tempfile
-
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID, FindityConfig, create_app
-from sandbox.framework.server import serve_in_thread
 from tap_findity.tap import TapFindity
+from tests.helpers import serve_for_session
 
 # The test class is built at import time, so the sandbox it talks to starts here and stops at exit.
-_server = serve_in_thread(create_app(FindityConfig(scale=60, initial_exports=4, export_size=5)))
-_URL = _server.__enter__()
-atexit.register(_server.__exit__, None, None, None)
-_TMP = tempfile.TemporaryDirectory(prefix="tap-findity-builtin-")
-atexit.register(_TMP.cleanup)
+_URL, _TMP_DIR = serve_for_session(create_app(FindityConfig(scale=60, initial_exports=4, export_size=5)),
+                                   "tap-findity-builtin-")
 
 TestTapFindity = get_tap_test_class(
     TapFindity,
@@ -26,8 +20,8 @@ TestTapFindity = get_tap_test_class(
         "client_id": CLIENT_ID,
         "client_secret": CLIENT_SECRET,
         "organization_id": ORGANIZATION_ID,
-        "manifest_dir": f"{_TMP.name}/manifests",
-        "files_dir": f"{_TMP.name}/files",
+        "manifest_dir": f"{_TMP_DIR}/manifests",
+        "files_dir": f"{_TMP_DIR}/files",
     },
     suite_config=SuiteConfig(max_records_limit=200),
 )

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import atexit
 import base64
 import json
-import tempfile
 
 import requests
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
-from sandbox.framework.server import serve_in_thread
 from sandbox.ivesk import API_KEY, IveskConfig, create_app
 from tap_ivesk.tap import TapIvesk
+from tests.helpers import serve_for_session
 
 # The test class is built at import time, so the sandbox it talks to starts here and stops at exit.
-_server = serve_in_thread(create_app(IveskConfig(scale=150, digitize_delay=0)))
-_URL = _server.__enter__()
-atexit.register(_server.__exit__, None, None, None)
+_URL, _TMP_DIR = serve_for_session(create_app(IveskConfig(scale=150, digitize_delay=0)), "tap-ivesk-builtin-")
 # One uploaded, digitized and exported document, so the optional upload fields (sourcedata, userdata, tags)
 # appear in records too.
 _location = requests.get(f"{_URL}/uploadlocation/builtin.pdf", headers={"x-api-key": API_KEY}, timeout=30, params={
@@ -27,8 +23,6 @@ _location = requests.get(f"{_URL}/uploadlocation/builtin.pdf", headers={"x-api-k
 requests.put(_location["url"], data=b"%PDF-1.4 builtin", timeout=30, headers={
     "Content-Type": _location["Content-Type"], "Content-Disposition": _location["Content-Disposition"]}).raise_for_status()
 requests.post(f"{_URL}/_sandbox/ivesk/export", json={}, timeout=30).raise_for_status()
-_TMP = tempfile.TemporaryDirectory(prefix="tap-ivesk-builtin-")
-atexit.register(_TMP.cleanup)
 
 TestTapIvesk = get_tap_test_class(
     TapIvesk,
@@ -36,7 +30,7 @@ TestTapIvesk = get_tap_test_class(
         "api_url": _URL,
         "api_key": API_KEY,
         "company_codes": ["302320404", "304567812"],
-        "files_dir": f"{_TMP.name}/files",
+        "files_dir": f"{_TMP_DIR}/files",
         "start_date": "2025-01-01T00:00:00Z",
     },
     suite_config=SuiteConfig(max_records_limit=200),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import typing as t
 from pathlib import Path
 
 import pytest
 
 from sandbox.pleo import API_KEY, CLIENT_ID, CLIENT_SECRET, DEFAULT_COMPANY_ID, INITIAL_REFRESH_TOKEN, TOKEN_PATH
-from tests.helpers import BIN, Sandbox, TapRun, _write, run_tap
+from tests.helpers import Sandbox, command_fixture, tap_fixture
 
 
 def pleo_config(sandbox: Sandbox, tmp: Path, *, oauth: bool = False, **overrides: t.Any) -> dict:
@@ -30,26 +29,10 @@ def config(pleo: Sandbox, tmp_path: Path) -> dict:
     return pleo_config(pleo, tmp_path)
 
 
-@pytest.fixture
-def tap(tmp_path: Path) -> t.Callable[..., TapRun]:
-    counter = iter(range(1000))
-
-    def run(config: dict, **kwargs: t.Any) -> TapRun:
-        workdir = tmp_path / f"run{next(counter)}"
-        workdir.mkdir()
-        return run_tap("tap-pleo", config, workdir, **kwargs)
-
-    return run
+tap = tap_fixture("tap-pleo")
 
 
-@pytest.fixture
-def ack(tmp_path: Path) -> t.Callable[..., subprocess.CompletedProcess]:
-    def run(config: dict, *args: str) -> subprocess.CompletedProcess:
-        path = _write(tmp_path, "ack-config.json", config)
-        return subprocess.run([str(BIN / "tap-pleo-ack"), "--config", path, *args], capture_output=True, text=True,
-                              timeout=120, check=False)
-
-    return run
+ack = command_fixture("ack", "tap-pleo-ack")
 
 
 def unique(records: list[dict], *keys: str) -> dict:
