@@ -237,15 +237,53 @@ class FailedPostingsStream(_ExportChild):
             yield {**item, "exportId": export_id}
 
 
-class ReimbursementItemsStream(CandisStream):
-    """`GET /reimbursement-items` (beta), sorted UPDATED_AT ascending, keyset-paged on `updatedAtFrom`."""
+class UpdatedAtStream(CandisStream):
+    """Incremental on `updatedAt` (normalised to UTC); the subclass adds its exact minor units."""
+
+    primary_keys = ("id",)
+    replication_key = "updatedAt"
+    is_sorted = True
+
+    def add_minor_units(self, row: dict) -> None:
+        raise NotImplementedError
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        row["updatedAt"] = to_utc_iso(row.get("updatedAt"))
+        row["createdAt"] = to_utc_iso(row.get("createdAt"))
+        self.add_minor_units(row)
+        return row
+
+
+class KeysetStream(UpdatedAtStream):
+    """Sorted UPDATED_AT ascending and keyset-paged on `updatedAtFrom` (see pagination.py)."""
+
+    status_setting: t.ClassVar[str]
+    default_statuses: t.ClassVar[list[str] | None] = None
+
+    def get_new_paginator(self) -> UpdatedAtKeysetPaginator:
+        return UpdatedAtKeysetPaginator(self.get_starting_replication_key_value(self.context), self.records_key)
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        token = next_page_token or {}
+        params: dict[str, t.Any] = {
+            "sortField": "UPDATED_AT", "sortDirection": "ASC", "offset": token.get("offset", 0), "limit": 50,
+        }
+        statuses = self.config.get(self.status_setting) or self.default_statuses
+        if statuses:
+            params["status"] = ",".join(statuses)
+        if token.get("from"):
+            params["updatedAtFrom"] = api_time(token["from"])
+        return params
+
+
+class ReimbursementItemsStream(KeysetStream):
+    """`GET /reimbursement-items` (beta). Without a status filter Candis returns only EXPORTED items."""
 
     name = "reimbursement_items"
     path = "/reimbursement-items"
     records_key = "reimbursementItems"
-    primary_keys = ("id",)
-    replication_key = "updatedAt"
-    is_sorted = True
+    status_setting = "reimbursement_item_statuses"
+    default_statuses: t.ClassVar[list[str] | None] = ["APPROVED", "EXPORTED"]
     schema = th.PropertiesList(
         th.Property("id", S, required=True),
         th.Property("type", S, description="GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
@@ -290,32 +328,17 @@ class ReimbursementItemsStream(CandisStream):
         th.Property("isRoundTrip", B),
     ).to_dict()
 
-    def get_new_paginator(self) -> UpdatedAtKeysetPaginator:
-        return UpdatedAtKeysetPaginator(self.get_starting_replication_key_value(self.context), self.records_key)
-
-    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
-        token = next_page_token or {}
-        params: dict[str, t.Any] = {
-            "sortField": "UPDATED_AT", "sortDirection": "ASC", "offset": token.get("offset", 0), "limit": 50,
-            "status": ",".join(self.config.get("reimbursement_item_statuses") or ["APPROVED", "EXPORTED"]),
-        }
-        if token.get("from"):
-            params["updatedAtFrom"] = api_time(token["from"])
-        return params
-
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
-        row["updatedAt"] = to_utc_iso(row.get("updatedAt"))
-        row["createdAt"] = to_utc_iso(row.get("createdAt"))
+    def add_minor_units(self, row: dict) -> None:
         money.add_reimbursement_minor_units(row)
-        return row
 
 
-class PurchaseRequestsStream(ReimbursementItemsStream):
-    """`GET /purchase-requests` (beta), sorted UPDATED_AT ascending, keyset-paged on `updatedAtFrom`."""
+class PurchaseRequestsStream(KeysetStream):
+    """`GET /purchase-requests` (beta); all statuses unless `purchase_request_statuses` is set."""
 
     name = "purchase_requests"
     path = "/purchase-requests"
     records_key = "purchaseRequests"
+    status_setting = "purchase_request_statuses"
     schema = th.PropertiesList(
         th.Property("id", S, required=True),
         th.Property("status", S, description="APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
@@ -338,32 +361,16 @@ class PurchaseRequestsStream(ReimbursementItemsStream):
         th.Property("customCategory", obj(th.Property("id", S), th.Property("value", S))),
     ).to_dict()
 
-    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
-        token = next_page_token or {}
-        params: dict[str, t.Any] = {
-            "sortField": "UPDATED_AT", "sortDirection": "ASC", "offset": token.get("offset", 0), "limit": 50,
-        }
-        if self.config.get("purchase_request_statuses"):
-            params["status"] = ",".join(self.config["purchase_request_statuses"])
-        if token.get("from"):
-            params["updatedAtFrom"] = api_time(token["from"])
-        return params
-
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
-        row["updatedAt"] = to_utc_iso(row.get("updatedAt"))
-        row["createdAt"] = to_utc_iso(row.get("createdAt"))
+    def add_minor_units(self, row: dict) -> None:
         money.add_money_minor_units(row, "grossAmount", "netAmount", "outstandingNetAmount")
-        return row
 
 
-class InvoicesStream(CandisStream):
+class InvoicesStream(UpdatedAtStream):
     """`GET /invoices`: no sort parameter, so it is read in `updatedDateFrom/To` windows (see pagination.py)."""
 
     name = "invoices"
     path = "/invoices"
     records_key = "invoices"
-    primary_keys = ("id",)
-    replication_key = "updatedAt"
     is_sorted = True  # each window's page is sorted by the tap, windows ascend
     schema = th.PropertiesList(
         th.Property("id", S, required=True),
@@ -411,9 +418,6 @@ class InvoicesStream(CandisStream):
         items = parsed_json(response).get(self.records_key) or []
         return sorted(items, key=lambda item: to_utc_iso(item.get("updatedAt")) or "")
 
-    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
-        row["updatedAt"] = to_utc_iso(row.get("updatedAt"))
-        row["createdAt"] = to_utc_iso(row.get("createdAt"))
+    def add_minor_units(self, row: dict) -> None:
         money.add_money_minor_units(row, "amount")
         money.add_bookings_minor_units(row, (row.get("amount") or {}).get("currencyCode"))
-        return row
