@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 from urllib.parse import urlparse
 
@@ -11,7 +10,7 @@ from singer_sdk import typing as th
 from tap_candis.client import CandisStream
 from tap_candis.schema_objects import S
 from tap_candis.streams import PostingsStream
-from tapkit.files import FileSink, download, stored_file_properties
+from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 
 
@@ -49,20 +48,15 @@ class FilesStream(CandisStream):
                 "id": file_id, "ownerStream": "postings", "ownerId": context["ownerId"],
                 "exportId": context.get("exportId"), "name": name, "type": file.get("type"),
             }
-            size = sink.exists(*parts)
-            if size is not None:
-                yield {**record, "size": size, "sha256": sink.sha256_of(*parts), "path": sink.url_for(*parts),
-                       "contentType": None, "downloadedAt": None}
-                continue
             url = file.get("url") or f"{self.url_base}/files/{file_id}"
             if urlparse(url).netloc != api_host:  # never send the bearer token to another host
                 url = f"{self.url_base}/files/{file_id}"
             try:
-                size, digest, stored, ctype = download(self, url, sink, parts)
+                stored = store_file(self, sink, url, parts)
             except ProviderClientError as exc:
                 if exc.code == "FILE_NOT_FOUND" or exc.status == 404:
                     self.logger.warning("File %s of posting %s is gone in Candis: %s", file_id, context["ownerId"], exc)
                     continue
                 raise
-            yield {**record, "size": size, "sha256": digest, "path": stored, "contentType": ctype,
-                   "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+            if stored is not None:
+                yield {**record, **stored}

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
 
-from tap_findity.streams import VouchersStream, _ExportChild
-from tapkit.files import FileSink, download, stored_file_properties
+from tap_findity.streams import VoucherEntry, _VoucherChild
+from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 
 S = th.StringType
@@ -20,12 +19,11 @@ def pdf_url(basis_url: str) -> str:
     return basis_url + ("&" if "?" in basis_url else "?") + "format=pdf"
 
 
-class FilesStream(_ExportChild):
+class FilesStream(_VoucherChild):
     """One record per downloaded basis PDF. A file already stored is not fetched again (a voucher's basis
     does not change once exported)."""
 
     name = "files"
-    parent_stream_type = VouchersStream
     primary_keys = ("id",)
     schema = th.PropertiesList(
         th.Property("id", S, required=True, description="`<voucher id>-basis`."),
@@ -38,30 +36,29 @@ class FilesStream(_ExportChild):
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
-        basis = context.get("basisUrl")
+        for voucher in self.vouchers_in(context):
+            yield from self._basis_of(voucher, context["exportId"])
+
+    def _basis_of(self, voucher: VoucherEntry, export_id: str) -> t.Iterable[dict]:
+        basis = voucher.basis_url
         if not basis:
             return
         api_host = urlparse(self.config["api_url"]).netloc
         if urlparse(basis).netloc != api_host:  # never send the bearer token to another host
-            self.logger.warning("Basis of voucher %s is on another host; not downloaded", context["voucherId"])
+            self.logger.warning("Basis of voucher %s is on another host; not downloaded", voucher.id)
             return
         sink = FileSink(self.config["files_dir"])
-        voucher_id = context["voucherId"]
+        voucher_id = voucher.id
         name = f"{voucher_id}.pdf"
-        parts = ("findity", self.config["organization_id"], context["exportId"], name)
+        parts = ("findity", self.config["organization_id"], export_id, name)
         record = {"id": f"{voucher_id}-basis", "ownerStream": "vouchers", "ownerId": voucher_id,
-                  "exportId": context["exportId"], "name": name}
-        size = sink.exists(*parts)
-        if size is not None:
-            yield {**record, "size": size, "sha256": sink.sha256_of(*parts), "path": sink.url_for(*parts),
-                   "contentType": "application/pdf", "downloadedAt": None}
-            return
+                  "exportId": export_id, "name": name}
         try:
-            size, digest, stored, ctype = download(self, pdf_url(basis), sink, parts)
+            stored = store_file(self, sink, pdf_url(basis), parts, "application/pdf")
         except ProviderClientError as exc:
             if exc.status == 404:
                 self.logger.warning("Basis of voucher %s is gone in Findity: %s", voucher_id, exc)
                 return
             raise
-        yield {**record, "size": size, "sha256": digest, "path": stored, "contentType": ctype,
-               "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+        if stored is not None:
+            yield {**record, **stored}

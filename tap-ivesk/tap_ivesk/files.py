@@ -5,7 +5,6 @@ The presigned URL needs no API key, and the key is never sent there (it may poin
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 
 import requests
@@ -14,15 +13,8 @@ from singer_sdk import typing as th  # noqa: F401 - schema lives in schemas.py
 from tap_ivesk.client import IveskStream
 from tap_ivesk.schemas import FILE
 from tap_ivesk.streams import DocumentsStream
-from tapkit.files import FileSink, download
+from tapkit.files import FileSink, no_auth, store_file
 from tapkit.http import ProviderClientError, ProviderHTTPMixin
-
-
-class NoAuth(requests.auth.AuthBase):
-    """Presigned URLs carry their own signature."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return request
 
 
 class FilesStream(IveskStream):
@@ -38,7 +30,7 @@ class FilesStream(IveskStream):
 
     @property
     def authenticator(self) -> t.Any:
-        return NoAuth()
+        return no_auth
 
     def validate_status(self, response: requests.Response) -> None:
         ProviderHTTPMixin.validate_status(self, response)  # S3 answers 403 for an expired URL: not the API key
@@ -54,18 +46,11 @@ class FilesStream(IveskStream):
         parts = ("ivesk", context.get("companycode") or "unknown", doc_id, name)
         record = {"id": doc_id, "ownerStream": "documents", "ownerId": doc_id, "name": name}
         url = self._tap.pdf_urls.pop(doc_id, None)
-        size = sink.exists(*parts)
-        if size is not None:
-            yield {**record, "size": size, "sha256": sink.sha256_of(*parts), "path": sink.url_for(*parts),
-                   "contentType": None, "downloadedAt": None}
-            return
-        if url is None:
-            return
         try:
-            size, digest, stored, ctype = download(self, url, sink, parts)
+            stored = store_file(self, sink, url, parts)
         except ProviderClientError as exc:
             msg = (f"the PDF of document {doc_id} could not be downloaded ({exc}); its presigned URL may have "
                    "expired: run again (the document is re-read from the bookmark with a fresh URL)")
             raise ProviderClientError(msg, status=exc.status, code=exc.code) from None
-        yield {**record, "size": size, "sha256": digest, "path": stored, "contentType": ctype,
-               "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+        if stored is not None:
+            yield {**record, **stored}

@@ -1,13 +1,19 @@
-"""`files`: receipts of export items, streamed to `files_dir` (local path or fsspec URL) during the run —
-Pleo's file URLs are pre-signed and expire after 24 h, so they cannot be fetched later.
+"""`files`: receipts, streamed to `files_dir` (local path or fsspec URL) during the run — Pleo's file URLs are
+pre-signed and expire after 24 h, so they cannot be fetched later. Two owners:
 
-The URLs point at Pleo's storage host and carry their own signature: they are fetched WITHOUT the Pleo
-credentials (a storage host must never see them, and S3 refuses a second auth mechanism anyway).
+- **export_items**: the `files[]` of each export item (the receipts of the entries an accountant is exporting);
+  the URLs come with the item.
+- **accounting_entries**: the receipts of each entry with `receiptIds`, listed by
+  `GET /v1/accounting-entries/{id}/receipts` (fresh URLs). Receipts are immutable by id, so an entry whose
+  receipts are all stored already costs no request: its records are rebuilt from storage.
+
+Both store a receipt under `pleo/<company>/<accountingEntryId>/<receipt>.<ext>`, so a receipt reached through
+both owners is downloaded once. The URLs point at Pleo's storage host and carry their own signature: they
+are fetched WITHOUT the Pleo credentials.
 """
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 from urllib.parse import urlparse
 
@@ -15,36 +21,43 @@ from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
 from tap_pleo.schema_objects import S
+from tap_pleo.streams_entries import AccountingEntriesStream
 from tap_pleo.streams_export import ExportItemsStream
-from tapkit.files import FileSink, download, stored_file_properties
+from tapkit.files import FileSink, no_auth, safe_name, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
+from tapkit.timeutil import to_utc_iso
 
-
-def _no_auth(request: t.Any) -> t.Any:
-    return request
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/heic": "heic",
+              "image/webp": "webp", "image/gif": "gif", "text/xml": "xml", "application/xml": "xml"}
 
 
 class FilesStream(PleoStream):
-    """One record per downloaded file; a file already stored under its id is not fetched again."""
+    """One record per stored receipt; a receipt already stored is not fetched again."""
 
     name = "files"
     parent_stream_type = ExportItemsStream
+    also_child_of = (AccountingEntriesStream,)  # wired by tapkit's ProviderTap.streams
     primary_keys = ("id",)
     state_partitioning_keys: t.ClassVar[list[str]] = []
     company_param = None
     path = ""
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="`<accountingEntryId>/<file name in the URL>`."),
-        th.Property("ownerStream", S, description="export_items"),
-        th.Property("ownerId", S, description="accountingEntryId of the export item listing the file."),
-        th.Property("exportJobId", S),
-        th.Property("name", S), th.Property("contentType", S, description="MIME type Pleo gives (`type`)."),
+        th.Property("id", S, required=True,
+                    description="`<accountingEntryId>/<receipt id>` (for export-item files: the last segment of "
+                                "the file URL, which is the receipt id)."),
+        th.Property("ownerStream", S, description="export_items | accounting_entries"),
+        th.Property("ownerId", S, description="accountingEntryId of the owning export item or accounting entry."),
+        th.Property("exportJobId", S, description="Export job of the owning export item (export_items only)."),
+        th.Property("name", S, description="Stored file name."),
+        th.Property("contentType", S, description="MIME type Pleo gives (`type` / `mimeType`)."),
+        th.Property("source", S, description="How the receipt reached Pleo (accounting_entries only)."),
+        th.Property("createdAt", th.DateTimeType, description="When Pleo received it (accounting_entries only)."),
         *stored_file_properties(sha256="Hex SHA-256."),
     ).to_dict()
 
     @property
     def authenticator(self) -> t.Any:
-        return _no_auth  # pre-signed URLs: never send the Pleo credentials to the storage host
+        return no_auth  # pre-signed URLs: never send the Pleo credentials to the storage host
 
     @property
     def emit_activate_version_messages(self) -> bool:
@@ -52,31 +65,60 @@ class FilesStream(PleoStream):
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         sink = FileSink(self.config["files_dir"])
-        company = self._tap.company_id
+        if context.get("ownerStream") == "accounting_entries":
+            yield from self._entry_receipts(sink, context)
+        else:
+            yield from self._export_item_files(sink, context)
+
+    def _export_item_files(self, sink: FileSink, context: dict) -> t.Iterable[dict]:
         owner = context["ownerId"]
         for position, file in enumerate(context["files"]):
             url = str(file.get("url") or "")
             segment = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1] or f"file-{position}"
-            name = segment if "." in segment else f"{segment}.{_extension(file.get('type'))}"
-            parts = ("pleo", company, owner, name)
+            name = segment if "." in segment else f"{segment}.{extension(file.get('type'))}"
             record = {"id": f"{owner}/{segment}", "ownerStream": "export_items", "ownerId": owner,
-                      "exportJobId": context.get("exportJobId"), "name": name, "contentType": file.get("type")}
-            size = sink.exists(*parts)
-            if size is not None:
-                yield {**record, "size": size, "sha256": sink.sha256_of(*parts), "path": sink.url_for(*parts),
-                       "downloadedAt": None}
-                continue
-            try:
-                size, digest, stored, ctype = download(self, url, sink, parts)
-            except ProviderClientError as exc:
-                if exc.status in (403, 404):
-                    self.logger.warning("File %s of export item %s cannot be downloaded (%s): its URL may have "
-                                        "expired; it is fetched again while the job is open", name, owner, exc.status)
-                    continue
+                      "exportJobId": context.get("exportJobId"), "name": name}
+            stored = self._store(sink, url, owner, name, file.get("type"))
+            if stored is not None:
+                yield {**record, **stored}
+
+    def _entry_receipts(self, sink: FileSink, context: dict) -> t.Iterable[dict]:
+        owner = context["ownerId"]
+        by_stem = {name.split(".", 1)[0]: name for name in sink.names_in("pleo", self._tap.company_id, owner)}
+        wanted = [str(r) for r in context["receiptIds"]]
+        if all(safe_name(r) in by_stem for r in wanted):
+            receipts: list[dict] = [{"id": r, "stored_as": by_stem[safe_name(r)]} for r in wanted]
+        else:  # something new: list the receipts for fresh pre-signed URLs (24 h)
+            entries = self._tap.streams["accounting_entries"]  # authenticated, unlike this stream
+            body = entries.request_json("GET", f"/v1/accounting-entries/{owner}/receipts", required=("data",))
+            receipts = [r for r in body["data"] if isinstance(r, dict) and r.get("id")]
+        for receipt in receipts:
+            receipt_id = str(receipt["id"])
+            mime = receipt.get("mimeType")
+            name = receipt.get("stored_as") or f"{receipt_id}.{extension(mime, receipt.get('fileType'))}"
+            record = {"id": f"{owner}/{receipt_id}", "ownerStream": "accounting_entries", "ownerId": owner,
+                      "exportJobId": None, "name": name, "source": receipt.get("source"),
+                      "createdAt": receipt.get("createdAt")}
+            stored = self._store(sink, receipt.get("url"), owner, name, mime)
+            if stored is not None:
+                yield {**record, **stored}
+
+    def _store(self, sink: FileSink, url: str | None, owner: str, name: str, mime: t.Any) -> dict | None:
+        try:
+            return store_file(self, sink, url, ("pleo", self._tap.company_id, owner, name), mime or None)
+        except ProviderClientError as exc:
+            if exc.status not in (403, 404):
                 raise
-            yield {**record, "size": size, "sha256": digest, "path": stored, "contentType": file.get("type") or ctype,
-                   "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+            self.logger.warning("Receipt %s of accounting entry %s cannot be downloaded (%s): its URL may have "
+                                "expired; it is fetched again when its owner is read again with a fresh URL", name, owner, exc.status)
+            return None
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        row["createdAt"] = to_utc_iso(row.get("createdAt"))
+        return row
 
 
-def _extension(mime: t.Any) -> str:
-    return {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(str(mime), "bin")
+def extension(mime: t.Any, file_type: t.Any = None) -> str:
+    if mime in EXTENSIONS:
+        return EXTENSIONS[mime]
+    return safe_name(str(file_type), "bin").lower() if file_type else "bin"

@@ -104,3 +104,7 @@ class AccountingEntriesStream(PleoStream):
                 row[key] = to_utc_iso(row[key])
         money.add_entry_money(row)
         return row
+
+    def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
+        if self.child_streams and record.get("receiptIds"):  # child: `files`, when files_dir is set
+            yield {"ownerStream": "accounting_entries", "ownerId": record["id"], "receiptIds": record["receiptIds"]}

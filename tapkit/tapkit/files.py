@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import mimetypes
 import re
 import typing as t
 import uuid
@@ -14,6 +16,12 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterable
 
 CHUNK = 256 * 1024
+
+
+def no_auth(request: t.Any) -> t.Any:
+    """Authenticator for pre-signed storage URLs: they carry their own signature, and the provider's
+    credentials must never reach the storage host (S3 also refuses a second auth mechanism)."""
+    return request
 
 
 def stored_file_properties(*, sha256: str = "Hex SHA-256 of the stored bytes.") -> list[th.Property]:
@@ -51,6 +59,31 @@ class FileSink:
             return int(self.fs.size(path)) if self.fs.exists(path) else None
         except (OSError, ValueError):
             return None
+
+    def stored(self, *parts: str) -> dict | None:
+        """The `files` properties of an already stored file (size, sha256, path, downloadedAt = when it was
+        written), or None. Re-emitting a file's record must not blank what the first run reported."""
+        size = self.exists(*parts)
+        if size is None:
+            return None
+        path = "/".join([self.base, *(safe_name(p) for p in parts)])
+        try:
+            modified = self.fs.modified(path)
+        except (NotImplementedError, OSError, ValueError, KeyError):
+            modified = None
+        if modified is not None and modified.tzinfo is None:
+            modified = modified.replace(tzinfo=datetime.timezone.utc)
+        return {"size": size, "sha256": self.sha256_of(*parts), "path": self.url_for(*parts),
+                "downloadedAt": modified.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+                if modified else None}
+
+    def names_in(self, *parts: str) -> set[str]:
+        """Names of the files stored directly under root/parts (empty when the folder does not exist)."""
+        folder = "/".join([self.base, *(safe_name(p) for p in parts)])
+        try:
+            return {str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)}
+        except (FileNotFoundError, NotADirectoryError):
+            return set()
 
     def sha256_of(self, *parts: str) -> str:
         digest = hashlib.sha256()
@@ -106,3 +139,21 @@ def download(stream: t.Any, url: str, sink: FileSink, parts: tuple[str, ...]) ->
                 raise TapError(msg) from None
             stream.logger.warning("Download of %s broke off (%s); retrying", parts[-1], type(exc).__name__)
     raise AssertionError  # pragma: no cover
+
+
+def store_file(stream: t.Any, sink: FileSink, url: str | None, parts: tuple[str, ...],
+               content_type: str | None = None) -> dict | None:
+    """The stored-file properties of a `files` record (size, sha256, path, contentType, downloadedAt).
+
+    A file already stored under `parts` is not fetched again (attachments are immutable by id): its record
+    is rebuilt from storage. Otherwise `url` is downloaded; None when there is nothing stored and no URL.
+    Provider errors (`ProviderClientError`) propagate: what a missing file means is the tap's decision."""
+    guessed = content_type or mimetypes.guess_type(parts[-1])[0]
+    found = sink.stored(*parts)
+    if found is not None:
+        return {**found, "contentType": guessed}
+    if not url:
+        return None
+    size, digest, stored, served = download(stream, url, sink, parts)
+    return {"size": size, "sha256": digest, "path": stored, "contentType": content_type or served or guessed,
+            "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}

@@ -67,6 +67,20 @@ class ProviderTap(Tap):
             streams.append(self.files_stream(self))
         return streams
 
+    @property
+    def streams(self) -> dict[str, t.Any]:
+        """The SDK's streams, plus a second parent for child streams that declare `also_child_of` (a stream
+        class can name only one `parent_stream_type`; `files` may belong to records of several streams)."""
+        streams = super().streams
+        if not getattr(self, "_extra_parents_wired", False):
+            self._extra_parents_wired = True
+            for child in streams.values():
+                for parent_type in getattr(child, "also_child_of", ()):
+                    for parent in streams.values():
+                        if isinstance(parent, parent_type) and child not in parent.child_streams:
+                            parent.child_streams.append(child)
+        return streams
+
     @functools.cached_property
     def rate_limiter(self) -> RollingWindowLimiter:
         return RollingWindowLimiter(int(self.config.get("max_requests_per_minute") or 0))

@@ -49,14 +49,3 @@ def test_money_is_exact_minor_units_with_major_decimals_beside(pleo, config, tap
         wallet[money["currency"]] = wallet.get(money["currency"], Decimal(0)) + money["valueMajor"]
     assert wallet == {c: Decimal(v) for c, v in truth["export_items"]["money"]["amount.inWalletCurrency.value"].items()}
 
-
-def test_receipts_of_export_items_are_downloaded_without_the_api_key(pleo, tmp_path, tap) -> None:
-    files_dir = tmp_path / "files"
-    run = tap(pleo_config(pleo, tmp_path, files_dir=str(files_dir)))
-    assert run.returncode == 0, run.stderr[-2000:]
-    truth = pleo.ground_truth()["files"]
-    records = run.records("files")
-    assert len(records) == truth["count"] and sum(r["size"] for r in records) == truth["bytes"]
-    stored = [p for p in files_dir.rglob("*") if p.is_file()]
-    assert len(stored) == truth["count"] and all(p.read_bytes().startswith(b"%PDF") for p in stored)
-    assert all(r["status"] == 200 for r in pleo.requests() if r["path"].startswith("/_files/"))

@@ -117,10 +117,13 @@ class PleoState:
     def _entries_truth(self, data: CompanyData) -> dict:
         if data.index not in self._truth_base:
             totals = Totals()
+            files = size = 0
             for i in range(data.entries.n):
                 core = data.entries.core(i)
                 totals.add(core.wallet_currency, core.wallet_minor)
-            self._truth_base[data.index] = {"count": data.entries.n, "totals": totals}
+                files += core.nfiles
+                size += sum(data.entries.receipt_size(core, p) for p in range(core.nfiles))
+            self._truth_base[data.index] = {"count": data.entries.n, "totals": totals, "files": files, "bytes": size}
         return self._truth_base[data.index]
 
     def open_job_items(self, data: CompanyData) -> Iterator[EntryCore]:
@@ -136,13 +139,13 @@ class PleoState:
         refs = data.refs
         entries = self._entries_truth(data)
         supplier, wallet = Totals(), Totals()
-        items = files = size = 0
+        items = item_files = item_bytes = 0
         for core in self.open_job_items(data):
             items += 1
             supplier.add(core.supplier_currency, core.supplier_minor)
             wallet.add(core.wallet_currency, core.wallet_minor)
-            files += core.nfiles
-            size += sum(data.entries.receipt_size(core, p) for p in range(core.nfiles))
+            item_files += core.nfiles
+            item_bytes += sum(data.entries.receipt_size(core, p) for p in range(core.nfiles))
         jobs = data.jobs.jobs
         return {
             "provider": "pleo",
@@ -150,8 +153,11 @@ class PleoState:
             "company": data.company.id,
             "seed": self.seed,
             "scale": self.config.scale,
-            "notes": "export_items and files: the payload of every job opened in the sandbox (seeded pending job "
-                     "and jobs created since), which a tap reads while the job is open; money in major units",
+            "notes": "export_items: the payload of every job opened in the sandbox (seeded pending job and jobs "
+                     "created since), which a tap reads while the job is open; files: every receipt of every "
+                     "accounting entry (export items' files are receipts of their entries; export_item_files "
+                     "counts those alone); money in major units",
+            "export_item_files": {"count": item_files, "bytes": item_bytes},
             "streams": {
                 "accounting_entries": {"count": entries["count"],
                                        "money": {"transactionValue.value": entries["totals"].as_strings(2)}},
@@ -160,7 +166,7 @@ class PleoState:
                 "export_items": {"count": items, "money": {
                     "amount.inSupplierCurrency.value": supplier.as_strings(2),
                     "amount.inWalletCurrency.value": wallet.as_strings(2)}},
-                "files": {"count": files, "bytes": size, "money": {}},
+                "files": {"count": entries["files"], "bytes": entries["bytes"], "money": {}},
                 "companies": {"count": len(self.companies), "money": {}},
                 "employees": {"count": len(refs.employees), "money": {}},
                 "tax_codes": {"count": len(refs.tax_codes), "money": {}},
