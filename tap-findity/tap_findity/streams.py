@@ -11,10 +11,12 @@ Keys (they hold in all eight `verificationListsType` formats):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import typing as t
 
 from singer_sdk import typing as th
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_findity.client import FindityStream
 from tap_findity.package_reader import read_vouchers
@@ -94,12 +96,58 @@ class _ExportChild(FindityStream):
     state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-export state: it would grow forever
 
 
+class _SchemaFieldsOnly(_ExportChild):
+    """A high-volume stream whose records the tap builds from the parsed package, conformed here instead of
+    by the SDK (`TYPE_CONFORMANCE_LEVEL = NONE`): the SDK's conformance checked every field of every record
+    against its schema and was a third of the run's CPU, yet for these records it only drops properties the
+    schema lacks (with one warning), which `schema_fields` does. Its other conversions cannot apply: values
+    come from a JSON parser (no datetimes, bytes, NaN or Infinity), the only boolean (`idDerived`) is set by
+    the tap, and the one nested object (`dimension`) allows additional properties and holds strings."""
+
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    @functools.cached_property
+    def _schema_fields(self) -> frozenset[str] | None:
+        schema = self.effective_schema  # the catalog's schema when one was given, as the SDK would use
+        return None if schema.get("additionalProperties") else frozenset(schema.get("properties") or {})
+
+    def schema_fields(self, record: dict) -> dict:
+        """The record without properties its schema lacks (the SDK's rule: warn once per set of names)."""
+        fields = self._schema_fields
+        if fields is None or fields.issuperset(record):
+            return record
+        unknown = tuple(k for k in record if k not in fields)
+        if unknown not in self._unknown_warned:
+            self._unknown_warned.add(unknown)
+            self.logger.warning("Properties %s were present in the '%s' stream but not found in catalog "
+                                "schema. Ignoring.", unknown, self.name)
+        return {k: v for k, v in record.items() if k in fields}
+
+    @functools.cached_property
+    def _unknown_warned(self) -> set[tuple[str, ...]]:
+        return set()
+
+
 def derived_voucher_id(export_id: str, position: int, voucher: dict) -> str:
     basis = f"{export_id}:{position}:{voucher.get('ownerId')}:{voucher.get('expenseReportId')}"
     return hashlib.md5(basis.encode()).hexdigest()  # noqa: S324 - an id, not security
 
 
-class VouchersStream(_ExportChild):
+#: Rows per child sync of vouchers (voucher_rows and files). Bounded, so memory stays flat however large the
+#: export; large enough that the SDK's per-sync work is a rounding error.
+CHILD_BATCH_ROWS = 1000
+
+
+class VoucherEntry(t.NamedTuple):
+    """What the children of vouchers need of one voucher."""
+
+    id: str
+    currency: str | None
+    basis_url: str | None
+    rows: list
+
+
+class VouchersStream(_SchemaFieldsOnly):
     """The vouchers of each export's package (`GET /exports/{id}/export`), streamed; rows go to voucher_rows."""
 
     name = "vouchers"
@@ -124,10 +172,16 @@ class VouchersStream(_ExportChild):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._rows: dict[str, list[dict]] = {}
+        self._current: tuple[VoucherEntry | None, bool] = (None, False)  # the voucher being processed; last?
+        self._pending: list[VoucherEntry] = []
+        self._pending_rows = 0
+        self._batch: tuple[int, list[VoucherEntry]] = (0, [])
+        self._batches = 0
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         export_id = context["exportId"]
+        self._pending, self._pending_rows = [], 0
+        ahead: tuple[dict, VoucherEntry] | None = None  # one voucher of look-ahead: the export's last one closes its batch
         for position, voucher in enumerate(read_vouchers(self, export_id)):
             rows = voucher.pop("voucherRows", None) or []
             if not voucher.get("id"):
@@ -139,30 +193,63 @@ class VouchersStream(_ExportChild):
             voucher["exportId"] = export_id
             voucher["verificationListsType"] = context.get("verificationListsType")
             voucher["voucherRowCount"] = len(rows)
-            self._rows[voucher["id"]] = rows
             self._tap.note_voucher(export_id, voucher["id"], voucher["idDerived"])
-            yield voucher
+            entry = VoucherEntry(voucher["id"], voucher.get("currency"), voucher.get("basisUrl"), rows)
+            if ahead is not None:
+                self._current = (ahead[1], False)
+                yield ahead[0]
+            ahead = (self.schema_fields(voucher), entry)
+        if ahead is not None:
+            self._current = (ahead[1], True)
+            yield ahead[0]
         self._tap.package_read(export_id)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
-        rows = self._rows.pop(record["id"], [])
-        yield {"exportId": record["exportId"], "voucherId": record["id"], "currency": record.get("currency"),
-               "basisUrl": record.get("basisUrl"), "rows": rows}
+        """One child context per batch of vouchers (up to CHILD_BATCH_ROWS rows, never across exports), not
+        one per voucher: the SDK runs a whole child sync per context (a log line, two metric lines, state
+        bookkeeping), which for a voucher of four rows cost more than the rows. The batch itself stays here
+        (`batch_of`), so contexts, logs and metrics hold only `exportId` and the batch number."""
+        entry, last = self._current
+        self._current = (None, False)
+        wanted = self.stream_maps[0].get_filter_result(record)  # the SDK skips the children of a filtered voucher
+        if wanted and entry is not None:
+            self._pending.append(entry)
+            self._pending_rows += max(len(entry.rows), 1)
+        if not self._pending or not (last or self._pending_rows >= CHILD_BATCH_ROWS):
+            return
+        self._batches += 1
+        self._batch = (self._batches, self._pending)
+        self._pending, self._pending_rows = [], 0
+        child_context = {"exportId": context["exportId"], "batch": self._batches}
+        if wanted:
+            yield child_context
+        else:  # the batch holds earlier vouchers, whose children the SDK would skip with this filtered one
+            self._sync_children(child_context)
+        self._batch = (0, [])
+
+    def batch_of(self, context: t.Mapping[str, t.Any]) -> list[VoucherEntry]:
+        """The vouchers of the child context being synced (for voucher_rows and files)."""
+        number, entries = self._batch
+        if context.get("batch") != number:
+            msg = f"voucher batch {context.get('batch')} is not the one being synced ({number})"
+            raise RuntimeError(msg)
+        return entries
 
 
-def _minor(value: t.Any, currency: str | None, logger: t.Any, what: str) -> int | None:
-    try:
-        return to_minor(value, currency)
-    except ValueError as exc:
-        logger.warning("%s: %s; its minor-unit field is left empty", what, exc)
-        return None
+class _VoucherChild(_ExportChild):
+    """A child of vouchers: each sync covers one batch of vouchers (VouchersStream.generate_child_contexts)."""
+
+    parent_stream_type = VouchersStream
+
+    def vouchers_in(self, context: t.Any) -> list[VoucherEntry]:
+        parent = self._tap.streams[VouchersStream.name]
+        return t.cast("VouchersStream", parent).batch_of(context)
 
 
-class VoucherRowsStream(_ExportChild):
+class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
     """The rows of each voucher: debit, credit and VAT rows (accounting formats) or payment rows (*_PAID)."""
 
     name = "voucher_rows"
-    parent_stream_type = VouchersStream
     primary_keys = ("voucherId", "rowNumber")
     schema = th.PropertiesList(
         th.Property("voucherId", S, required=True, description="Added by the tap: the voucher's id."),
@@ -186,14 +273,25 @@ class VoucherRowsStream(_ExportChild):
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
-        for number, row in enumerate(context["rows"], start=1):
-            if not isinstance(row, dict):
-                continue
-            out = {**row, "voucherId": context["voucherId"], "rowNumber": number, "exportId": context["exportId"]}
-            out.setdefault("currency", context.get("currency"))
-            if out.get("dimension") is not None and not isinstance(out["dimension"], dict):
-                out["dimension"] = {"value": out["dimension"]}
-            for field in ("amount", "taxAmount"):
-                what = f"voucher {context['voucherId']} row {number} {field}"
-                out[f"{field}Minor"] = _minor(out.get(field), out.get("currency"), self.logger, what)
-            yield out
+        export_id = context["exportId"]
+        for voucher in self.vouchers_in(context):
+            voucher_id = voucher.id
+            for number, row in enumerate(voucher.rows, start=1):
+                if not isinstance(row, dict):
+                    continue
+                out = {**row, "voucherId": voucher_id, "rowNumber": number, "exportId": export_id}
+                currency = out.setdefault("currency", voucher.currency)
+                dimension = out.get("dimension")
+                if dimension is not None and not isinstance(dimension, dict):
+                    out["dimension"] = {"value": dimension}
+                for field in ("amount", "taxAmount"):
+                    out[f"{field}Minor"] = self._minor(out.get(field), currency, voucher_id, number, field)
+                yield self.schema_fields(out)
+
+    def _minor(self, value: t.Any, currency: str | None, voucher_id: str, number: int, field: str) -> int | None:
+        try:
+            return to_minor(value, currency)
+        except ValueError as exc:
+            self.logger.warning("voucher %s row %d %s: %s; its minor-unit field is left empty",
+                                voucher_id, number, field, exc)
+            return None
