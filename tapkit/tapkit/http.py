@@ -152,8 +152,8 @@ class ProviderHTTPMixin:
         )
 
     def _request(self, prepared_request: requests.PreparedRequest, context: t.Any) -> requests.Response:
-        self._tap.rate_limiter.acquire()
-        return super()._request(prepared_request, context)
+        with self._tap.rate_limiter.slot():
+            return super()._request(prepared_request, context)
 
     def send_json(self, prepared: requests.PreparedRequest, *, required: tuple[str, ...] = ()) -> t.Any:
         """Send one request through the whole policy (rate limit, auth, retries); return its parsed JSON."""
@@ -174,9 +174,9 @@ class ProviderHTTPMixin:
     def open_stream(self, prepared: requests.PreparedRequest, context: t.Any) -> requests.Response:
         """Like `_request` but the body is left unread (`stream=True`) for large downloads; only the status
         is validated. Use through `request_decorator` for retries; close the response when done."""
-        self._tap.rate_limiter.acquire()
-        authenticated = self.authenticator(prepared)
-        response = self.requests_session.send(authenticated, timeout=self.timeout, stream=True)
+        with self._tap.rate_limiter.slot():
+            authenticated = self.authenticator(prepared)
+            response = self.requests_session.send(authenticated, timeout=self.timeout, stream=True)
         try:
             self.validate_status(response)
         except Exception:

@@ -1,0 +1,45 @@
+"""tapkit.ratelimit: a slot counts from the response's arrival, which is never before the server's stamp."""
+
+from __future__ import annotations
+
+import pytest
+
+from tapkit.ratelimit import RollingWindowLimiter
+
+
+def _limiter(limit: int) -> tuple[RollingWindowLimiter, list[float], list[float]]:
+    clock, slept = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    return RollingWindowLimiter(limit, 60, clock=lambda: clock[0], sleep=sleep), clock, slept
+
+
+def test_a_slot_is_reusable_a_full_window_after_its_response_arrived() -> None:
+    limiter, clock, slept = _limiter(2)
+    with limiter.slot():
+        clock[0] += 5.0  # the request took 5 s (connection setup, token refresh, slow network)
+    with limiter.slot():
+        clock[0] += 0.5
+    with limiter.slot() as waited:  # the first slot frees 60 s after its response (t=5), not its start (t=0)
+        pass
+    assert waited == pytest.approx(59.5) and slept == [pytest.approx(59.5)]
+    assert clock[0] == pytest.approx(65.0)
+
+
+def test_a_failed_request_still_holds_its_slot() -> None:
+    limiter, clock, slept = _limiter(1)
+    with pytest.raises(ConnectionError), limiter.slot():
+        clock[0] += 2.0
+        raise ConnectionError
+    assert limiter.acquire() == pytest.approx(60.0)
+
+
+def test_zero_disables_the_limit() -> None:
+    limiter, _, slept = _limiter(0)
+    for _ in range(1000):
+        with limiter.slot():
+            pass
+    assert not slept
