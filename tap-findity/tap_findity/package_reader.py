@@ -23,33 +23,66 @@ if t.TYPE_CHECKING:
 PREFIXES = ("item", "vouchers.item", "data.item", "data.vouchers.item")
 
 
+CHUNK = 64 * 1024
+MAX_HEAD = 4 * 1024 * 1024  # bytes kept while looking for the first voucher
+
+
 class _Sink(list):
-    def send(self, item: dict) -> None:
+    def send(self, item: t.Any) -> None:
         self.append(item)
 
 
+class _Replay:
+    """A file-like reader over the chunks already read (`head`) and then the rest of the body."""
+
+    def __init__(self, head: list[bytes], rest: Iterator[bytes]) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes the type of the stream with read(0)
+            return b""
+        if self._head:
+            return self._head.pop(0)
+        return next((chunk for chunk in self._rest if chunk), b"")  # b"" means the end to ijson
+
+
 def _vouchers(response: requests.Response) -> Iterator[dict]:
-    """The vouchers wherever the accepted shapes put them. One parser per prefix runs only until the first
-    voucher shows where they are; from then on only that prefix is parsed (each parser reads the whole
-    body, so four of them cost four times the parsing)."""
+    """The vouchers wherever the accepted shapes put them.
+
+    Until the first voucher shows where they are, one incremental parser per prefix reads the chunks, which
+    are kept; then the kept chunks and the rest of the body go through one `ijson.items` over a file-like
+    reader, which parses about twice as fast as fed chunks (and four parsers would cost four times one).
+    Without a voucher in the first MAX_HEAD bytes, the chunks are no longer kept and the parsers read on."""
+    chunks = iter(response.iter_content(chunk_size=CHUNK))
     sinks = {p: _Sink() for p in PREFIXES}
     coros = {p: ijson.items_coro(sinks[p], p) for p in PREFIXES}
-    head = b""
-    for chunk in response.iter_content(chunk_size=64 * 1024):
-        if len(head) < 4096:
-            head += chunk[:4096]
+    head: list[bytes] | None = []
+    kept = 0
+    start = b""
+    for chunk in chunks:
+        if len(start) < 4096:
+            start += chunk[:4096]
         for coro in coros.values():
             coro.send(chunk)
-        if len(coros) > 1 and any(sinks[p] for p in coros):
-            coros = {p: coro for p, coro in coros.items() if sinks[p]}
+        if head is not None:
+            head.append(chunk)
+            kept += len(chunk)
+            found = next((p for p in PREFIXES if sinks[p]), None)
+            if found is not None:
+                yield from ijson.items(_Replay(head, chunks), found, buf_size=CHUNK)
+                break
+            if kept > MAX_HEAD:
+                head = None
+            continue
         for prefix in coros:
             yield from sinks[prefix]
             sinks[prefix].clear()
-    for prefix, coro in coros.items():
-        coro.close()  # raises IncompleteJSONError on a truncated body
-        yield from sinks[prefix]
-    text = head.lstrip()
-    if not text.startswith(b"[") and b'"vouchers"' not in head and b'"data"' not in head:
+    else:
+        for prefix, coro in coros.items():
+            coro.close()  # raises IncompleteJSONError on a truncated body
+            yield from sinks[prefix]
+    start = start.lstrip()
+    if not start.startswith(b"[") and b'"vouchers"' not in start and b'"data"' not in start:
         msg = "response body lacks vouchers (expected {vouchers: [...]} or an array)"
         raise ValueError(msg)
 

@@ -177,10 +177,12 @@ class VouchersStream(_SchemaFieldsOnly):
         self._pending_rows = 0
         self._batch: tuple[int, list[VoucherEntry]] = (0, [])
         self._batches = 0
+        self._children_wanted = True
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         export_id = context["exportId"]
         self._pending, self._pending_rows = [], 0
+        self._children_wanted = any(c.selected or c.has_selected_descendents for c in self.child_streams)
         ahead: tuple[dict, VoucherEntry] | None = None  # one voucher of look-ahead: the export's last one closes its batch
         for position, voucher in enumerate(read_vouchers(self, export_id)):
             rows = voucher.pop("voucherRows", None) or []
@@ -211,6 +213,8 @@ class VouchersStream(_SchemaFieldsOnly):
         (`batch_of`), so contexts, logs and metrics hold only `exportId` and the batch number."""
         entry, last = self._current
         self._current = (None, False)
+        if not self._children_wanted:
+            return
         wanted = self.stream_maps[0].get_filter_result(record)  # the SDK skips the children of a filtered voucher
         if wanted and entry is not None:
             self._pending.append(entry)

@@ -8,6 +8,7 @@ import json
 import ijson
 import pytest
 
+from tap_findity import package_reader
 from tap_findity.package_reader import _vouchers
 
 
@@ -65,3 +66,14 @@ def test_a_body_cut_mid_voucher_raises_after_the_complete_vouchers():
         got.extend(_vouchers(_Body(cut, 50)))
     assert 0 < len(got) < len(VOUCHERS)
     assert [v["id"] for v in got] == [v["id"] for v in VOUCHERS[: len(got)]]
+
+
+def test_vouchers_after_a_long_head_are_read_without_keeping_the_head(monkeypatch):
+    monkeypatch.setattr(package_reader, "MAX_HEAD", 300)
+    body = json.dumps({"note": "x" * 1000, **META, "vouchers": VOUCHERS}, default=str).encode()
+    assert [v["id"] for v in _vouchers(_Body(body, 64))] == [v["id"] for v in VOUCHERS]
+
+
+def test_a_body_cut_before_the_first_voucher_raises():
+    with pytest.raises(ijson.JSONError):
+        list(_vouchers(_Body(b'{"exportId": "x", "vouchers": [{"id": "a", "voucherRo', 10)))
