@@ -3,6 +3,7 @@ one-line errors naming endpoint, status and the provider's error code, and stric
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import email.utils
@@ -174,7 +175,10 @@ class ProviderHTTPMixin:
     def open_stream(self, prepared: requests.PreparedRequest, context: t.Any) -> requests.Response:
         """Like `_request` but the body is left unread (`stream=True`) for large downloads; only the status
         is validated. Use through `request_decorator` for retries; close the response when done."""
-        with self._tap.rate_limiter.slot():
+        # The provider's rate limit is for its API: pre-signed downloads from a storage host (S3) do not count.
+        api_host = urlparse(self.url_base).netloc
+        limit = self._tap.rate_limiter.slot() if urlparse(prepared.url).netloc == api_host else contextlib.nullcontext()
+        with limit:
             authenticated = self.authenticator(prepared)
             response = self.requests_session.send(authenticated, timeout=self.timeout, stream=True)
         try:

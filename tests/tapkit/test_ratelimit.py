@@ -43,3 +43,23 @@ def test_zero_disables_the_limit() -> None:
         with limiter.slot():
             pass
     assert not slept
+
+
+def test_downloads_from_another_host_do_not_use_the_api_limit() -> None:
+    import types
+
+    import requests
+
+    from tapkit.http import ProviderHTTPMixin
+
+    limiter, _, _ = _limiter(1)
+    sent: list[str] = []
+    stream = types.SimpleNamespace(
+        url_base="https://api.example.com/v1", timeout=5, _tap=types.SimpleNamespace(rate_limiter=limiter),
+        authenticator=lambda request: request, validate_status=lambda response: None,
+        requests_session=types.SimpleNamespace(send=lambda request, **_: sent.append(request.url) or request))
+    for url in ("https://storage.example.net/r1?sig=x", "https://storage.example.net/r2?sig=y"):
+        ProviderHTTPMixin.open_stream(stream, requests.Request("GET", url).prepare(), None)
+    assert len(sent) == 2 and not limiter._calls  # no slot taken, so nothing waited
+    ProviderHTTPMixin.open_stream(stream, requests.Request("GET", "https://api.example.com/v1/files/1").prepare(), None)
+    assert len(limiter._calls) == 1
