@@ -7,10 +7,14 @@ shifts every later item down by one). So incremental streams are anchored on the
   last timestamp seen (`updatedAtFrom`), skipping only the records of that exact timestamp already seen. A
   record that changes while we page gets a newer timestamp and is met again later in the same run.
 - `UpdatedWindowPaginator` (endpoints without a sort parameter, e.g. invoices): the range from the bookmark
-  to now is cut into time windows small enough that each fits in one page (≤ 50), so no offset is ever used
-  across pages of a changing list; a window that holds more is split (its page is discarded). On reaching
-  the upper end, one more window up to the new "now" catches what changed during the run; the run ends at
-  the first such window that is empty.
+  to the run's start is cut into `updatedDate` windows, each read with offsets and held back until it is
+  complete. Such a window only loses records (a change moves a record's `updatedAt` to "now", past the
+  window), so a window whose pages all report the same `totalCount` and which yielded that many distinct ids
+  was read exactly; otherwise it is read again. The window is then emitted sorted by `updatedAt`, so the
+  bookmark never passes an unread record. Windows are sized from the density of the previous ones to hold
+  about WINDOW_TARGET records; one reporting more than WINDOW_CAP is narrowed before it is read (its first
+  page is discarded). On reaching the run's start, one more window up to the new "now" catches what changed
+  during the run; the run ends at the first such window that is empty.
 """
 
 from __future__ import annotations
@@ -20,19 +24,28 @@ import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_candis.client import MAX_PAGE, to_utc_iso
+from tap_candis.client import api_time, to_utc_iso
+from tapkit.errors import TapError
 from tapkit.http import parsed_json
 
 if t.TYPE_CHECKING:
     import requests
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-MIN_WINDOW = datetime.timedelta(milliseconds=2)
-TARGET = 40  # aim for windows of ~40 records so growth between requests rarely overflows a page
+MS = 1000  # window bounds are whole milliseconds (what the API takes), in epoch microseconds
+WINDOW_TARGET = 600  # records a window is sized for (12 pages of 50)
+WINDOW_CAP = 1000  # most records held back for one window; a window reporting more is narrowed first
+MAX_ATTEMPTS = 20  # reads of one window that changed while it was paged, before giving up
 
 
-def _parse(value: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(to_utc_iso(value) or "")
+def epoch_us(value: str | datetime.datetime) -> int:
+    """Exact epoch microseconds of a timestamp (exact, so a record on a window bound lands on the right side)."""
+    moment = datetime.datetime.fromisoformat(to_utc_iso(value) or "")
+    return (moment - EPOCH) // datetime.timedelta(microseconds=1)
+
+
+def api_bound(us: int) -> str:
+    return api_time(EPOCH + datetime.timedelta(microseconds=us))
 
 
 class UpdatedAtKeysetPaginator(BaseAPIPaginator[dict]):
@@ -61,48 +74,113 @@ class UpdatedAtKeysetPaginator(BaseAPIPaginator[dict]):
 
 
 class UpdatedWindowPaginator(BaseAPIPaginator[dict]):
-    """Token `{"start", "end", "offset"}` (ISO strings); windows cover [start_from, upper] in order."""
+    """Token `{"start", "end", "offset", "attempt"}`: the window [start, end) in epoch µs and the offset in it.
+
+    `take(response)` files a page and returns what to emit now: nothing until the window is complete, then its
+    records sorted by `updatedAt`. Whatever the API's `updatedDateTo` does with its bound, a record exactly at
+    `end` is kept only by the next window (which starts there), so ties on a bound are read once. A window
+    of one millisecond cannot be narrowed: its records share one timestamp (Candis stamps milliseconds), so it
+    is emitted page by page (ids it already emitted are skipped if it has to be read again) and memory stays
+    bounded however many records one millisecond holds.
+    """
 
     def __init__(self, start_from: str | None, upper: datetime.datetime, records_key: str) -> None:
-        start = _parse(start_from) if start_from else EPOCH
-        self.upper = upper
-        self.chasing = False
-        super().__init__({"start": start.isoformat(), "end": upper.isoformat(), "offset": 0})
+        start = epoch_us(start_from) // MS * MS if start_from else 0
+        self.upper = max(epoch_us(upper) // MS * MS, start + MS)
         self.records_key = records_key
+        self.chasing = False
+        self.records, self.span = 0.0, 0.0  # of the windows read so far, each older window weighing half
+        self.pending: list[dict] = []  # the current window's records, held back until it is complete
+        self.ids: set[t.Any] = set()  # ids the current read of the window returned
+        self.emitted: set[t.Any] = set()  # ids a one-millisecond window already emitted
+        self.total = 0
+        self.following: dict | None = None
+        super().__init__(self._window(start, self.upper))
 
-    @staticmethod
-    def splittable(token: dict) -> bool:
-        return _parse(token["end"]) - _parse(token["start"]) > MIN_WINDOW
+    def _window(self, start: int, end: float, attempt: int = 0) -> dict:
+        end = min(max(int(end) // MS * MS, start + MS), self.upper)
+        return {"start": start, "end": end, "offset": 0, "attempt": attempt}
 
-    def discard(self, response: requests.Response) -> bool:
-        """True when this page is a partial view of an over-full window that will be split instead."""
-        total = int((parsed_json(response).get("pagination") or {}).get("totalCount") or 0)
-        token = self.current_value
-        return total > MAX_PAGE and token["offset"] == 0 and self.splittable(token)
-
-    def get_next(self, response: requests.Response) -> dict | None:
+    def take(self, response: requests.Response) -> list[dict]:
         body = parsed_json(response)
+        items = body.get(self.records_key) or []
         total = int((body.get("pagination") or {}).get("totalCount") or 0)
-        received = len(body.get(self.records_key) or [])
         token = self.current_value
-        start, end = _parse(token["start"]), _parse(token["end"])
-        if self.discard(response):
-            shrink = max((end - start) * TARGET / total, MIN_WINDOW)
-            return {"start": token["start"], "end": (start + shrink).isoformat(), "offset": 0}
-        if received and token["offset"] + received < total:  # tiny window holding > 50: plain offsets
-            return {**token, "offset": token["offset"] + received}
-        if end >= self.upper:
-            if self.chasing and total == 0:
-                return None
-            self.chasing = True  # records changed while we paged carry newer timestamps: one more window
-            self.upper = max(datetime.datetime.now(datetime.timezone.utc), end + MIN_WINDOW)
-            return {"start": token["end"], "end": self.upper.isoformat(), "offset": 0}
-        factor = min(max(TARGET / max(total, 1), 0.5), 4.0)
-        width = max((end - start) * factor, MIN_WINDOW * 2)
-        return {"start": token["end"], "end": min(end + width, self.upper).isoformat(), "offset": 0}
+        start, end, offset = token["start"], token["end"], token["offset"]
+        streaming = end - start <= MS
+        if offset == 0:
+            self.pending, self.ids, self.total = [], set(), total
+            if token["attempt"] == 0:
+                self.emitted = set()
+            if total > WINDOW_CAP and not streaming:
+                self.following = self._window(start, self._narrowed(start, end, total, items))
+                self.records, self.span = float(total), float(end - start)  # the freshest density there is
+                return []
+        if total != self.total:  # a record left the window while we paged: later offsets have shifted
+            self.following = self._again(token)
+            return []
+        self.ids.update(item.get("id") for item in items)
+        kept = [item for item in items if self._before(item, end) and item.get("id") not in self.emitted]
+        complete = False
+        if items and offset + len(items) < total:
+            self.following = {**token, "offset": offset + len(items)}
+        elif len(self.ids) != total:  # the order moved between pages: a record was skipped or met twice
+            self.following = self._again(token)
+        else:
+            self.following = self._after(start, end, total)
+            complete = True
+        if streaming:
+            self.emitted.update(item.get("id") for item in kept)
+            return sorted(kept, key=_updated)
+        self.pending += kept
+        if not complete:
+            return []
+        done, self.pending = self.pending, []
+        return sorted(done, key=_updated)
+
+    def get_next(self, response: requests.Response) -> dict | None:  # noqa: ARG002 - decided in take()
+        return self.following
 
     def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002 - windows may be empty
         return True
 
-    def has_more(self, response: requests.Response) -> bool:  # noqa: ARG002
-        return True
+    @staticmethod
+    def _before(item: dict, end: int) -> bool:
+        return not item.get("updatedAt") or epoch_us(item["updatedAt"]) < end
+
+    def _again(self, token: dict) -> dict:
+        """A window that changed under us, to read again: narrower (a 1 ms one whole, skipping what it emitted)."""
+        attempt = token["attempt"] + 1
+        if attempt > MAX_ATTEMPTS:
+            msg = (f"invoices updated between {api_bound(token['start'])} and {api_bound(token['end'])} kept "
+                   "changing while they were read; run the tap again")
+            raise TapError(msg)
+        start, end = token["start"], token["end"]
+        return self._window(start, start + max((end - start) // 2, MS), attempt)
+
+    def _narrowed(self, start: int, end: int, total: int, items: list[dict]) -> float:
+        """End of a window from `start` expected to hold WINDOW_TARGET of the `total` records up to `end`."""
+        cut = start + (end - start) * WINDOW_TARGET / total
+        if self.count == 0:  # the run's first page: the data may start long after `start` (e.g. the epoch)
+            earliest = min((epoch_us(i["updatedAt"]) for i in items if i.get("updatedAt")), default=cut)
+            cut = max(cut, min(earliest, end - MS))  # so the first window ends no earlier than its earliest record
+        return cut
+
+    def _after(self, start: int, end: int, total: int) -> dict | None:
+        """The window after a complete one: sized from recent density, or the chase past the run's start."""
+        if end >= self.upper:
+            if self.chasing and total == 0:
+                return None
+            self.chasing = True  # records changed while we paged carry newer timestamps: one more window
+            now = epoch_us(datetime.datetime.now(datetime.timezone.utc))
+            self.upper = max(now // MS * MS, end + MS)
+            return self._window(end, self.upper)
+        width = end - start
+        if total and width > MS:  # (a one-millisecond window says nothing about the density around it)
+            self.records, self.span = self.records / 2 + total, self.span / 2 + width
+        guess = WINDOW_TARGET * self.span / self.records if self.records else 0
+        return self._window(end, end + (guess if total else max(guess, 4 * width)))  # gaps: widen 4x a step
+
+
+def _updated(item: dict) -> str:
+    return to_utc_iso(item.get("updatedAt")) or ""

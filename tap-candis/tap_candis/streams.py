@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 
 from tap_candis import money
 from tap_candis.client import CandisListStream, CandisStream, api_time, to_utc_iso
-from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator
+from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator, api_bound
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
 from tap_candis.schema_objects import (
     CODE, DT, FILE, I, LOCALIZED, MONEY, REIMBURSEMENT_AMOUNT, BOOKING, SPLIT_POSTING,
@@ -371,7 +371,7 @@ class InvoicesStream(UpdatedAtStream):
     name = "invoices"
     path = "/invoices"
     records_key = "invoices"
-    is_sorted = True  # each window's page is sorted by the tap, windows ascend
+    is_sorted = True  # each window is emitted sorted by the tap, windows ascend
     schema = th.PropertiesList(
         th.Property("id", S, required=True),
         th.Property("organizationId", S),
@@ -406,17 +406,14 @@ class InvoicesStream(UpdatedAtStream):
         token = next_page_token or self._paginator.current_value
         return {
             "status": ",".join(self.config.get("invoice_statuses") or ["APPROVED", "EXPORTED"]),
-            "updatedDateFrom": api_time(token["start"]),
-            "updatedDateTo": api_time(token["end"]),
+            "updatedDateFrom": api_bound(token["start"]),
+            "updatedDateTo": api_bound(token["end"]),
             "offset": token["offset"],
             "limit": 50,
         }
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        if self._paginator.discard(response):
-            return []
-        items = parsed_json(response).get(self.records_key) or []
-        return sorted(items, key=lambda item: to_utc_iso(item.get("updatedAt")) or "")
+        return self._paginator.take(response)
 
     def add_minor_units(self, row: dict) -> None:
         money.add_money_minor_units(row, "amount")

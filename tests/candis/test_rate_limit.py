@@ -10,7 +10,7 @@ LIMIT = 30
 
 
 def test_a_run_above_the_per_minute_limit_paces_itself_and_is_never_refused(candis_factory, tmp_path, tap) -> None:
-    candis = candis_factory(scale=120, rate_limit=LIMIT)
+    candis = candis_factory(scale=500, rate_limit=LIMIT)  # about 40 requests
     config = candis_config(candis, tmp_path, max_requests_per_minute=LIMIT)
     run = tap(config)
     assert run.returncode == 0, run.stderr[-2000:]
