@@ -23,7 +23,7 @@ if t.TYPE_CHECKING:
 
 PENDING = "pending_exports"
 NOTHING_TO_EXPORT = "EXPORTABLE_POSTINGS_NOT_FOUND"
-
+CLOCK_SKEW = 300  # seconds the tap's clock may run ahead of Candis's without missing a change (invoices)
 
 class ExportsStream(CandisListStream):
     """`GET /exports` (+ `POST /exports` when `create_export` is on). Incremental on `createdAt`.
@@ -396,7 +396,10 @@ class InvoicesStream(UpdatedAtStream):
     ).to_dict()
 
     def get_new_paginator(self) -> UpdatedWindowPaginator:
-        upper = datetime.datetime.fromtimestamp(self._tap.run_started_at, tz=datetime.timezone.utc)
+        # Windows are read up to a few minutes before the run's start, the rest by the final "chase" window: a
+        # record changed during the run gets Candis's "now", which is past that point even if the tap's clock
+        # runs ahead of Candis's by up to CLOCK_SKEW (otherwise it could land in a window already read).
+        upper = datetime.datetime.fromtimestamp(self._tap.run_started_at - CLOCK_SKEW, tz=datetime.timezone.utc)
         self._paginator = UpdatedWindowPaginator(
             self.get_starting_replication_key_value(self.context), upper, self.records_key
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 
 from tests.candis.conftest import candis_config
@@ -80,3 +81,20 @@ def test_run_killed_halfway_resumes_from_its_last_state_without_gaps(candis_fact
         keys = ("exportId", "id") if stream == "failed_postings" else ("id",)
         delivered = unique(killed.records(stream) + resumed.records(stream), *keys)
         assert len(delivered) == truth[stream]["count"], stream
+
+
+def test_invoices_changed_during_the_run_are_caught_when_candis_clock_is_behind(candis_factory, tmp_path, tap) -> None:
+    # Candis's clock 2 minutes behind the tap's: a change during the run is stamped before the run's start
+    # by the tap's clock, so a window ending at the run's start would already have been read.
+    sandbox = candis_factory(scale=400, clock=lambda: datetime.datetime.now(datetime.timezone.utc)
+                             - datetime.timedelta(minutes=2))
+    sandbox.faults({"path": "/invoices", "kind": "mutate", "after": 3, "stream": "invoices", "count": 7})
+    run = tap(candis_config(sandbox, tmp_path))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sandbox.admin("GET", "/faults") == []
+    last_seen = {r["id"]: r["updatedAt"] for r in run.records("invoices")}  # the last version emitted per id
+
+    current = tap(candis_config(sandbox, tmp_path))  # no state, nothing changes now: every invoice as it is
+    assert current.returncode == 0
+    changed = {r["id"]: r["updatedAt"] for r in current.records("invoices") if last_seen.get(r["id"]) != r["updatedAt"]}
+    assert not changed  # no invoice left at a version older than Candis's
