@@ -8,6 +8,7 @@ import typing as t
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tapkit.errors import TapError, one_line_errors
 from tapkit.ratelimit import RollingWindowLimiter
@@ -53,6 +54,10 @@ def require_settings(config: t.Mapping[str, t.Any], keys: t.Iterable[str], hint:
 
 class ProviderTap(Tap):
     """Adds: `rate_limiter`, a single cached `authenticator` for all streams, friendly config errors."""
+
+    #: msgspec's encoder instead of simplejson: the same JSON (exact decimals as numbers, UTF-8 text) with a
+    #: quarter less CPU per record.
+    message_writer_class = MsgSpecWriter
 
     #: The tap's `files` stream class: discovered only when `files_dir` is set.
     files_stream: t.ClassVar[type | None] = None
