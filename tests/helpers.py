@@ -188,3 +188,8 @@ def serve_for_session(app: t.Any, tmp_prefix: str) -> tuple[str, str]:
     tmp = tempfile.TemporaryDirectory(prefix=tmp_prefix)
     atexit.register(tmp.cleanup)
     return url, tmp.name
+
+
+def stored_files(files_dir: Path) -> list[Path]:
+    """The attachments a tap stored under `files_dir` (not the hidden `.<name>.sha256` digest sidecars)."""
+    return [p for p in files_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]

@@ -54,7 +54,7 @@ class FileSink:
 
     def exists(self, *parts: str) -> int | None:
         """Size of an already stored file, or None."""
-        path = "/".join([self.base, *(safe_name(p) for p in parts)])
+        path = self._path(*parts)
         try:
             return int(self.fs.size(path)) if self.fs.exists(path) else None
         except (OSError, ValueError):
@@ -62,40 +62,69 @@ class FileSink:
 
     def stored(self, *parts: str) -> dict | None:
         """The `files` properties of an already stored file (size, sha256, path, downloadedAt = when it was
-        written), or None. Re-emitting a file's record must not blank what the first run reported."""
+        written), or None. Re-emitting a file's record must not blank what the first run reported. The digest
+        comes from the file's `.<name>.sha256` sidecar when it matches the size (no re-read of the file: on
+        S3 that would be a download); otherwise it is computed and the sidecar written."""
         size = self.exists(*parts)
         if size is None:
             return None
-        path = "/".join([self.base, *(safe_name(p) for p in parts)])
+        path = self._path(*parts)
         try:
             modified = self.fs.modified(path)
         except (NotImplementedError, OSError, ValueError, KeyError):
             modified = None
         if modified is not None and modified.tzinfo is None:
             modified = modified.replace(tzinfo=datetime.timezone.utc)
-        return {"size": size, "sha256": self.sha256_of(*parts), "path": self.url_for(*parts),
+        digest = self._recorded_digest(path, size)
+        if digest is None:
+            digest = self.sha256_of(*parts)
+            self._record_digest(path, size, digest)
+        return {"size": size, "sha256": digest, "path": self.url_for(*parts),
                 "downloadedAt": modified.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
                 if modified else None}
 
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.base, *(safe_name(p) for p in parts)])
+
+    @staticmethod
+    def _sidecar(path: str) -> str:
+        folder, name = path.rsplit("/", 1)
+        return f"{folder}/.{name}.sha256"
+
+    def _recorded_digest(self, path: str, size: int) -> str | None:
+        try:
+            with self.fs.open(self._sidecar(path), "rb") as fh:
+                digest, recorded = fh.read(200).decode().split()
+            return digest if int(recorded) == size and len(digest) == 64 else None
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+
+    def _record_digest(self, path: str, size: int, digest: str) -> None:
+        try:
+            with self.fs.open(self._sidecar(path), "wb") as fh:
+                fh.write(f"{digest} {size}\n".encode())
+        except OSError:
+            pass  # a read-only sink still works: the digest is computed from the file next time
+
     def names_in(self, *parts: str) -> set[str]:
         """Names of the files stored directly under root/parts (empty when the folder does not exist)."""
-        folder = "/".join([self.base, *(safe_name(p) for p in parts)])
+        folder = self._path(*parts)
         try:
-            return {str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)}
+            names = (str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False))
+            return {name for name in names if not name.startswith(".")}  # not sidecars or partial downloads
         except (FileNotFoundError, NotADirectoryError):
             return set()
 
     def sha256_of(self, *parts: str) -> str:
         digest = hashlib.sha256()
-        path = "/".join([self.base, *(safe_name(p) for p in parts)])
-        with self.fs.open(path, "rb") as fh:
+        with self.fs.open(self._path(*parts), "rb") as fh:
             for chunk in iter(lambda: fh.read(CHUNK), b""):
                 digest.update(chunk)
         return digest.hexdigest()
 
     def write(self, chunks: Iterable[bytes], *parts: str) -> tuple[int, str, str]:
         """Stream `chunks` to root/parts; return (size, sha256, url). Local writes are atomic (temp + rename)."""
-        final = "/".join([self.base, *(safe_name(p) for p in parts)])
+        final = self._path(*parts)
         parent = final.rsplit("/", 1)[0]
         self.fs.makedirs(parent, exist_ok=True)
         local = self.fs.protocol in ("file", ("file", "local")) or "file" in t.cast("tuple", self.fs.protocol)
@@ -115,6 +144,7 @@ class FileSink:
             if local and self.fs.exists(target):
                 self.fs.rm(target)
             raise
+        self._record_digest(final, size, digest.hexdigest())
         return size, digest.hexdigest(), self.url_for(*parts)
 
 

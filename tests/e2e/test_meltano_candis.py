@@ -13,6 +13,7 @@ import pytest
 from warehouse_summary import DuckDBWarehouse, JsonlWarehouse, PostgresWarehouse, Report, compare
 
 from tests.e2e.conftest import MeltanoProject, PostgresServer, candis_env, meltano_plugin, meltano_yml
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +59,7 @@ def test_meltano_run_into_duckdb_lands_every_record_file_and_cent(candis_factory
     rows_are_unique(report)
     assert any(line.stream == "files" and line.label == "bytes" for line in report.lines)
     assert "amount__valueminor" in columns, f"flattened money columns expected, got {sorted(columns)}"
-    stored = [path for path in files_dir.rglob("*") if path.is_file()]
+    stored = stored_files(files_dir)
     assert len(stored) == int(truth["streams"]["files"]["count"])
 
 

@@ -14,6 +14,7 @@ from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 
 from sandbox.pleo import API_KEY, DEFAULT_COMPANY_ID
 from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
+from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ def test_meltano_run_with_pleo_writeback_closes_the_export_job_after_the_load(pl
     for item in detail["items"]:
         table, job_id, entry_id = item["externalId"].split("/")
         assert table == "tap_pleo.export_items" and (job_id, entry_id) in rows
-    assert len([p for p in files_dir.rglob("*") if p.is_file()]) == int(truth["streams"]["files"]["count"])
+    assert len(stored_files(files_dir)) == int(truth["streams"]["files"]["count"])
 
     # a second `meltano run` with the write-back: the job is finished, nothing is reported twice
     sandbox.clear_requests()

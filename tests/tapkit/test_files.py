@@ -47,3 +47,23 @@ def test_nothing_stored_and_no_url_is_no_record(tmp_path) -> None:
     sink = FileSink(str(tmp_path))
     assert store_file(_NoNetwork(), sink, None, ("a", "b.pdf")) is None
     assert sink.names_in("a") == set()
+
+
+def test_a_stored_files_digest_comes_from_its_sidecar_not_from_reading_it_again(tmp_path, monkeypatch) -> None:
+    sink = FileSink(str(tmp_path))
+    _, digest, _ = sink.write([b"%PDF receipt"], "o", "r2.pdf")
+    assert (tmp_path / "o" / ".r2.pdf.sha256").read_text().split() == [digest, "12"]
+    assert sink.names_in("o") == {"r2.pdf"}  # sidecars are not stored files
+
+    def no_reading(*_: object) -> str:
+        raise AssertionError("the stored file was read again")
+
+    monkeypatch.setattr(sink, "sha256_of", no_reading)
+    assert sink.stored("o", "r2.pdf")["sha256"] == digest
+    monkeypatch.undo()
+
+    (tmp_path / "o" / ".r2.pdf.sha256").write_text(f"{digest} 999\n")  # does not match the file: recomputed
+    (tmp_path / "o" / "r2.pdf").write_bytes(b"%PDF other!!")
+    fresh = hashlib.sha256(b"%PDF other!!").hexdigest()
+    assert sink.stored("o", "r2.pdf")["sha256"] == fresh
+    assert (tmp_path / "o" / ".r2.pdf.sha256").read_text().split() == [fresh, "12"]
