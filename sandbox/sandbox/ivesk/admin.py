@@ -93,8 +93,9 @@ def ivesk_admin_router(provider: "IveskProvider") -> APIRouter:
             raise AdminError(f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}")
         count = _count(body, "count", 1, minimum=0) or 0
         add = _count(body, "add", 0, minimum=0) or 0
-        changed = provider.state.modify_codes(body["companyCode"], body["column"], count, add)
-        return json_response({"changed": changed, "modifiedat": iso_ms(provider.now_ms())})
+        # the stamp the codes got, not a second reading of the clock (a millisecond later, it missed them all)
+        changed, stamp = provider.state.modify_codes(body["companyCode"], body["column"], count, add)
+        return json_response({"changed": changed, "modifiedat": iso_ms(stamp)})
 
     @router.get("/uploads")
     async def uploads() -> Response:

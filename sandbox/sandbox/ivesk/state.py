@@ -239,7 +239,8 @@ class IveskState:
             self.codelists[key] = CodeList(items)
         return self.codelists[key]
 
-    def modify_codes(self, company: str, column: str, count: int, add: int) -> list[str]:
+    def modify_codes(self, company: str, column: str, count: int, add: int) -> tuple[list[str], int]:
+        """Change `count` codes and add `add`; return their codes and the `modifiedat` (ms) they got."""
         codelist = self.codelist(company, column)
         now = self.now_ms()
         changed = []
@@ -251,7 +252,7 @@ class IveskState:
             code = f"N{len(codelist.items) + 1:03d}"
             codelist.items[code] = ColumnItem(code, now, f"Naujas kodas {code}")
             changed.append(code)
-        return changed
+        return changed, now
 
     # -- ground truth ---------------------------------------------------------------------------------
     def _base_truth(self) -> dict[str, Any]:
