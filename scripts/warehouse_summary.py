@@ -154,16 +154,23 @@ class _SqlWarehouse(Warehouse):
     """Shared SQL for DuckDB and PostgreSQL."""
 
     schema: str
+    _conn: Any  # a DB-API connection whose execute() returns a cursor
+    _placeholder = "?"  # query parameter marker of the driver
 
     def _columns(self, table: str) -> dict[str, str]:
-        raise NotImplementedError
+        mark = self._placeholder
+        rows = self._conn.execute(
+            f"SELECT column_name FROM information_schema.columns WHERE table_schema = {mark} AND table_name = {mark}",
+            [self.schema, table],
+        ).fetchall()
+        return {name.lower(): name for (name,) in rows}
 
     def _primary_key(self, table: str) -> list[str]:
         """The table's PRIMARY KEY columns as the target created them (empty: unknown)."""
         raise NotImplementedError
 
     def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+        return self._conn.execute(sql).fetchall()
 
     def _json_text(self, column: str, rest: list[str]) -> str:
         raise NotImplementedError
@@ -239,16 +246,6 @@ class DuckDBWarehouse(_SqlWarehouse):
         self.description = f"DuckDB {self.path} (schema {schema})"
         self._conn = duckdb.connect(str(self.path), read_only=True)
 
-    def _columns(self, table: str) -> dict[str, str]:
-        rows = self._conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [self.schema, table],
-        ).fetchall()
-        return {name.lower(): name for (name,) in rows}
-
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql).fetchall()
-
     def _primary_key(self, table: str) -> list[str]:
         rows = self._conn.execute(
             "SELECT constraint_column_names FROM duckdb_constraints() "
@@ -272,6 +269,7 @@ class PostgresWarehouse(_SqlWarehouse):
     """A PostgreSQL schema written by MeltanoLabs target-postgres (NUMERIC and JSONB: exact)."""
 
     exact_numbers = True
+    _placeholder = "%s"
 
     def __init__(self, dsn: str, schema: str = "tap_candis") -> None:
         import psycopg
@@ -279,16 +277,6 @@ class PostgresWarehouse(_SqlWarehouse):
         self.schema = schema
         self.description = f"PostgreSQL (schema {schema})"
         self._conn = psycopg.connect(dsn, autocommit=True)
-
-    def _columns(self, table: str) -> dict[str, str]:
-        rows = self._conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-            [self.schema, table],
-        ).fetchall()
-        return {name.lower(): name for (name,) in rows}
-
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql).fetchall()
 
     def _primary_key(self, table: str) -> list[str]:
         rows = self._conn.execute(
