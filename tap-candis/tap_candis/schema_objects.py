@@ -1,4 +1,10 @@
-"""Sub-schemas shared by several Candis streams (field names exactly as the API sends them)."""
+"""Sub-schemas shared by several Candis streams: field names, nesting and types as Candis's OpenAPI gives them.
+
+Nullability follows the Singer convention: a field the OpenAPI marks required (and not `nullable`) is
+`required` and never null here; every other field (optional, or `nullable`) may be null, i.e. absent from
+the record or sent as null. Spec `number` is a JSON number (exact Decimal), spec `format: date-time` is
+`date-time`. Fields the tap derives (`valueMinor`, `amountMinor`, `amountMajor`) say "Added by the tap".
+"""
 
 from __future__ import annotations
 
@@ -11,69 +17,104 @@ def obj(*props: th.Property) -> th.ObjectType:
     return th.ObjectType(*props)
 
 
-MONEY = obj(
-    th.Property("value", D, description="Amount in major units (e.g. EUR), exact decimal as sent by Candis."),
-    th.Property("currencyCode", S, description="ISO 4217 currency code."),
-    th.Property("valueMinor", I, description="Derived by the tap: `value` as an exact integer in minor units "
-                "(cents). Sum this column in warehouses that store JSON numbers as DOUBLE."),
-)
-CODE = obj(th.Property("code", S), th.Property("name", S))
-SUPPLIER_CONTACT = obj(
-    th.Property("name", S),
-    th.Property("accountsPayableNumber", S),
-    th.Property("accountsReceivableNumber", S),
-)
+def req(name: str, wrapped: type[th.JSONTypeHelper] | th.JSONTypeHelper, description: str | None = None) -> th.Property:
+    """A field the OpenAPI requires (never null)."""
+    return th.Property(name, wrapped, required=True, description=description)
+
+
+def opt(name: str, wrapped: type[th.JSONTypeHelper] | th.JSONTypeHelper, description: str | None = None) -> th.Property:
+    """A field the OpenAPI has as optional or `nullable`."""
+    return th.Property(name, wrapped, description=description)
+
+
+VALUE_MINOR = opt("valueMinor", I, "Added by the tap: `value` as an exact integer in minor units (cents). Sum this "
+                                   "column in warehouses that store JSON numbers as DOUBLE.")
+
+
+def amount_object(*, required: bool = True) -> th.ObjectType:
+    """`{value, currencyCode}` (both required except in invoices), plus the tap's `valueMinor`."""
+    field = req if required else opt
+    return obj(
+        field("value", D, "Amount in major units (e.g. EUR), exact decimal as sent by Candis."),
+        field("currencyCode", S, "ISO 4217 currency code."),
+        VALUE_MINOR,
+    )
+
+
+MONEY = amount_object()
+CODE = obj(req("code", S), opt("name", S))  # cost center / cost object / extra cost info {code*, name}
+LOCALIZED = obj(req("en", S), req("de", S))
+
+# --- postings (GET /exports/{id}/postings) ---------------------------------------------------------------------
+POSTING_CONTACT = obj(opt("accountsPayableNumber", S), opt("accountsReceivableNumber", S), opt("name", S))
 FILE = obj(
-    th.Property("id", S),
-    th.Property("url", S, description="Download URL (GET /v1/organizations/{org}/files/{id}, needs the token)."),
-    th.Property("name", S),
-    th.Property("type", S, description="AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
+    req("id", S),
+    req("url", S, "Download URL (GET /v1/organizations/{org}/files/{id}, needs the token)."),
+    req("name", S),
+    req("type", S, "AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
 )
+_LINE_LOCATION = (opt("locationCode", S), opt("externalLineId", S))
+PURCHASE_ORDER_LINE = obj(req("orderNumber", S), req("lineNumber", D), req("itemNumber", S), *_LINE_LOCATION)
+GOODS_RECEIPT_LINE = obj(req("receiptNumber", S), req("lineNumber", D), req("itemNumber", S), *_LINE_LOCATION)
 SPLIT_POSTING = obj(
-    th.Property("amount", D, description="Major units, in the posting's currency."),
-    th.Property("amountMinor", I, description="Derived by the tap: `amount` in exact minor units."),
-    th.Property("generalLedgerAccount", S),
-    th.Property("note", S),
-    th.Property("postingText", S),
-    th.Property("unitPrice", D),
-    th.Property("quantity", D),
-    th.Property("netAmount", D),
-    th.Property("taxAmount", D),
-    th.Property("type", S, description="ITEM | ADDITIONAL_DELIVERY_COST"),
-    th.Property("costCenter", obj(th.Property("code", S))),
-    th.Property("costObject", obj(th.Property("code", S))),
-    th.Property("customCostDimension", obj(th.Property("code", S))),
-    th.Property("bookingKey", obj(th.Property("taxCode", S))),
-    th.Property("purchaseOrderMetadata", th.ArrayType(th.AnyType())),
-    th.Property("goodsReceiptMetadata", th.ArrayType(th.AnyType())),
-    th.Property("additionalDeliveryCostsMetadata", th.ArrayType(obj(th.Property("code", S)))),
+    opt("note", S),
+    req("amount", D, "Major units, in the posting's currency."),
+    opt("amountMinor", I, "Added by the tap: `amount` in exact minor units."),
+    opt("costCenter", obj(req("code", S))),
+    opt("costObject", obj(req("code", S))),
+    opt("customCostDimension", obj(req("code", S))),
+    opt("bookingKey", obj(req("taxCode", S))),
+    opt("postingText", S),
+    opt("unitPrice", D),
+    opt("quantity", D),
+    opt("netAmount", D),
+    opt("taxAmount", D),
+    opt("type", S, "ITEM | ADDITIONAL_DELIVERY_COST"),
+    opt("purchaseOrderMetadata", th.ArrayType(PURCHASE_ORDER_LINE)),
+    opt("goodsReceiptMetadata", th.ArrayType(GOODS_RECEIPT_LINE)),
+    opt("additionalDeliveryCostsMetadata", th.ArrayType(obj(req("code", S)))),
+    req("generalLedgerAccount", S),
 )
-# Candis reimbursement money: `amount` is in minor units when `precision` is present (10000, precision 2 =
-# 100.00); the vendor guide also shows bare major units without `precision`. The tap adds both readings.
+
+# --- reimbursement items and invoices --------------------------------------------------------------------------
+# Reimbursement money `{amount, currency, baseAmount, ...}`. The OpenAPI gives `amount` as a number (major
+# units, like the bookings' amounts). The vendor guide also shows an older shape with `precision`/`basePrecision`
+# and integer minor units (10000 with precision 2 = 100.00): the tap reads both, and its `amountMajor` and
+# `amountMinor` are exact either way.
 REIMBURSEMENT_AMOUNT = obj(
-    th.Property("amount", D, description="As sent: minor units when `precision` is present, else major units."),
-    th.Property("currency", S),
-    th.Property("precision", I),
-    th.Property("baseAmount", D),
-    th.Property("baseCurrency", S),
-    th.Property("basePrecision", I),
-    th.Property("exchangeRate", D),
-    th.Property("exchangeRateDate", S),
-    th.Property("amountMajor", D, description="Derived by the tap: exact amount in major units."),
-    th.Property("amountMinor", I, description="Derived by the tap: exact amount in minor units of `currency`."),
+    req("amount", D, "As sent: major units (the OpenAPI); minor units if Candis sends the guide's `precision`."),
+    req("currency", S),
+    opt("baseAmount", D, "In `baseCurrency` (EUR), as sent."),
+    opt("baseCurrency", S),
+    opt("exchangeRate", D),
+    opt("exchangeRateDate", S),
+    opt("amountMajor", D, "Added by the tap: exact amount in major units of `currency`."),
+    opt("amountMinor", I, "Added by the tap: exact amount in minor units of `currency`."),
 )
-BOOKING = obj(  # bookings[] of reimbursement items and invoices
-    th.Property("amount", D, description="Major units."),
-    th.Property("amountMinor", I, description="Derived by the tap: `amount` in exact minor units."),
-    th.Property("baseAmount", D),
-    th.Property("dueDate", S),
-    th.Property("costCenter", CODE),
-    th.Property("costObject", CODE),
-    th.Property("generalLedgerAccount", obj(th.Property("accountCode", S), th.Property("name", S))),
-    th.Property("extraCostInfo", CODE),
-    th.Property("bookingKey", obj(th.Property("taxCode", S), th.Property("description", S))),
-    th.Property("vatRate", D),
-    th.Property("note", S),
-    th.Property("postingText", S),
+RATE = obj(req("amount", D, "Major units, as sent (a per-km rate may have sub-cent digits)."), req("currency", S))
+GENERAL_LEDGER_ACCOUNT = obj(req("accountCode", S), req("name", S))
+BOOKING_KEY = obj(req("taxCode", S), req("description", S))
+_BOOKING_COMMON = (
+    opt("dueDate", S),
+    opt("costCenter", CODE),
+    opt("costObject", CODE),
+    opt("generalLedgerAccount", GENERAL_LEDGER_ACCOUNT),
+    opt("extraCostInfo", CODE),
+    opt("artistSocialInsuranceCode", S),
+    opt("bookingKey", BOOKING_KEY),
+    opt("vatRate", D),
+    opt("note", S),
+    opt("postingText", S),
+    opt("amountMinor", I, "Added by the tap: `amount` in exact minor units."),
 )
-LOCALIZED = obj(th.Property("en", S), th.Property("de", S))
+REIMBURSEMENT_BOOKING = obj(
+    req("amount", D, "Major units, in the item's currency."),
+    opt("baseAmount", D, "Major units, in the base currency (EUR)."),
+    *_BOOKING_COMMON,
+)
+INVOICE_BOOKING = obj(
+    opt("amount", D, "Major units, in the invoice's currency."),
+    *_BOOKING_COMMON,
+    opt("paymentCondition", obj(opt("discountAmount", D), opt("discountPaymentDate", S), opt("discountPercentage", D))),
+)
+PLACE = obj(req("region", LOCALIZED), req("countryIsoCode", S), req("country", LOCALIZED), opt("location", LOCALIZED))

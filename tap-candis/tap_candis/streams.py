@@ -13,8 +13,8 @@ from tap_candis.client import CandisListStream, CandisStream, api_time, to_utc_i
 from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator, api_bound
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
 from tap_candis.schema_objects import (
-    CODE, DT, FILE, I, LOCALIZED, MONEY, REIMBURSEMENT_AMOUNT, BOOKING, SPLIT_POSTING,
-    SUPPLIER_CONTACT, B, D, S, obj,
+    CODE, DT, FILE, INVOICE_BOOKING, LOCALIZED, MONEY, PLACE, POSTING_CONTACT, RATE, REIMBURSEMENT_AMOUNT,
+    REIMBURSEMENT_BOOKING, SPLIT_POSTING, B, D, S, amount_object, obj, opt, req,
 )
 from tapkit.http import ProviderClientError, parsed_json
 
@@ -40,10 +40,10 @@ class ExportsStream(CandisListStream):
     replication_key = "createdAt"
     is_sorted = False  # the list is newest-first
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="Export id (UUID)."),
-        th.Property("postingsCount", I, description="Number of postings in the export."),
-        th.Property("status", S, description="EXPORTING | EXPORTED | FAILED | PARTIALLY_EXPORTED"),
-        th.Property("createdAt", DT, description="When the export was created (UTC)."),
+        req("id", S, "Export id (UUID)."),
+        req("postingsCount", D, "Number of postings in the export (a JSON number, as the OpenAPI types it)."),
+        req("status", S, "EXPORTING | EXPORTED | FAILED | PARTIALLY_EXPORTED"),
+        req("createdAt", DT, "When the export was created (normalised to UTC by the tap)."),
     ).to_dict()
 
     # --- creating exports --------------------------------------------------------------------------------
@@ -161,36 +161,37 @@ class PostingsStream(_ExportChild):
 
     name = "postings"
     primary_keys = ("id",)
+    # The OpenAPI's posting is a `oneOf` of three variants; fields of one variant only are null in the others.
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="Posting id."),
-        th.Property("exportId", S, description="Added by the tap: the export this posting came in."),
-        th.Property("entityGuid", S),
-        th.Property("type", S, description="DOCUMENT | CARD_TRANSACTION | CARD_SETTLEMENT | REIMBURSEMENT_ITEM"),
-        th.Property("status", S),
-        th.Property("amount", MONEY),
-        th.Property("invoiceId", S),
-        th.Property("invoiceDate", S),
-        th.Property("url", S, description="Link to the document in the Candis archive."),
-        th.Property("files", th.ArrayType(FILE)),
-        th.Property("splitPostings", th.ArrayType(SPLIT_POSTING)),
+        req("id", S, "Posting id."),
+        opt("exportId", S, "Added by the tap: the export this posting came in."),
+        req("entityGuid", S),
+        req("type", S, "DOCUMENT | CARD_TRANSACTION | CARD_SETTLEMENT | REIMBURSEMENT_ITEM"),
+        req("status", S, "EXPORTED"),
+        req("amount", MONEY),
+        req("invoiceId", S),
+        req("invoiceDate", DT),
+        req("url", S, "Link to the document in the Candis archive."),
+        req("files", th.ArrayType(FILE)),
+        req("splitPostings", th.ArrayType(SPLIT_POSTING)),
         # DOCUMENT and card variants
-        th.Property("contact", SUPPLIER_CONTACT),
-        th.Property("purchaseOrder", obj(th.Property("orderNumber", S))),
-        th.Property("accountingArea", obj(th.Property("name", S), th.Property("description", S))),
-        th.Property("deliveryDate", S),
-        th.Property("dueDate", S),
-        th.Property("invoiceFormat", S, description="REGULAR | XRECHNUNG | ZUGFERD"),
-        th.Property("paymentCondition", obj(
-            th.Property("name", S), th.Property("discountPercentage", D), th.Property("discountPaymentDate", S))),
-        th.Property("documentType", S, description="Free text, often German (e.g. Eingangsrechnung)."),
-        th.Property("creditCardSettings", obj(th.Property("bookingAccount", S), th.Property("transitAccount", S))),
-        th.Property("payment", obj(th.Property("method", S), th.Property("paidAt", S))),
+        opt("contact", POSTING_CONTACT, "DOCUMENT and card postings (required there)."),
+        opt("purchaseOrder", obj(req("orderNumber", S))),
+        opt("accountingArea", obj(req("name", S), req("description", S))),
+        opt("deliveryDate", DT),
+        opt("invoiceFormat", S, "REGULAR | XRECHNUNG | ZUGFERD (DOCUMENT and card postings)."),
+        opt("dueDate", DT),
+        opt("paymentCondition", obj(opt("name", S), opt("discountPercentage", D), opt("discountPaymentDate", DT))),
+        opt("documentType", S, "Free text, often German (e.g. Eingangsrechnung)."),
+        # card variant (CARD_TRANSACTION, CARD_SETTLEMENT)
+        opt("creditCardSettings", obj(opt("bookingAccount", S), opt("transitAccount", S))),
+        opt("payment", obj(opt("method", S, "CARD_TRANSACTION in the OpenAPI, or null."), opt("paidAt", DT))),
         # REIMBURSEMENT_ITEM variant
-        th.Property("reason", S),
-        th.Property("reimbursementType", S),
-        th.Property("employee", obj(th.Property("name", S), th.Property("accountsPayableNumber", S))),
-        th.Property("reimbursementDate", S),
-        th.Property("reimbursementCase", obj(th.Property("id", S), th.Property("title", S))),
+        opt("reason", S),
+        opt("reimbursementType", S, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
+        opt("employee", obj(req("name", S), opt("accountsPayableNumber", S))),
+        opt("reimbursementDate", DT),
+        opt("reimbursementCase", obj(req("id", S), req("title", S))),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -222,11 +223,10 @@ class FailedPostingsStream(_ExportChild):
     name = "failed_postings"
     primary_keys = ("exportId", "id")
     schema = th.PropertiesList(
-        th.Property("exportId", S, required=True, description="Added by the tap."),
-        th.Property("id", S, required=True),
-        th.Property("entityId", S),
-        th.Property("invoiceId", S),
-        th.Property("errorCode", S, description="e.g. EXPORTABLE_ENTITY_NOT_FOUND"),
+        req("exportId", S, "Added by the tap: the export this failed posting belongs to."),
+        req("id", S),
+        opt("entityId", S),
+        req("errorCode", S, "e.g. EXPORTABLE_ENTITY_NOT_FOUND"),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -284,48 +284,42 @@ class ReimbursementItemsStream(KeysetStream):
     records_key = "reimbursementItems"
     status_setting = "reimbursement_item_statuses"
     default_statuses: t.ClassVar[list[str] | None] = ["APPROVED", "EXPORTED"]
+    # The OpenAPI's item is a `oneOf` on `type`; fields of one type only are null for the others.
     schema = th.PropertiesList(
-        th.Property("id", S, required=True),
-        th.Property("type", S, description="GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
-        th.Property("status", S, description="APPROVED | EXPORTED"),
-        th.Property("createdAt", DT),
-        th.Property("updatedAt", DT, description="Last change (UTC); the replication key."),
-        th.Property("title", S),
-        th.Property("invoiceNumber", S),
-        th.Property("expenseDate", S),
-        th.Property("totalAmount", REIMBURSEMENT_AMOUNT),
-        th.Property("reimbursementCase", obj(
-            th.Property("id", S), th.Property("title", S), th.Property("submittedForReviewAt", S))),
-        th.Property("contact", obj(
-            th.Property("name", S), th.Property("accountsPayableNumber", S),
-            th.Property("paymentInfo", obj(
-                th.Property("iban", S), th.Property("swiftCode", S), th.Property("bankAccountNumber", S),
-                th.Property("accountHolder", S))))),
-        th.Property("bookings", th.ArrayType(BOOKING)),
+        req("id", S),
+        req("type", S, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
+        req("status", S, "APPROVED | EXPORTED"),
+        req("createdAt", DT, "Normalised to UTC by the tap."),
+        req("updatedAt", DT, "Last change (normalised to UTC by the tap); the replication key."),
+        req("title", S),
+        req("invoiceNumber", S),
+        req("expenseDate", S),
+        req("totalAmount", REIMBURSEMENT_AMOUNT),
+        req("reimbursementCase", obj(req("id", S), req("title", S), req("submittedForReviewAt", S))),
+        req("contact", obj(
+            opt("name", S), opt("accountsPayableNumber", S),
+            opt("paymentInfo", obj(
+                req("iban", S), opt("swiftCode", S), opt("bankAccountNumber", S), opt("accountHolder", S))))),
+        req("bookings", th.ArrayType(REIMBURSEMENT_BOOKING)),
         # HOSPITALITY_EXPENSE
-        th.Property("location", S),
-        th.Property("internalGuests", th.ArrayType(S)),
-        th.Property("externalGuests", th.ArrayType(S)),
-        th.Property("tipAmount", REIMBURSEMENT_AMOUNT),
-        th.Property("receiptAmount", REIMBURSEMENT_AMOUNT),
+        opt("location", S),
+        opt("internalGuests", th.ArrayType(S)),
+        opt("externalGuests", th.ArrayType(S)),
+        opt("tipAmount", REIMBURSEMENT_AMOUNT),
+        opt("receiptAmount", REIMBURSEMENT_AMOUNT, "HOSPITALITY_EXPENSE (required there)."),
         # PER_DIEM
-        th.Property("segments", th.ArrayType(obj(
-            th.Property("startAt", S), th.Property("endAt", S),
-            th.Property("location", obj(
-                th.Property("region", LOCALIZED), th.Property("countryIsoCode", S), th.Property("country", LOCALIZED),
-                th.Property("city", LOCALIZED)))))),
-        th.Property("days", th.ArrayType(obj(
-            th.Property("date", S), th.Property("numberOfMinutes", I),
-            th.Property("dayRate", REIMBURSEMENT_AMOUNT), th.Property("reimbursableRate", REIMBURSEMENT_AMOUNT),
-            th.Property("providedBreakfast", B), th.Property("providedLunch", B), th.Property("providedDinner", B)))),
+        opt("segments", th.ArrayType(obj(req("startAt", S), req("endAt", S), req("location", PLACE)))),
+        opt("days", th.ArrayType(obj(
+            req("date", S), req("numberOfMinutes", D), req("dayRate", RATE), req("reimbursableRate", RATE),
+            req("location", PLACE), req("providedBreakfast", B), req("providedLunch", B), req("providedDinner", B),
+            opt("providedAccommodation", B)))),
         # MILEAGE
-        th.Property("locations", th.ArrayType(LOCALIZED)),
-        th.Property("applicableRate", REIMBURSEMENT_AMOUNT),
-        th.Property("distanceOverride", obj(
-            th.Property("enabled", B), th.Property("distanceInKm", D), th.Property("reason", S))),
-        th.Property("vehicleType", S, description="CAR | MOTORBIKE"),
-        th.Property("calculatedDistanceInKm", D),
-        th.Property("isRoundTrip", B),
+        opt("locations", th.ArrayType(LOCALIZED)),
+        opt("applicableRate", RATE, "Rate per km (major units, as sent)."),
+        opt("distanceOverride", obj(opt("enabled", B), opt("distanceInKm", D), opt("reason", S))),
+        opt("vehicleType", S, "CAR | MOTORBIKE"),
+        opt("calculatedDistanceInKm", D),
+        opt("isRoundTrip", B),
     ).to_dict()
 
     def add_minor_units(self, row: dict) -> None:
@@ -340,25 +334,24 @@ class PurchaseRequestsStream(KeysetStream):
     records_key = "purchaseRequests"
     status_setting = "purchase_request_statuses"
     schema = th.PropertiesList(
-        th.Property("id", S, required=True),
-        th.Property("status", S, description="APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
-        th.Property("createdAt", DT),
-        th.Property("updatedAt", DT, description="Last change (UTC); the replication key."),
-        th.Property("supplier", obj(
-            th.Property("name", S), th.Property("accountPayableNumber", S), th.Property("accountReceivableNumber", S))),
-        th.Property("title", S),
-        th.Property("description", S),
-        th.Property("requestNumber", S),
-        th.Property("grossAmount", MONEY),
-        th.Property("netAmount", MONEY),
-        th.Property("outstandingNetAmount", MONEY),
-        th.Property("deliveryDate", S),
-        th.Property("notes", S),
-        th.Property("costCenter", CODE),
-        th.Property("costObject", CODE),
-        th.Property("generalLedgerAccount", CODE),
-        th.Property("extraCostInfo", CODE),
-        th.Property("customCategory", obj(th.Property("id", S), th.Property("value", S))),
+        req("id", S),
+        req("status", S, "APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
+        req("createdAt", DT, "Normalised to UTC by the tap."),
+        req("updatedAt", DT, "Last change (normalised to UTC by the tap); the replication key."),
+        opt("supplier", obj(req("name", S), opt("accountPayableNumber", S), opt("accountReceivableNumber", S))),
+        opt("title", S),
+        opt("description", S),
+        opt("requestNumber", S),
+        opt("grossAmount", MONEY),
+        opt("netAmount", MONEY),
+        opt("outstandingNetAmount", MONEY),
+        opt("deliveryDate", S),
+        opt("notes", S),
+        opt("costCenter", CODE),
+        opt("costObject", CODE),
+        opt("generalLedgerAccount", CODE),
+        opt("extraCostInfo", CODE),
+        opt("customCategory", obj(req("id", S), req("value", S))),
     ).to_dict()
 
     def add_minor_units(self, row: dict) -> None:
@@ -373,26 +366,25 @@ class InvoicesStream(UpdatedAtStream):
     records_key = "invoices"
     is_sorted = True  # each window is emitted sorted by the tap, windows ascend
     schema = th.PropertiesList(
-        th.Property("id", S, required=True),
-        th.Property("organizationId", S),
-        th.Property("status", S, description="APPROVED | EXPORTED"),
-        th.Property("createdAt", DT),
-        th.Property("updatedAt", DT, description="Last change (UTC); the replication key."),
-        th.Property("requestedAt", S),
-        th.Property("approvedAt", S),
-        th.Property("amount", MONEY),
-        th.Property("automaticPayment", B),
-        th.Property("bankAccount", obj(th.Property("iban", S), th.Property("swiftCode", S))),
-        th.Property("category", obj(th.Property("documentType", S))),
-        th.Property("contact", obj(
-            th.Property("name", S), th.Property("accountPayableNumber", S), th.Property("accountReceivableNumber", S))),
-        th.Property("deliveryDate", S),
-        th.Property("invoiceDate", S),
-        th.Property("invoiceId", S),
-        th.Property("payment", obj(th.Property("method", S), th.Property("paidAt", S))),
-        th.Property("purchaseOrderNumber", S),
-        th.Property("archiveUrl", S),
-        th.Property("bookings", th.ArrayType(BOOKING)),
+        req("id", S),
+        req("organizationId", S),
+        req("status", S, "APPROVED | EXPORTED"),
+        req("createdAt", DT, "Normalised to UTC by the tap."),
+        opt("updatedAt", DT, "Last change (normalised to UTC by the tap); the replication key."),
+        opt("requestedAt", S),
+        opt("approvedAt", S),
+        opt("amount", amount_object(required=False)),
+        opt("automaticPayment", B),
+        opt("bankAccount", obj(opt("iban", S), opt("swiftCode", S))),
+        opt("bookings", th.ArrayType(INVOICE_BOOKING)),
+        opt("category", obj(opt("documentType", S))),
+        opt("contact", obj(opt("name", S), opt("accountPayableNumber", S), opt("accountReceivableNumber", S))),
+        opt("deliveryDate", S),
+        opt("invoiceDate", S),
+        opt("invoiceId", S),
+        opt("payment", obj(opt("method", S, "CARD_TRANSACTION, or null (paid another way)."), opt("paidAt", DT))),
+        opt("purchaseOrderNumber", S),
+        opt("archiveUrl", S),
     ).to_dict()
 
     def get_new_paginator(self) -> UpdatedWindowPaginator:

@@ -24,6 +24,14 @@ if t.TYPE_CHECKING:
 API_URL = "https://api.candis.io"
 TOKEN_URL = "https://id.my.candis.io/auth/realms/candis/protocol/openid-connect/token"
 STATUSES = ["APPROVED", "EXPORTED"]
+ENTITY_TYPES = ("DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM")
+#: enum values Candis's OpenAPI accepts for each list setting (sent comma-separated, as its descriptions say)
+SETTING_ENUMS = {
+    "export_entity_types": ENTITY_TYPES,
+    "reimbursement_item_statuses": ("APPROVED", "EXPORTED"),
+    "invoice_statuses": ("APPROVED", "EXPORTED"),
+    "purchase_request_statuses": ("APPROVING", "APPROVED", "REJECTED", "FULFILLED", "PARTIALLY_FULFILLED", "CANCELLED"),
+}
 
 
 class TapCandis(ProviderTap):
@@ -93,11 +101,11 @@ class TapCandis(ProviderTap):
         if not cfg.get("access_token"):
             require_settings(cfg, ("client_id", "client_secret", "refresh_token"),
                              "set client_id, client_secret and refresh_token (or access_token)")
-        known = {"DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM"}
-        bad = [e for e in cfg.get("export_entity_types") or [] if e not in known]
-        if bad:
-            msg = f"export_entity_types has unknown value(s) {bad}: use DOCUMENT, CARD_TRANSACTION, REIMBURSEMENT_ITEM"
-            raise TapError(msg)
+        for setting, allowed in SETTING_ENUMS.items():
+            bad = [e for e in cfg.get(setting) or [] if e not in allowed]
+            if bad:
+                msg = f"{setting} has unknown value(s) {bad}: use {', '.join(allowed)}"
+                raise TapError(msg)
 
     def build_authenticator(self) -> t.Any:
         cfg = self.config

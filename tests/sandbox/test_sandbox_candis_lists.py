@@ -52,6 +52,7 @@ def test_offset_past_the_end_is_an_empty_page(api):
     ({"updatedAtFrom": "yesterday"}, "updatedAtFrom"),
     ({"reimbursementItemDateTo": "2024-13-01"}, "reimbursementItemDateTo"),
     ({"limit": "ten"}, "limit"),
+    ({"limit": "0.5"}, "limit"),  # a number, but below the minimum 1
     ({"offset": "-1"}, "offset"),
     ({"status": ["APPROVED", "EXPORTED"]}, "status"),  # repeated instead of comma-separated
 ])
@@ -62,6 +63,16 @@ def test_invalid_query_parameters_are_400_bad_input_naming_the_property(api, par
     assert body["errorCode"] == "BAD_INPUT" and body["message"] and body["requestId"]
     assert [e["property"] for e in body["errors"]] == [prop]
     assert body["errors"][0]["messages"] and "index" not in body["errors"][0]  # no payload index for a query
+
+
+@pytest.mark.parametrize("path,key", LISTS)
+def test_offset_and_limit_take_any_number_as_the_openapi_types_them(api, path, key):
+    params = {"status": "APPROVED,EXPORTED"} if path == "reimbursement-items" else {}
+    whole = api.get(path, params={**params, "offset": 2, "limit": 5}).json()
+    for offset, limit in (("2.0", "5.0"), ("2", "5e0"), ("2.9", "5.5")):  # fractional values are truncated ([I])
+        body = api.get(path, params={**params, "offset": offset, "limit": limit})
+        assert body.status_code == 200, body.text
+        assert [i["id"] for i in body.json()[key]] == [i["id"] for i in whole[key]]
 
 
 def test_reimbursement_items_without_status_are_only_exported(api):
@@ -132,13 +143,35 @@ def test_invoices_default_to_both_statuses_in_created_order_and_filter(api):
     assert pivot["id"] in {i["id"] for i in same_day} and all(i["invoiceDate"][:10] == day for i in same_day)
 
 
+INVOICE_KEYS = {"id", "organizationId", "status", "createdAt", "updatedAt", "requestedAt", "approvedAt", "amount",
+                "automaticPayment", "bankAccount", "category", "contact", "deliveryDate", "invoiceDate", "invoiceId",
+                "payment", "purchaseOrderNumber", "archiveUrl", "bookings"}
+INVOICE_BOOKING_KEYS = {"dueDate", "amount", "costCenter", "costObject", "generalLedgerAccount", "extraCostInfo",
+                        "artistSocialInsuranceCode", "bookingKey", "vatRate", "note", "postingText", "paymentCondition"}
+
+
 def test_invoice_contact_uses_singular_account_payable_number(api):
     invoice = api.get("invoices", params={"limit": 1}).json()["invoices"][0]
     assert "accountPayableNumber" in invoice["contact"] and "accountsPayableNumber" not in invoice["contact"]
-    for key in ("id", "organizationId", "status", "createdAt", "updatedAt", "requestedAt", "approvedAt", "amount",
-                "automaticPayment", "bankAccount", "category", "contact", "deliveryDate", "invoiceDate", "invoiceId",
-                "payment", "purchaseOrderNumber", "archiveUrl", "bookings"):
-        assert key in invoice
+    assert {"id", "organizationId", "status", "createdAt"} <= set(invoice) <= INVOICE_KEYS
+
+
+def _nulls(node: object, path: str = "") -> list[str]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in ([f"{path}.{k}"] if v is None else _nulls(v, f"{path}.{k}"))]
+    if isinstance(node, list):
+        return [p for v in node for p in _nulls(v, f"{path}[]")]
+    return []
+
+
+def test_invoices_and_purchase_requests_leave_out_empty_fields_instead_of_null(api):
+    # Their OpenAPI marks nothing nullable except an invoice's `payment.method` (paid, not by card).
+    for invoice in api.fetch_all("invoices", "invoices"):
+        assert set(_nulls(invoice)) <= {".payment.method"}, invoice["id"]
+        assert all(set(b) <= INVOICE_BOOKING_KEYS for b in invoice["bookings"])
+        assert (invoice.get("payment") or {}).get("method") in (None, "CARD_TRANSACTION")
+    for request in api.fetch_all("purchase-requests", "purchaseRequests"):
+        assert _nulls(request) == [], request["id"]
 
 
 def test_purchase_requests_filter_by_status_and_created_range_and_sort(api):
@@ -152,9 +185,11 @@ def test_purchase_requests_filter_by_status_and_created_range_and_sort(api):
     assert len(some) == sum(1 for i in items if i["status"] in ("FULFILLED", "CANCELLED"))
     window = api.fetch_all("purchase-requests", "purchaseRequests", {"createdAtFrom": items[10]["createdAt"], "createdAtTo": items[19]["createdAt"]})
     assert {i["id"] for i in window} == {i["id"] for i in items[10:20]}
-    for key in ("supplier", "title", "description", "requestNumber", "grossAmount", "netAmount", "outstandingNetAmount",
-                "deliveryDate", "notes", "costCenter", "costObject", "generalLedgerAccount", "extraCostInfo", "customCategory"):
-        assert key in items[0]
+    optional = {"supplier", "title", "description", "requestNumber", "grossAmount", "netAmount", "outstandingNetAmount",
+                "deliveryDate", "notes", "costCenter", "costObject", "generalLedgerAccount", "extraCostInfo", "customCategory"}
+    required = {"id", "status", "createdAt", "updatedAt"}
+    assert all(required <= set(i) <= required | optional for i in items)
+    assert set().union(*items) == required | optional
 
 
 def _money(value: object) -> Decimal:
@@ -164,9 +199,10 @@ def _money(value: object) -> Decimal:
 def test_bookings_sum_exactly_to_the_totals(api):
     for item in api.fetch_all("reimbursement-items", "reimbursementItems", {"status": "APPROVED,EXPORTED"}):
         total = item["totalAmount"]
-        assert isinstance(total["amount"], int) and total["precision"] == 2
-        assert sum(_money(b["amount"]) for b in item["bookings"]) == Decimal(total["amount"]) / 100
-        assert sum(_money(b["baseAmount"]) for b in item["bookings"]) == Decimal(total["baseAmount"]) / 100
+        # The OpenAPI's amount object has no `precision`: amounts are numbers in major units, like the bookings'.
+        assert set(total) == {"amount", "currency", "baseAmount", "baseCurrency", "exchangeRate", "exchangeRateDate"}
+        assert sum(_money(b["amount"]) for b in item["bookings"]) == _money(total["amount"])
+        assert sum(_money(b["baseAmount"]) for b in item["bookings"]) == _money(total["baseAmount"])
     for invoice in api.fetch_all("invoices", "invoices"):
         assert sum(_money(b["amount"]) for b in invoice["bookings"]) == _money(invoice["amount"]["value"])
     for request in api.fetch_all("purchase-requests", "purchaseRequests"):
@@ -204,9 +240,9 @@ def test_per_diem_and_mileage_totals_follow_their_rates(api):
     for item in items:
         if item["type"] == "PER_DIEM":
             assert item["segments"] and item["days"]
-            assert sum(_money(d["reimbursableRate"]["amount"]) for d in item["days"]) * 100 == item["totalAmount"]["amount"]
+            assert sum(_money(d["reimbursableRate"]["amount"]) for d in item["days"]) == _money(item["totalAmount"]["amount"])
         else:
             km = item["distanceOverride"]["distanceInKm"] if item["distanceOverride"]["enabled"] else item["calculatedDistanceInKm"]
             trips = 2 if item["isRoundTrip"] else 1
-            assert _money(item["applicableRate"]["amount"]) * km * trips * 100 == item["totalAmount"]["amount"]
+            assert _money(item["applicableRate"]["amount"]) * km * trips == _money(item["totalAmount"]["amount"])
             assert item["vehicleType"] in ("CAR", "MOTORBIKE")

@@ -183,23 +183,26 @@ class PostingFactory:
         supplier = self.parties.suppliers[int(rng.random() * len(self.parties.suppliers))]
         has_po = not card and rng.chance(0.3)
         po_number = f"PO-{time.gmtime(core.invoice_ms // 1000).tm_year}-{rng.between(1, 9999):04d}" if has_po else None
+        # Optional fields the OpenAPI does not mark `nullable` are left out when there is no value (never null).
         if card:
             settlement = rng.chance(0.1)
             record["type"] = "CARD_SETTLEMENT" if settlement else "CARD_TRANSACTION"
             name = "Kreditkartenabrechnung Candis Card" if settlement else CARD_MERCHANTS[int(rng.random() * len(CARD_MERCHANTS))]
-            record["contact"] = {"accountsPayableNumber": "70999" if settlement else None, "accountsReceivableNumber": None, "name": name}
+            record["contact"] = {"accountsPayableNumber": "70999", "name": name} if settlement else {"name": name}
             gl_default = "6650" if not settlement else "6300"
         else:
-            record["contact"] = {
-                "accountsPayableNumber": supplier.accounts_payable_number,
-                "accountsReceivableNumber": supplier.accounts_receivable_number,
-                "name": supplier.name,
-            }
+            contact = {"accountsPayableNumber": supplier.accounts_payable_number, "name": supplier.name}
+            if supplier.accounts_receivable_number is not None:
+                contact["accountsReceivableNumber"] = supplier.accounts_receivable_number
+            record["contact"] = contact
             gl_default = supplier.gl_code
-        record["purchaseOrder"] = {"orderNumber": po_number} if has_po else None
+        if has_po:
+            record["purchaseOrder"] = {"orderNumber": po_number}
         area = ACCOUNTING_AREAS[0] if rng.random() < 0.9 else ACCOUNTING_AREAS[1]
-        record["accountingArea"] = {"name": area[0], "description": area[1]} if rng.chance(0.6) else None
-        record["deliveryDate"] = iso_s(core.invoice_ms - rng.between(0, 10) * DAY_MS) if rng.chance(0.7) else None
+        if rng.chance(0.6):
+            record["accountingArea"] = {"name": area[0], "description": area[1]}
+        if rng.chance(0.7):
+            record["deliveryDate"] = iso_s(core.invoice_ms - rng.between(0, 10) * DAY_MS)
         condition = PAYMENT_CONDITIONS[int(rng.random() * len(PAYMENT_CONDITIONS))]
         record["dueDate"] = iso_s(core.invoice_ms + condition[3] * DAY_MS)
         record["invoiceFormat"] = core.invoice_format
@@ -209,12 +212,15 @@ class PostingFactory:
                 "discountPercentage": condition[1],
                 "discountPaymentDate": iso_s(core.invoice_ms + condition[2] * DAY_MS),
             }
-        else:
-            record["paymentCondition"] = {"name": condition[0], "discountPercentage": None, "discountPaymentDate": None} if not card else None
+        elif not card:
+            # `discountPercentage` is nullable in the OpenAPI, `discountPaymentDate` is not (so: absent).
+            record["paymentCondition"] = {"name": condition[0], "discountPercentage": None}
         if card:
             record["documentType"] = "Kreditkartenabrechnung" if record["type"] == "CARD_SETTLEMENT" else "Kreditkartenbeleg"
             record["creditCardSettings"] = {"bookingAccount": CARD_SETTINGS[0], "transitAccount": CARD_SETTINGS[1]}
-            record["payment"] = {"method": "CREDIT_CARD", "paidAt": iso_ms(core.invoice_ms + rng.between(8, 20) * HOUR_MS + rng.between(0, 59) * MINUTE_MS)}
+            # The OpenAPI's only payment method for card postings is CARD_TRANSACTION.
+            record["payment"] = {"method": "CARD_TRANSACTION",
+                                 "paidAt": iso_ms(core.invoice_ms + rng.between(8, 20) * HOUR_MS + rng.between(0, 59) * MINUTE_MS)}
         else:
             record["documentType"] = CREDIT_NOTE_TYPE if core.minor < 0 else DOCUMENT_TYPES.pick(rng)
         record["splitPostings"] = self._splits(rng, core, gl_default, po_number)
@@ -258,10 +264,13 @@ class PostingFactory:
             cost_object = COST_OBJECTS[int(rnd() * len(COST_OBJECTS))][0] if rnd() < 0.35 else None
             note = ITEM_NOTES[int(rnd() * len(ITEM_NOTES))]
             text = POSTING_TEXTS[int(rnd() * len(POSTING_TEXTS))]
-            out.append({
+            split_posting: dict[str, Any] = {
                 "amount": number(amount),
                 "generalLedgerAccount": code,
-                "note": note or None,
+            }
+            if note:
+                split_posting["note"] = note
+            split_posting.update({
                 "postingText": f"{text} {core.invoice_id}",
                 "unitPrice": number(net // quantity),
                 "quantity": quantity,
@@ -269,24 +278,37 @@ class PostingFactory:
                 "taxAmount": number(tax),
                 "type": "ADDITIONAL_DELIVERY_COST" if delivery_cost else "ITEM",
                 "costCenter": {"code": cost_center},
-                "costObject": {"code": cost_object} if cost_object else None,
-                "customCostDimension": {"code": f"CCD-{1 + int(rnd() * 9):02d}"} if rnd() < 0.1 else None,
-                "bookingKey": {"taxCode": TAX_CODES[rate][0]},
-                # Element shapes of the three metadata lists are not documented publicly ([I]).
-                "purchaseOrderMetadata": [{"orderNumber": po_number, "quantity": quantity}] if po_number else [],
-                "goodsReceiptMetadata": [{"goodsReceiptNumber": f"WE-{1 + int(rnd() * 99999):05d}", "quantity": quantity}]
-                if po_number and rnd() < 0.6 else [],
-                "additionalDeliveryCostsMetadata": [{"code": EXTRA_COST_INFOS[int(rnd() * len(EXTRA_COST_INFOS))][0]}]
-                if delivery_cost else [],
             })
+            if cost_object:
+                split_posting["costObject"] = {"code": cost_object}
+            if rnd() < 0.1:
+                split_posting["customCostDimension"] = {"code": f"CCD-{1 + int(rnd() * 9):02d}"}
+            split_posting["bookingKey"] = {"taxCode": TAX_CODES[rate][0]}
+            # Element shapes as in the OpenAPI: the purchase-order line this split books (`lineNumber` is the
+            # order line, `itemNumber` the article) and, for goods already received, the goods-receipt line.
+            # `locationCode` / `externalLineId` are nullable there: set for some, null for the others.
+            order_line: dict[str, Any] | None = None
+            if po_number:
+                item_number = f"ART-{10000 + int(rnd() * 90000)}"
+                location = "LAGER-01" if rnd() < 0.4 else None
+                order_line = {"orderNumber": po_number, "lineNumber": k + 1, "itemNumber": item_number,
+                              "locationCode": location, "externalLineId": f"{po_number}/{k + 1}" if rnd() < 0.3 else None}
+            split_posting["purchaseOrderMetadata"] = [order_line] if order_line else []
+            split_posting["goodsReceiptMetadata"] = [{
+                "receiptNumber": f"WE-{1 + int(rnd() * 99999):05d}", "lineNumber": k + 1,
+                "itemNumber": order_line["itemNumber"], "locationCode": order_line["locationCode"], "externalLineId": None,
+            }] if order_line and rnd() < 0.6 else []
+            split_posting["additionalDeliveryCostsMetadata"] = (
+                [{"code": EXTRA_COST_INFOS[int(rnd() * len(EXTRA_COST_INFOS))][0]}] if delivery_cost else [])
+            out.append(split_posting)
         return out
 
     # -- failed postings ------------------------------------------------------------------------------
     def failed_posting(self, export_key: str, position: int) -> dict[str, Any]:
         rng = record_rng(self.seed, "failed_postings", f"{export_key}:{position}")
+        # The OpenAPI's failed posting is {id*, entityId, errorCode*}; nothing more.
         return {
             "id": rng.uuid(),
             "entityId": rng.uuid(),
-            "invoiceId": f"RE-{rng.between(2024, 2026)}-{rng.between(1, 99999):05d}",
             "errorCode": FAILED_POSTING_ERRORS[0] if rng.random() < 0.8 else FAILED_POSTING_ERRORS[1],
         }

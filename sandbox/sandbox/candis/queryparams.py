@@ -4,7 +4,10 @@ Choices where Candis says nothing ([I]):
 * ``errors[].index`` is left out for query parameters: Candis' OpenAPI types it as an optional *string*
   naming "the index of the payload that has an issue", and a query has no payload;
 * an empty value (``status=``) counts as absent;
-* a repeated parameter (``status=A&status=B``) is rejected: Candis documents comma-separated lists;
+* a repeated parameter (``status=A&status=B``) is rejected: the OpenAPI types ``status``/``types`` as one
+  string whose description says "Comma separated values";
+* ``offset`` and ``limit`` are typed ``number`` in the OpenAPI: any number at or above the minimum is taken
+  (``10``, ``10.0``, ``1e1``) and a fractional one is truncated to a whole record count;
 * a ``…To`` bound given as a plain date means the end of that day (inclusive), a ``…From`` date its start;
 * a date-time without an offset is UTC.
 """
@@ -12,6 +15,7 @@ Choices where Candis says nothing ([I]):
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Sequence
 
 from fastapi import Request
@@ -20,7 +24,7 @@ from ..framework.provider import ApiError
 from ..framework.timeutil import parse_iso8601
 from .config import DEFAULT_LIMIT, MAX_LIMIT
 
-_INT = re.compile(r"^-?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 class QueryReader:
@@ -40,23 +44,24 @@ class QueryReader:
             return None
         return values[0] if values[0].strip() != "" else None
 
-    def integer(self, name: str, default: int, minimum: int) -> int:
+    def number(self, name: str, default: int, minimum: int) -> int:
         raw = self._single(name)
         if raw is None:
             return default
-        if not _INT.match(raw.strip()):
-            self._error(name, f"{name} must be an integer number")
+        text = raw.strip()
+        if not _NUMBER.match(text) or len(text) > 40:
+            self._error(name, f"{name} must be a number conforming to the specified constraints")
             return default
-        value = int(raw)
+        value = Decimal(text)
         if value < minimum:
             self._error(name, f"{name} must not be less than {minimum}")
             return default
-        return value
+        return int(value) if value < 10**12 else 10**12
 
     def paging(self) -> tuple[int, int]:
         """(offset, limit); ``limit`` above 50 is silently clamped to 50, as Candis does."""
-        offset = self.integer("offset", 0, 0)
-        limit = self.integer("limit", DEFAULT_LIMIT, 1)
+        offset = self.number("offset", 0, 0)
+        limit = self.number("limit", DEFAULT_LIMIT, 1)
         return offset, min(limit, MAX_LIMIT)
 
     def enum(self, name: str, allowed: Sequence[str], default: str) -> str:

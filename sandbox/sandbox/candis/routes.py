@@ -127,7 +127,8 @@ def api_router(provider: "CandisProvider") -> APIRouter:
         state = authorize(request, organizationId)
         found = state.file_core(fileId)
         if found is None:
-            raise ApiError(404, f"File {fileId} not found", code="FILE_NOT_FOUND")
+            # The OpenAPI lists 400 (not 404) as this operation's error status, with code FILE_NOT_FOUND.
+            raise ApiError(400, f"File {fileId} not found", code="FILE_NOT_FOUND")
         content, media_type, name = state.postings.file_content(*found)
         return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{name}"'})
 

@@ -62,8 +62,14 @@ def _booking(
     due_ms: int,
     note: str | None,
     cost_center: int | None = None,
+    *,
+    nulls: bool,
 ) -> dict[str, Any]:
-    """One booking line as Candis' OpenAPI describes it (amounts in major units, as the vendor doc shows)."""
+    """One booking line as Candis' OpenAPI describes it (amounts in major units, as the vendor doc shows).
+
+    ``nulls``: the reimbursement items' OpenAPI marks the optional booking fields ``nullable`` (they are sent
+    as null when empty); the invoices' does not, so there an empty field is left out.
+    """
     cc = COST_CENTERS[cost_center if cost_center is not None else int(rng.random() * len(COST_CENTERS))]
     co = COST_OBJECTS[int(rng.random() * len(COST_OBJECTS))] if rng.random() < 0.3 else None
     tax_code, tax_description = TAX_CODES[vat]
@@ -81,6 +87,8 @@ def _booking(
         "note": note,
         "postingText": rng.pick(POSTING_TEXTS),
     })
+    if not nulls:
+        booking = {key: value for key, value in booking.items() if value is not None}
     return booking
 
 
@@ -100,14 +108,16 @@ def _split_with_base(rng: Rng, total: int, base_total: int, parts: int) -> list[
 
 
 def _amount_object(minor: int, currency: str, rate_e4: int, rate_day_ms: int) -> dict[str, Any]:
-    """Reimbursement money: integer minor units with their precision, plus the EUR base amount."""
+    """Reimbursement money as the OpenAPI gives it: `amount` and the EUR `baseAmount` as numbers in major units.
+
+    The vendor guide also shows `precision`/`basePrecision` with integer minor units; the OpenAPI has neither
+    field, so the emulator sends the OpenAPI's shape (the tap reads both).
+    """
     return {
-        "amount": minor,
+        "amount": number(minor),
         "currency": currency,
-        "precision": 2,
-        "baseAmount": apply_rate(minor, rate_e4),
+        "baseAmount": number(apply_rate(minor, rate_e4)),
         "baseCurrency": "EUR",
-        "basePrecision": 2,
         "exchangeRate": number(rate_e4, 4),
         "exchangeRateDate": iso_s(day_floor(rate_day_ms) + 12 * HOUR_MS),
     }
@@ -271,7 +281,7 @@ class ReimbursementItems(ListStream):
             else:
                 code, name, vat_k = GL_BY_CODE["6815"]
                 gl_k = (code, name)
-            bookings.append(_booking(rng, amount, base, gl_k, vat_k, due, None if k else title, employee.cost_center))
+            bookings.append(_booking(rng, amount, base, gl_k, vat_k, due, None if k else title, employee.cost_center, nulls=True))
         if core.type == "HOSPITALITY_EXPENSE":
             self._hospitality_shares(core, base_minor, bookings)
         record: dict[str, Any] = {
@@ -411,7 +421,8 @@ class Invoices(ListStream):
         due = invoice_day + rng.pick((14, 30, 30, 45)) * DAY_MS
         payment = None
         if status == "EXPORTED" and rng.random() < 0.5:
-            # The OpenAPI's only payment method is CARD_TRANSACTION (nullable: paid some other way).
+            # The OpenAPI's only payment method is CARD_TRANSACTION (nullable: paid some other way). `payment`
+            # itself is not nullable: an unpaid invoice has none.
             method = "CARD_TRANSACTION" if rng.random() < 0.3 else None
             payment = {"method": method, "paidAt": iso_s(approved + int(rng.random() * (updated - approved)))}
         parts = SPLIT_WEIGHTS.pick(rng)
@@ -419,12 +430,13 @@ class Invoices(ListStream):
         bookings = []
         for k, amount in enumerate(split(minor, parts, rng, min_part=100 if abs(minor) >= 100 * parts else 1)):
             code, name, vat = GL_BY_CODE[supplier.gl_code] if k == 0 else GL_ACCOUNTS[int(rng.random() * len(GL_ACCOUNTS))]
-            booking = _booking(rng, amount, None, (code, name), vat, due, None)
-            booking["paymentCondition"] = {
-                "discountAmount": number(amount * discount // 100),
-                "discountPaymentDate": iso_ms(invoice_day + 14 * DAY_MS),
-                "discountPercentage": discount,
-            } if discount else None
+            booking = _booking(rng, amount, None, (code, name), vat, due, None, nulls=False)
+            if discount:
+                booking["paymentCondition"] = {
+                    "discountAmount": number(amount * discount // 100),
+                    "discountPaymentDate": iso_ms(invoice_day + 14 * DAY_MS),
+                    "discountPercentage": discount,
+                }
             bookings.append(booking)
         po = f"PO-{year}-{rng.between(1, 9999):04d}" if rng.random() < 0.3 else None
         record: dict[str, Any] = {
@@ -453,10 +465,24 @@ class Invoices(ListStream):
         if modified_ms is not None and status == "EXPORTED":
             # Exported invoices cannot change any more, except their payment state (PUT /invoices/{id}).
             record["payment"] = {"method": None, "paidAt": iso_s(modified_ms)}
-        return record
+        return _without_nulls(record, NULLABLE_INVOICE_FIELDS)
 
 
 SPLIT_WEIGHTS = Weighted([(1, 60), (2, 25), (3, 15)])
+NULLABLE_INVOICE_FIELDS: frozenset[str] = frozenset()  # the invoice's OpenAPI marks no top-level field nullable
+NULLABLE_PURCHASE_REQUEST_FIELDS: frozenset[str] = frozenset()  # nor the purchase request's
+
+
+def _without_nulls(record: dict[str, Any], nullable: frozenset[str]) -> dict[str, Any]:
+    """Leave out empty optional fields the OpenAPI does not mark nullable (one level deep: contact, supplier)."""
+    out = {}
+    for key, value in record.items():
+        if value is None and key not in nullable:
+            continue
+        if isinstance(value, dict) and None in value.values():
+            value = {k: v for k, v in value.items() if v is not None or (key == "payment" and k == "method")}
+        out[key] = value
+    return out
 
 
 # --------------------------------------------------------------------------- purchase requests
@@ -528,7 +554,7 @@ class PurchaseRequests(ListStream):
         if modified_ms is not None:
             record["notes"] = f"Liefertermin verschoben auf {time.strftime('%d.%m.%Y', time.gmtime((delivery + 14 * DAY_MS) // 1000))}"
             record["deliveryDate"] = iso_ms(delivery + 14 * DAY_MS)
-        return record
+        return _without_nulls(record, NULLABLE_PURCHASE_REQUEST_FIELDS)
 
 
 STREAM_CLASSES = {cls.name: cls for cls in (ReimbursementItems, Invoices, PurchaseRequests)}
