@@ -9,8 +9,16 @@ acknowledged:
 2. sends `started` if the job is still pending (claim_jobs was off);
 3. `PUT /v3/export-jobs/{id}/items` in batches of at most 100: every loaded entry `successful` with
    `exportedAt` and `externalId = <external_id_prefix>/<jobId>/<accountingEntryId>` (the warehouse table and
-   primary key of the row), and every item of the job the tap did not load `failed` (`not_loaded`);
-4. sends `completed`, or `completed_with_errors` / `failed` with a reason when items could not be loaded.
+   primary key of the row), and every item of the job the tap did not load `failed` (`unexpected_failure`);
+4. sends `completed`, or `completed_with_errors` / `failed` with a reason (`validation_failure`) when items
+   could not be loaded.
+
+The failure reasons are values of Pleo's published enums. An item the run did not load is
+`ExportJobItemFailureReasonType.unexpected_failure`: the item was in the job, so a complete run should have
+loaded it, and none of the enum's specific causes (receipts, accounting-system errors, unknown account /
+vendor / tax code / tag) applies. The job event carries `ExportJobFailureReasonType.validation_failure`,
+the closest value that says the job's result was checked and found incomplete (that enum has no
+"unexpected" value, and the others name authentication, rate limits, reachability or configuration).
 
 Each job is marked acknowledged in the manifest once done, so a second run does nothing; an interrupted
 run repeats the (idempotent) item updates. A 422 because the job expired meanwhile is reported and the run
@@ -29,6 +37,8 @@ from tapkit.errors import TapError, one_line_errors
 from tapkit.http import ProviderClientError
 
 BATCH = 100
+ITEM_NOT_LOADED = "unexpected_failure"  # ExportJobItemFailureReasonType
+JOB_INCOMPLETE = "validation_failure"  # ExportJobFailureReasonType
 FINISHED = ("completed", "completed_with_errors", "failed")
 NAME = "tap-pleo:ack"
 
@@ -74,7 +84,7 @@ class Acknowledger:
         not_loaded = [i for i in self.job_item_ids(job_id) if i not in set(loaded)]
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
         updates = [self.success(job_id, entry_id, now) for entry_id in loaded]
-        updates += [{"accountingEntryId": e, "status": "failed", "failureReasonType": "not_loaded",
+        updates += [{"accountingEntryId": e, "status": "failed", "failureReasonType": ITEM_NOT_LOADED,
                      "failureReason": "The item was not loaded into the warehouse by this run"} for e in not_loaded]
         ok, errors = self.put_items(job_id, updates)
         if ok is None:  # the job closed meanwhile (expired)
@@ -87,7 +97,7 @@ class Acknowledger:
             event, reason = "completed_with_errors", f"{failed} of {len(updates)} item(s) could not be loaded or reported"
         else:
             event, reason = "failed", "No item of the job could be loaded into the warehouse"
-        extra = {"failureReason": reason, "failureReasonType": "not_loaded"} if reason else {}
+        extra = {"failureReason": reason, "failureReasonType": JOB_INCOMPLETE} if reason else {}
         if not self.event(job_id, event, **extra):
             return self.finished_or_retry(job_id)
         for error in errors[:5]:

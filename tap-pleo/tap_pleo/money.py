@@ -1,10 +1,15 @@
 """Exact derived money fields beside Pleo's amounts (the originals are never changed).
 
-Pleo sends money as integer MINOR units: `{currency, value}` in the Export API, `{currency, minors}` in
-accounting entries. Every such object gets two fields added by the tap:
+Pleo sends money as integer MINOR units: `{currency, value}` (`MoneyModel`) in the Export API, where every
+amount of an export item and of its lines comes in both currencies (`{inSupplierCurrency, inWalletCurrency}`),
+and `{currency, minors}` (`Money`) in accounting entries. Every such object gets two fields added by the tap:
 
 * `valueMinor` — the same integer minor units, under one name for both shapes (what warehouses sum);
 * `valueMajor` — the exact decimal in major units (`value / 10**exponent`, ISO 4217), e.g. 89696 SEK → 896.96.
+
+An export-item line amount in the older flat shape (`{currency, value}`, one currency) is put under the
+currency key it belongs to, by its currency (the item's supplier or wallet currency, or both when they are
+the same), so both shapes land in the same columns.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import typing as t
 
 from tapkit.money import currency_exponent, from_minor
+
+CURRENCIES = ("inSupplierCurrency", "inWalletCurrency")
 
 
 def add_minor_major(money: t.Any) -> None:
@@ -28,19 +35,31 @@ def add_minor_major(money: t.Any) -> None:
     money["valueMajor"] = from_minor(minor, currency_exponent(money.get("currency")))
 
 
+def in_both(amount: t.Any, item_amount: dict) -> t.Any:
+    """A line amount as `{inSupplierCurrency, inWalletCurrency}`, also when Pleo sent it flat."""
+    if not isinstance(amount, dict) or "value" not in amount or any(k in amount for k in CURRENCIES):
+        return amount
+    out = {key: dict(amount) for key in CURRENCIES
+           if (item_amount.get(key) or {}).get("currency") == amount.get("currency")}
+    return out or {"inWalletCurrency": amount}  # a currency of neither: the wallet's, as Pleo books lines
+
+
 def add_export_item_money(item: dict) -> None:
     amount = item.get("amount") or {}
-    add_minor_major(amount.get("inSupplierCurrency"))
-    add_minor_major(amount.get("inWalletCurrency"))
+    for key in CURRENCIES:
+        add_minor_major(amount.get(key))
     for line in item.get("accountingEntryLines") or []:
-        add_minor_major(line.get("lineAmount"))
-        add_minor_major(line.get("netAmount"))
-        add_minor_major((line.get("tax") or {}).get("amount"))
+        tax = line.get("tax") or {}
+        for holder, key in ((line, "lineAmount"), (line, "netAmount"), (tax, "amount")):
+            if key in holder:
+                holder[key] = in_both(holder[key], amount)
+                for currency in CURRENCIES:
+                    add_minor_major((holder[key] or {}).get(currency))
 
 
 def add_entry_money(entry: dict) -> None:
     add_minor_major(entry.get("transactionValue"))
-    add_minor_major(entry.get("originalValue"))
+    add_minor_major(entry.get("totalBillValue"))
     for split in entry.get("splitItems") or []:
-        add_minor_major(split.get("amount"))
-        add_minor_major(split.get("taxAmount"))
+        add_minor_major(split.get("transactionValue"))
+        add_minor_major(split.get("totalBillValue"))

@@ -5,8 +5,8 @@ Incremental strategy (two passes per run; pass 2 skips what pass 1 delivered, by
 1. **Look-back window on `performedAt`** — `performedAtStart = bookmark − accounting_entries_lookback_days`
    (or `start_date` on the first run), sorted by `performedAt` ascending, cursor-paged. Catches new entries
    and every change to an entry performed within the window.
-2. **The open export queue** — `exportStatus` in `accounting_entries_open_statuses` (default `not_exported`,
-   `in_progress`), any date (from `start_date`). Catches entries created late with an old `performedAt`
+2. **The open export queue** — `exportStatus` in `accounting_entries_open_statuses` (default: every
+   `ExportStatus` but `EXPORTED`), any date (from `start_date`). Catches entries created late with an old `performedAt`
    (new entries always start in the queue) and every change to an entry still in the queue.
 
 Why nothing is missed: an entry is new or changing only while it is in the queue or recent; an entry that
@@ -26,10 +26,29 @@ from singer_sdk import typing as th
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, MINORS, S, obj
+from tap_pleo.schema_objects import DT, ENTRY_TAG, MINORS, S, obj
+from tapkit.errors import TapError
 from tapkit.timeutil import to_utc_iso
 
-OPEN_STATUSES = ["not_exported", "in_progress"]
+#: Pleo's `ExportStatus` values; the export queue is every one but EXPORTED
+EXPORT_STATUSES = ("CREATED", "EXPORTED", "EXPORTING", "NOT_CREATED", "NOT_EXPORTED", "QUEUED")
+OPEN_STATUSES = [s for s in EXPORT_STATUSES if s != "EXPORTED"]
+#: the lower-case names this tap took before it followed the published enum
+LEGACY_STATUSES = {"not_exported": ["NOT_EXPORTED"], "in_progress": ["QUEUED", "EXPORTING"], "exported": ["EXPORTED"]}
+
+
+def open_statuses(configured: t.Sequence[str] | None) -> list[str]:
+    """`accounting_entries_open_statuses` as `ExportStatus` values (legacy lower-case names mapped)."""
+    out: list[str] = []
+    for value in configured or OPEN_STATUSES:
+        for status in LEGACY_STATUSES.get(str(value), [str(value).upper()]):
+            if status not in EXPORT_STATUSES:
+                msg = (f"accounting_entries_open_statuses: {value!r} is not a Pleo export status "
+                       f"(one of {', '.join(EXPORT_STATUSES)})")
+                raise TapError(msg)
+            if status not in out:
+                out.append(status)
+    return out
 
 
 def _api_time(value: str) -> str:
@@ -46,33 +65,45 @@ class AccountingEntriesStream(PleoStream):
     primary_keys = ("id",)
     replication_key = "performedAt"
     is_sorted = False
-    schema = th.PropertiesList(
+    schema = th.PropertiesList(  # AccountingEntryV1
         th.Property("id", S, required=True), th.Property("companyId", S),
+        # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
         th.Property("createdAt", DT), th.Property("updatedAt", DT),
         th.Property("performedAt", DT, description="When the spend happened (UTC); the replication key."),
-        th.Property("settledAt", DT), th.Property("bookkeepingDate", S),
-        th.Property("exportStatus", S, description="not_exported | in_progress | exported"),
-        th.Property("family", S), th.Property("type", S), th.Property("reviewStatus", S), th.Property("status", S),
-        th.Property("employeeId", S), th.Property("teamId", S), th.Property("vendorId", S), th.Property("note", S),
+        th.Property("settledAt", DT), th.Property("bookkeepingDate", DT),
+        th.Property("exportStatus", S, description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | "
+                                                    "CREATED | NOT_CREATED"),
+        th.Property("family", S, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
+        th.Property("subFamily", S, description="AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
+        th.Property("reviewStatus", S), th.Property("status", S, description="AccountingEntryStatus, e.g. COMPLETED"),
+        th.Property("employeeId", S), th.Property("teamId", S), th.Property("note", S),
+        th.Property("accountId", S), th.Property("accountCode", S), th.Property("taxCodeId", S),
+        th.Property("foreignExtensionId", S),
         th.Property("receiptIds", th.ArrayType(S)),
-        th.Property("transactionValue", MINORS, description="In the wallet (company) currency."),
-        th.Property("originalValue", MINORS, description="In the supplier's currency."),
+        th.Property("transactionValue", MINORS, description="In the currency the payment was made in."),
+        th.Property("totalBillValue", MINORS, description="In the company's currency, fees included."),
         th.Property("splitItems", th.ArrayType(obj(
-            th.Property("id", S), th.Property("amount", MINORS), th.Property("taxAmount", MINORS),
-            th.Property("accountId", S), th.Property("taxCodeId", S), th.Property("tagIds", th.ArrayType(S))))),
-        th.Property("tags", th.ArrayType(S)),
-        th.Property("attendees", th.ArrayType(th.CustomType({"type": ["object", "string", "null"]}))),
+            th.Property("id", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
+            th.Property("accountId", S), th.Property("accountCode", S), th.Property("taxCodeId", S),
+            th.Property("tags", th.ArrayType(ENTRY_TAG)),
+            th.Property("transactionValue", MINORS, description="This split in the currency the payment was made in."),
+            th.Property("totalBillValue", MINORS, description="This split in the company's currency.")))),
+        th.Property("tags", th.ArrayType(ENTRY_TAG)),
+        th.Property("attendees", th.ArrayType(obj(th.Property("id", S), th.Property("attendableId", S),
+                                                  th.Property("attendableType", S)))),
+        th.Property("supplier", obj(*(th.Property(k, S) for k in ("cif", "documentNumber", "documentType",
+                                                                 "externalAccountNumber", "externalSupplierId")))),
     ).to_dict()
 
     _filter: dict = {}
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         params = super().get_url_params(context, next_page_token)
-        params.update({"sorting_keys": "performedAt", "sorting_order": "asc"})
+        params.update({"sorting_keys": "performedAt", "sorting_order": "ASC"})  # PageOrder
         return params
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
-        return dict(self._filter)
+        return {"includeDeleted": False, **self._filter}  # AccountingEntryBaseSearchRequest requires it
 
     def _window_start(self, context: t.Any) -> str | None:
         bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
@@ -91,15 +122,15 @@ class AccountingEntriesStream(PleoStream):
         if window_start is None:
             return  # pass 1 read the whole history: the queue is in it
         start = to_utc_iso(self.config.get("start_date"))
-        statuses = self.config.get("accounting_entries_open_statuses") or OPEN_STATUSES
-        self._filter = {"exportStatus": list(statuses), **({"performedAtStart": _api_time(start)} if start else {})}
+        statuses = open_statuses(self.config.get("accounting_entries_open_statuses"))
+        self._filter = {"exportStatus": statuses, **({"performedAtStart": _api_time(start)} if start else {})}
         for entry in self.request_records(context):
             # pass 1 already delivered everything performed since window_start: dedupe without a set
             if (to_utc_iso(entry.get("performedAt")) or "") < window_start:
                 yield entry
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
-        for key in ("createdAt", "updatedAt", "performedAt", "settledAt"):
+        for key in ("createdAt", "updatedAt", "performedAt", "settledAt", "bookkeepingDate"):
             if row.get(key):
                 row[key] = to_utc_iso(row[key])
         money.add_entry_money(row)

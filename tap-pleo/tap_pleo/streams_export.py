@@ -17,7 +17,7 @@ from singer_sdk import typing as th
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, MONEY, NAMED, B, I, S, obj
+from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, NAMED, B, I, S, in_both_currencies, obj
 from tapkit.http import ProviderClientError
 from tapkit.timeutil import to_utc_iso
 
@@ -25,6 +25,8 @@ OPEN = ["pending", "in_progress"]
 FINISHED = ["completed", "completed_with_errors", "failed"]
 TIMESTAMPS = ("lastUpdatedAt", "createdAt", "startedAt", "completedAt", "expiredAt")
 CLOSED = "EXPORT_JOB_STATUS_UNPROCESSABLE"
+#: `LinksResponse`: each link is an object of strings
+LINK = th.CustomType({"type": ["object", "null"], "additionalProperties": {"type": "string"}})
 
 
 def changed_at(job: dict) -> str | None:
@@ -159,25 +161,31 @@ class ExportItemsStream(_JobChild):
     schema = th.PropertiesList(
         th.Property("exportJobId", S, required=True, description="Added by the tap: the job it was read from."),
         th.Property("accountingEntryId", S, required=True), th.Property("companyId", S),
-        th.Property("_links", obj(th.Property("api", S), th.Property("mobile", S), th.Property("web", S))),
-        th.Property("type", S, description="card_purchase | out_of_pocket | mileage | per_diem | invoice | ..."),
-        th.Property("subType", S), th.Property("date", DT),
-        th.Property("servicePeriod", obj(th.Property("from", S), th.Property("to", S))),
+        th.Property("_links", obj(*(th.Property(k, LINK) for k in ("api", "mobile", "web")))),
+        th.Property("type", S, description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
+                                           "per_diem | invoice | refund | fee | ..."),
+        th.Property("subType", S, description="ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
+        th.Property("date", DT),
+        th.Property("servicePeriod", obj(th.Property("from", DT), th.Property("to", DT))),
         th.Property("note", S),
-        th.Property("amount", obj(th.Property("inSupplierCurrency", MONEY), th.Property("inWalletCurrency", MONEY))),
+        th.Property("amount", in_both_currencies("Amount of the entry")),
         th.Property("files", th.ArrayType(EXPORT_FILE)),
         th.Property("bookkeeping", obj(th.Property("method", S, description="none | journal | accounts_payable"))),
         th.Property("contraAccount", ACCOUNT_REF),
         th.Property("additionalInformation", obj(
             th.Property("reconciliationId", S),
-            th.Property("attendees", th.ArrayType(obj(th.Property("name", S), th.Property("type", S)))),
-            th.Property("reconciledEntries", th.ArrayType(th.CustomType({"type": ["object", "string", "null"]}))),
-            th.Property("invoiceInformation", obj(th.Property("invoiceNumber", S), th.Property("invoiceDate", S),
-                                                  th.Property("dueDate", S))))),
-        th.Property("supplier", obj(th.Property("name", S), th.Property("code", S), th.Property("account", S),
-                                    th.Property("categoryCode", S), th.Property("country", S),
-                                    th.Property("taxIdentifier", S))),
-        th.Property("vendor", obj(th.Property("id", S), th.Property("name", S), th.Property("defaultCurrency", S))),
+            th.Property("attendees", th.ArrayType(S)),
+            th.Property("reconciledEntries", th.ArrayType(S)),
+            th.Property("invoiceInformation", obj(
+                th.Property("invoiceNumber", S), th.Property("invoiceDate", DT), th.Property("dueDate", DT),
+                th.Property("paymentDate", DT), th.Property("status", S, description="InvoiceInformationStatusV3"),
+                th.Property("supplierBankAccount", obj(*(th.Property(k, S) for k in (
+                    "accountNumber", "bankCode", "bankName", "bic", "country")))))))),
+        th.Property("supplier", obj(*(th.Property(k, S) for k in ("name", "code", "account", "categoryCode", "country",
+                                                                 "taxIdentifier")))),
+        th.Property("vendor", obj(*(th.Property(k, S) for k in ("id", "name", "defaultCurrency", "code", "country",
+                                                               "externalId", "registrationNumber",
+                                                               "taxRegistrationNumber")))),
         th.Property("team", NAMED), th.Property("user", NAMED),
         th.Property("accountingEntryLines", th.ArrayType(LINE)),
     ).to_dict()

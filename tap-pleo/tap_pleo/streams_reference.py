@@ -8,7 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, B, D, S, obj
+from tap_pleo.schema_objects import DT, B, D, I, S, obj
 
 
 class _Reference(PleoStream):
@@ -21,10 +21,11 @@ class CompaniesStream(_Reference):
     name = "companies"
     path = "/v1/companies"
     company_param = None
-    schema = th.PropertiesList(
+    schema = th.PropertiesList(  # ExternalCompanyResponseModel
         th.Property("id", S, required=True), th.Property("name", S), th.Property("organizationId", S),
-        th.Property("address", obj(th.Property("country", S))), th.Property("registrationNumber", S),
-        th.Property("vatNumber", S), th.Property("currency", S), th.Property("timezone", S), th.Property("createdAt", DT),
+        th.Property("address", obj(*(th.Property(k, S) for k in ("addressLine1", "addressLine2", "locality", "postalCode",
+                                                                "region", "country")))),
+        th.Property("registrationNumber", S),
     ).to_dict()
 
 
@@ -34,10 +35,10 @@ class EmployeesStream(_Reference):
     name = "employees"
     path = "/v2/employees"
     company_param = "companyId"
-    schema = th.PropertiesList(
+    schema = th.PropertiesList(  # ExternalEmployeeResponseModel
         th.Property("id", S, required=True), th.Property("companyId", S), th.Property("firstName", S),
-        th.Property("lastName", S), th.Property("email", S), th.Property("code", S), th.Property("role", S),
-        th.Property("status", S), th.Property("teamId", S), th.Property("createdAt", DT),
+        th.Property("lastName", S), th.Property("email", S), th.Property("code", S), th.Property("jobTitle", S),
+        th.Property("phone", S),
     ).to_dict()
 
 
@@ -47,12 +48,12 @@ class TaxCodesStream(_Reference):
     name = "tax_codes"
     path = "/v0/tax-codes:search"
     http_method = "POST"
-    schema = th.PropertiesList(
+    schema = th.PropertiesList(  # TaxCodeModel
         th.Property("id", S, required=True), th.Property("companyId", S), th.Property("code", S), th.Property("name", S),
         th.Property("rate", D, description="Fraction, e.g. 0.25 for 25 %."),
         th.Property("type", S, description="inclusive | exclusive | reverse"),
         th.Property("ingoingTaxAccount", S), th.Property("outgoingTaxAccount", S), th.Property("archived", B),
-        th.Property("createdAt", DT),
+        th.Property("accountingIntegrationSystem", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
@@ -60,14 +61,20 @@ class TaxCodesStream(_Reference):
 
 
 class TagGroupsStream(_Reference):
-    """`GET /v0/tag-groups?company_id=`; its tags are the child stream `tags`."""
+    """`GET /v0/tag-groups?company_id=` (one list, not paged); its tags are the child stream `tags`."""
 
     name = "tag_groups"
     path = "/v0/tag-groups"
-    schema = th.PropertiesList(
+    schema = th.PropertiesList(  # TagGroupModel
         th.Property("id", S, required=True), th.Property("companyId", S), th.Property("code", S),
-        th.Property("name", S), th.Property("archived", B), th.Property("createdAt", DT),
+        th.Property("name", S), th.Property("archived", B), th.Property("totalTagsCount", I),
+        th.Property("metadata", th.CustomType({"type": ["object", "null"], "additionalProperties": {"type": "string"}})),
+        th.Property("createdAt", DT), th.Property("updatedAt", DT),
     ).to_dict()
+
+    def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
+        # one unpaged list (DataResponseListTagGroupModel); with the number of tags of each group
+        return {"company_id": self._tap.company_id, "include_tags_count": "true"}
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         yield {"tagGroupId": record["id"]}
@@ -81,9 +88,9 @@ class TagsStream(_Reference):
     parent_stream_type = TagGroupsStream
     state_partitioning_keys: t.ClassVar[list[str]] = []
     company_param = None
-    schema = th.PropertiesList(
-        th.Property("id", S, required=True), th.Property("groupId", S), th.Property("groupCode", S),
-        th.Property("code", S), th.Property("name", S), th.Property("archived", B),
+    schema = th.PropertiesList(  # TagModel
+        th.Property("id", S, required=True), th.Property("groupId", S), th.Property("code", S), th.Property("name", S),
+        th.Property("archived", B), th.Property("createdAt", DT), th.Property("updatedAt", DT),
     ).to_dict()
 
     @property
@@ -92,19 +99,23 @@ class TagsStream(_Reference):
 
 
 class AccountsStream(_Reference):
-    """`POST /v1/chart-of-accounts:search?company_id=`."""
+    """`POST /v1/chart-of-accounts:search` with the company in the body (`BookkeepingAccountSearchRequestV1`)."""
 
     name = "accounts"
     path = "/v1/chart-of-accounts:search"
     http_method = "POST"
-    schema = th.PropertiesList(
+    company_param = None  # the company goes in the body
+    schema = th.PropertiesList(  # BookkeepingAccountRestModelV1
         th.Property("id", S, required=True), th.Property("companyId", S), th.Property("code", S), th.Property("name", S),
-        th.Property("identifier", S), th.Property("type", S), th.Property("archived", B),
-        th.Property("createdAt", DT), th.Property("updatedAt", DT),
+        th.Property("externalId", S, description="The account's id in the accounting system."),
+        th.Property("taxCodeExternalId", S), th.Property("archived", B),
+        th.Property("metadata", th.CustomType({"type": ["object", "null"]})),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
-        return {}
+        # the two flags are required; false = every account, also those bound to a category or contra account
+        return {"companyId": self._tap.company_id, "excludeIfAssignedToCategory": False,
+                "excludeIfAssignedToContraAccount": False}
 
 
 class VendorsStream(_Reference):
@@ -113,10 +124,12 @@ class VendorsStream(_Reference):
     name = "vendors"
     path = "/v1/vendors:search"
     http_method = "POST"
-    schema = th.PropertiesList(
+    schema = th.PropertiesList(  # VendorResponse
         th.Property("id", S, required=True), th.Property("companyId", S), th.Property("name", S),
-        th.Property("defaultCurrency", S), th.Property("country", S), th.Property("categoryCode", S),
-        th.Property("code", S), th.Property("taxIdentifier", S), th.Property("archived", B), th.Property("createdAt", DT),
+        th.Property("defaultCurrency", S), th.Property("country", S), th.Property("code", S),
+        th.Property("state", S, description="DRAFT | ACTIVE | ARCHIVED"), th.Property("externalId", S),
+        th.Property("registrationNumber", S), th.Property("taxRegistrationNumber", S),
+        th.Property("accountingSystem", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:

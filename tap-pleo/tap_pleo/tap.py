@@ -9,7 +9,7 @@ from singer_sdk import typing as th
 
 from tap_pleo.auth import TOKEN_URL, build_authenticator
 from tap_pleo.files import FilesStream
-from tap_pleo.streams_entries import OPEN_STATUSES, AccountingEntriesStream
+from tap_pleo.streams_entries import OPEN_STATUSES, AccountingEntriesStream, open_statuses
 from tap_pleo.streams_export import ExportItemsStream, ExportJobItemsStream, ExportJobsStream
 from tap_pleo.streams_reference import (
     AccountsStream, CompaniesStream, EmployeesStream, TagGroupsStream, TagsStream, TaxCodesStream, VendorsStream,
@@ -61,8 +61,8 @@ class TapPleo(ProviderTap):
                                 "updatedAt filter; see the README)."),
         th.Property("accounting_entries_open_statuses", th.ArrayType(th.StringType), default=OPEN_STATUSES,
                     title="Open export statuses",
-                    description="`exportStatus` values of entries still in the export queue; they are read on "
-                                "every run whatever their date."),
+                    description="Pleo `ExportStatus` values of entries still in the export queue; they are read "
+                                "on every run whatever their date. Default: every status but EXPORTED."),
         th.Property("manifest_dir", th.StringType, title="Manifest directory",
                     description="Where the run manifest for the write-back (`tap-pleo:ack`) is kept. Default: "
                                 "$XDG_STATE_HOME/tap-pleo/manifests."),
@@ -95,6 +95,7 @@ class TapPleo(ProviderTap):
         if not 1 <= int(size) <= 100:
             msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"
             raise TapError(msg)
+        open_statuses(cfg.get("accounting_entries_open_statuses"))
 
     def build_authenticator(self) -> t.Any:
         return build_authenticator(self.name, self.config)

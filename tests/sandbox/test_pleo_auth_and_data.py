@@ -54,14 +54,14 @@ def test_rate_limit_answers_429_with_retry_after(pleo_factory) -> None:
 
 def search(pleo, body=None, **params):
     return requests.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY, **params},
-                         json=body or {}, auth=(API_KEY, ""), timeout=10)
+                         json={"includeDeleted": False, **(body or {})}, auth=(API_KEY, ""), timeout=10)
 
 
 def test_accounting_entries_page_by_cursor_in_performed_at_order_within_one_date_window(pleo) -> None:
     entries, after = [], None
     while True:
         body = search(pleo, {"performedAtStart": "2025-01-01T00:00:00Z"}, limit=40, sorting_keys="performedAt",
-                      sorting_order="asc", **({"after": after} if after else {})).json()
+                      sorting_order="ASC", **({"after": after} if after else {})).json()
         entries += body["data"]
         if not body["pagination"]["hasNextPage"]:
             break
@@ -69,15 +69,31 @@ def test_accounting_entries_page_by_cursor_in_performed_at_order_within_one_date
     performed = [e["performedAt"] for e in entries]
     assert performed == sorted(performed) and performed[0] >= "2025-01-01"
     assert len(entries) == len({e["id"] for e in entries}) == body["pagination"]["total"]
-    two = search(pleo, {"performedAtStart": "2025-01-01", "settledAtStart": "2025-01-01"})
+    two = search(pleo, {"performedAtStart": "2025-01-01T00:00:00Z", "settledAtStart": "2025-01-01T00:00:00Z"})
     assert two.status_code == 400
     assert search(pleo, limit=101).status_code == 400
+
+
+def test_the_search_takes_the_published_request_and_refuses_what_it_refuses(pleo) -> None:
+    ok = search(pleo, {"exportStatus": ["NOT_EXPORTED", "QUEUED"], "families": ["CARD_PURCHASE"]}, sorting_order="DESC")
+    assert ok.status_code == 200 and ok.json()["data"]
+    assert {e["family"] for e in ok.json()["data"]} == {"CARD_PURCHASE"}
+    assert {e["exportStatus"] for e in ok.json()["data"]} <= {"NOT_EXPORTED", "QUEUED"}
+    for body, params in (({"exportStatus": ["not_exported"]}, {}), ({}, {"sorting_order": "asc"}),
+                         ({"families": ["card_purchase"]}, {})):
+        refused = search(pleo, body, **params)
+        assert refused.status_code == 400 and refused.json()["type"] == "INVALID_REQUEST", (body, params)
+    without = requests.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY}, json={},
+                            auth=(API_KEY, ""), timeout=10)
+    assert without.status_code == 400 and "includeDeleted" in without.json()["message"]
 
 
 def test_accounting_entry_money_is_minors_and_splits_add_up(pleo) -> None:
     for entry in search(pleo, limit=100).json()["data"]:
         assert isinstance(entry["transactionValue"]["minors"], int)
-        assert sum(s["amount"]["minors"] for s in entry["splitItems"]) == entry["transactionValue"]["minors"]
+        assert sum(s["transactionValue"]["minors"] for s in entry["splitItems"]) == entry["transactionValue"]["minors"]
+        assert sum(s["totalBillValue"]["minors"] for s in entry["splitItems"]) == entry["totalBillValue"]["minors"]
+        assert all(set(tag) == {"tagGroupId", "tagId"} for tag in entry["tags"])
 
 
 def test_receipt_urls_are_presigned_and_refuse_api_credentials(pleo) -> None:
@@ -98,9 +114,17 @@ def test_reference_endpoints_answer_per_company(pleo) -> None:
     groups = requests.get(pleo.url + "/v0/tag-groups", params={"company_id": COMPANY}, auth=auth, timeout=10).json()["data"]
     tags = requests.get(pleo.url + f"/v0/tag-groups/{groups[0]['id']}/tags", auth=auth, timeout=10).json()["data"]
     assert tags and all(t["groupId"] == groups[0]["id"] for t in tags)
-    for path in ("/v0/tax-codes:search", "/v1/chart-of-accounts:search", "/v1/vendors:search"):
+    for path in ("/v0/tax-codes:search", "/v1/vendors:search"):
         response = requests.post(pleo.url + path, params={"company_id": COMPANY}, json={}, auth=auth, timeout=10)
         assert response.status_code == 200 and response.json()["data"], path
+    # the chart of accounts takes the company and two flags in the body, no company parameter
+    accounts = requests.post(pleo.url + "/v1/chart-of-accounts:search", json={
+        "companyId": COMPANY, "excludeIfAssignedToCategory": False, "excludeIfAssignedToContraAccount": False},
+        auth=auth, timeout=10)
+    assert accounts.status_code == 200 and accounts.json()["data"]
+    refused = requests.post(pleo.url + "/v1/chart-of-accounts:search", params={"company_id": COMPANY}, json={},
+                            auth=auth, timeout=10)
+    assert refused.status_code == 400 and "companyId" in refused.json()["message"]
 
 
 def test_ground_truth_totals_equal_the_sum_of_what_the_api_serves(pleo) -> None:

@@ -99,10 +99,28 @@ def test_invalid_transitions_answer_422_invalid_export_job_status_change(pleo) -
     assert refused.status_code == 422 and refused.json()["type"] == "INVALID_EXPORT_JOB_STATUS_CHANGE"
     assert event(session, job["id"], "started").status_code == 202
     assert event(session, job["id"], "started").status_code == 422
-    assert event(session, job["id"], "failed", failureReason="ERP down", failureReasonType="erp_unavailable").status_code == 202
+    assert event(session, job["id"], "failed", failureReason="ERP down",
+                 failureReasonType="accounting_system_unreachable").status_code == 202
     failed = get(session, f"/v3/export-jobs/{job['id']}").json()["data"]
-    assert failed["failureReasonType"] == "erp_unavailable"
+    assert failed["failureReasonType"] == "accounting_system_unreachable"
     assert event(session, job["id"], "completed").status_code == 422
+
+
+def test_failure_reasons_must_be_values_of_the_published_enums(pleo) -> None:
+    session = api(pleo)
+    job = open_job(pleo)
+    refused = event(session, job["id"], "failed", failureReason="x", failureReasonType="not_loaded")
+    assert refused.status_code == 400 and refused.json()["type"] == "INVALID_REQUEST"
+    assert "failureReasonType" in refused.json()["message"]
+    assert event(session, job["id"], "started").status_code == 202
+    item = session.get(pleo.url + f"/v3/export-jobs/{job['id']}/items", timeout=10).json()["data"][0]
+    url = pleo.url + f"/v3/export-jobs/{job['id']}/items"
+    bad = session.put(url, json=[{"accountingEntryId": item["accountingEntryId"], "status": "failed",
+                                  "failureReasonType": "not_loaded"}], timeout=10)
+    assert bad.status_code == 400
+    good = session.put(url, json=[{"accountingEntryId": item["accountingEntryId"], "status": "failed",
+                                   "failureReasonType": "unexpected_failure"}], timeout=10)
+    assert good.status_code == 200 and good.json()["data"][0]["failureReasonType"] == "unexpected_failure"
 
 
 def test_events_take_job_id_not_export_job_id(pleo) -> None:
@@ -130,18 +148,18 @@ def test_item_updates_are_a_bare_array_of_at_most_100_with_partial_errors(pleo_f
     too_many = session.put(url, json=updates[:101], timeout=10)
     assert too_many.status_code == 413 and too_many.json()["type"] == "EXPORT_JOB_ITEMS_UPDATE_LIMIT"
     assert session.put(url, json={"items": updates[:2]}, timeout=10).status_code == 400
-    partial = session.put(url, json=updates[:99] + [{"accountingEntryId": "not-in-this-job", "status": "successful"}], timeout=10).json()
+    partial = session.put(url, json=updates[:99] + [{"accountingEntryId": NOT_IN_JOB, "status": "successful"}], timeout=10).json()
     assert len(partial["data"]) == 99
-    assert partial["errors"] == [{"accountingEntryId": "not-in-this-job", "type": "EXPORT_JOB_ITEM_NOT_FOUND",
+    assert partial["errors"] == [{"accountingEntryId": NOT_IN_JOB, "type": "EXPORT_JOB_ITEM_NOT_FOUND",
                                   "message": partial["errors"][0]["message"]}]
 
 
 def test_item_updates_after_the_job_finished_answer_422(pleo) -> None:
     session = api(pleo)
     job = open_job(pleo)
-    event(session, job["id"], "failed", failureReason="x", failureReasonType="y")
+    event(session, job["id"], "failed", failureReason="x", failureReasonType="validation_failure")
     response = session.put(pleo.url + f"/v3/export-jobs/{job['id']}/items",
-                           json=[{"accountingEntryId": "a", "status": "successful"}], timeout=10)
+                           json=[{"accountingEntryId": NOT_IN_JOB, "status": "successful"}], timeout=10)
     assert response.status_code == 422 and response.json()["type"] == "EXPORT_JOB_STATUS_UNPROCESSABLE"
 
 
@@ -151,34 +169,40 @@ def test_export_items_are_readable_only_while_the_job_is_open(pleo) -> None:
     items = get(session, "/v3/export-items", job_id=job["id"], limit=100).json()
     assert len(items["data"]) == job["numberOfItems"]
     line = items["data"][0]["accountingEntryLines"][0]
-    assert isinstance(line["lineAmount"]["value"], int)  # minor units
+    assert isinstance(line["lineAmount"]["inWalletCurrency"]["value"], int)  # minor units, in both currencies
+    assert isinstance(line["lineAmount"]["inSupplierCurrency"]["value"], int)
     finished = [j for j in get(session, "/v3/export-jobs", company_id=COMPANY, statuses="completed").json()["data"]][0]
     closed = get(session, "/v3/export-items", job_id=finished["id"])
     assert closed.status_code == 422 and closed.json()["type"] == "EXPORT_JOB_STATUS_UNPROCESSABLE"
 
 
-def test_export_item_lines_add_up_to_the_wallet_amount(pleo) -> None:
+def test_export_item_lines_add_up_to_the_item_amount_in_both_currencies(pleo) -> None:
     items = get(api(pleo), "/v3/export-items", job_id=open_job(pleo)["id"], limit=100).json()["data"]
     for item in items:
         lines = item["accountingEntryLines"]
-        assert sum(line["lineAmount"]["value"] for line in lines) == item["amount"]["inWalletCurrency"]["value"]
-        for line in lines:
-            assert line["netAmount"]["value"] + (line["tax"]["amount"]["value"] if line["tax"]["type"] != "reverse" else 0) \
-                == line["lineAmount"]["value"]
+        for currency in ("inWalletCurrency", "inSupplierCurrency"):
+            assert sum(line["lineAmount"][currency]["value"] for line in lines) == item["amount"][currency]["value"]
+            for line in lines:
+                assert line["lineAmount"][currency]["currency"] == item["amount"][currency]["currency"]
+                tax = line["tax"]["amount"][currency]["value"] if line["tax"]["type"] != "reverse" else 0
+                assert line["netAmount"][currency]["value"] + tax == line["lineAmount"][currency]["value"]
 
 
 def test_one_open_job_per_company(pleo) -> None:
     session = api(pleo)
     queue = session.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY, "limit": 2},
-                         json={"exportStatus": ["not_exported"]}, timeout=10).json()["data"]
+                         json={"exportStatus": ["NOT_EXPORTED"], "includeDeleted": False}, timeout=10).json()["data"]
     body = {"companyId": COMPANY, "accountingEntryIds": [e["id"] for e in queue]}
     conflict = session.post(pleo.url + "/v3/export-jobs", json=body, timeout=10)
     assert conflict.status_code == 409 and conflict.json()["type"] == "EXPORT_ALREADY_IN_PROGRESS"
     other = requests.post(pleo.url + "/_sandbox/pleo/export-jobs", json={"companyId": COMPANIES[1].id}, timeout=10)
     assert other.status_code == 409  # the Swedish company has its own pending job too
-    event(session, open_job(pleo)["id"], "failed", failureReason="r", failureReasonType="t")
+    event(session, open_job(pleo)["id"], "failed", failureReason="r", failureReasonType="canceled_by_user")
     created = session.post(pleo.url + "/v3/export-jobs", json=body, timeout=10)
     assert created.status_code == 201 and created.json()["data"]["numberOfItems"] == 2
+
+
+NOT_IN_JOB = "00000000-0000-4000-8000-000000000000"
 
 
 def test_unknown_job_is_404_export_not_found(pleo) -> None:
@@ -211,8 +235,8 @@ def test_admin_opens_jobs_the_way_an_accountant_would(pleo) -> None:
     job = pleo.admin("POST", "/pleo/export-jobs", {"count": 7})
     assert job["status"] == "pending" and job["numberOfItems"] == 7
     entries = session.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY, "limit": 100},
-                           json={"exportStatus": ["in_progress"]}, timeout=10).json()["data"]
-    assert len(entries) == 7
+                           json={"exportStatus": ["QUEUED"], "includeDeleted": False}, timeout=10).json()["data"]
+    assert len(entries) == 7  # a pending job's entries are QUEUED
     truth = pleo.ground_truth()
     assert truth["export_items"]["count"] == open_job_count(pleo)
 

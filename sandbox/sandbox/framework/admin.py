@@ -2,6 +2,8 @@
 
 * ``GET /_sandbox/health``                       — ``{"provider": ..., "status": "ok"}``
 * ``GET|DELETE /_sandbox/requests``              — the request log / clear it
+* ``POST /_sandbox/requests/bodies``             — ``{"enabled": true}``: the log also keeps JSON bodies of
+  requests the provider's contract covers (for the contract tests; never the token endpoints)
 * ``GET|POST|DELETE /_sandbox/faults``           — remaining fault rules / add rules / clear
 * ``GET|POST /_sandbox/config``                  — run-time settings / change some
 * ``POST /_sandbox/reset``                       — regenerate data (``{seed, scale}``), clear runtime state
@@ -54,6 +56,14 @@ def admin_router(provider: SandboxProvider) -> APIRouter:
     async def clear_requests() -> Response:
         provider.request_log.clear()
         return json_response({"cleared": True})
+
+    @router.post("/requests/bodies")
+    async def log_bodies(request: Request) -> Response:
+        payload = await read_json(request)
+        if not isinstance(payload, dict) or not isinstance(payload.get("enabled"), bool):
+            raise AdminError('the body must be {"enabled": true} or {"enabled": false}')
+        provider.request_log.bodies = payload["enabled"]
+        return json_response({"bodies": provider.request_log.bodies})
 
     @router.get("/faults")
     async def list_faults() -> Response:

@@ -1,4 +1,5 @@
-"""The ASGI middleware every emulator runs behind: request log -> rate limit -> fault injection -> API.
+"""The ASGI middleware every emulator runs behind: request log -> rate limit -> fault injection -> the
+published contract's request checks -> API.
 
 Pure ASGI (not ``BaseHTTPMiddleware``), so streamed responses stay streamed and a request costs a few
 microseconds here. Admin requests (``/_sandbox/...``) pass straight through, unlogged and unlimited.
@@ -7,8 +8,10 @@ microseconds here. Admin requests (``/_sandbox/...``) pass straight through, unl
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 from .faults import FaultRule
 from .provider import SandboxProvider
@@ -19,6 +22,7 @@ ADMIN_PREFIX = "/_sandbox"
 #: ASGI scope extension set by :mod:`sandbox.framework.server`'s protocol: closes the TCP connection.
 DROP_EXTENSION = "sandbox.drop_connection"
 
+_NOT_JSON = object()
 _GATEWAY_HTML = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
@@ -79,10 +83,79 @@ class SandboxMiddleware:
             elif rule.kind == "mutate":
                 provider.mutate(rule.params)
         if terminal is None:
+            operation = provider.contract.match(scope["method"], scope["path"]) if provider.contract else None
+            if operation is not None:
+                receive, send = await self._check_contract(operation, scope, receive, send, entry)
+                if receive is None:
+                    return
             await self.app(scope, receive, send)
             return
         entry.setdefault("faults", []).append(terminal.kind)
         await self._answer_fault(terminal, scope, receive, send)
+
+    async def _check_contract(self, operation: Any, scope: dict, receive: Any, send: Any, entry: dict) -> tuple[Any, Any]:
+        """Refuse (400, the provider's error body) a request the published contract refuses: parameter types
+        and enums, required parameters and body fields. Unknown query parameters are ignored, as APIs do.
+        Returns the ``receive`` that replays the body read here (None when refused), and the ``send`` to use."""
+        provider = self.provider
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        raw = b"".join(chunks)
+        body: Any = None
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = _NOT_JSON  # the route answers malformed JSON in its own way
+        query: dict[str, Any] = {}
+        for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+            query[key] = [*query[key], value] if isinstance(query.get(key), list) else \
+                [query[key], value] if key in query else value
+        log_bodies = provider.request_log.bodies
+        if log_bodies:
+            entry["requestBody"] = None if body is _NOT_JSON else body
+        if body is not _NOT_JSON:
+            errors = provider.contract.allowed(
+                operation.request_errors(scope["path"], query, body, has_body=bool(raw.strip())))
+            if errors:
+                message = "; ".join(f"{e.location}: {e.message}" for e in errors[:3])
+                response = provider.error_response(400, f"Invalid request: {message}")
+                await response(scope, receive, send)
+                return None, send
+
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        if not log_bodies:
+            return replay, send
+        captured: list[bytes] = []
+
+        async def capturing_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                entry["contentType"] = headers.get(b"content-type", b"").decode("latin-1")
+            elif message["type"] == "http.response.body":
+                captured.append(message.get("body", b""))
+                if not message.get("more_body") and entry.get("contentType", "").startswith("application/json"):
+                    try:
+                        entry["responseBody"] = json.loads(b"".join(captured))
+                    except ValueError:
+                        entry["responseBody"] = None
+            await send(message)
+
+        return replay, capturing_send
 
     async def _answer_fault(self, rule: FaultRule, scope: dict, receive: Any, send: Any) -> None:
         provider = self.provider

@@ -45,11 +45,21 @@ class SandboxProvider:
     """
 
     name = "provider"
+    #: the published contract (``sandbox.contract.load(name)``) requests are validated against, if any
+    contract_name: str | None = None
 
     def __init__(self) -> None:
         self.request_log = RequestLog()
         self.faults = FaultInjector()
         self.limiter = RollingWindowLimiter(window=60.0)
+
+    @property
+    def contract(self) -> Any:
+        if self.contract_name is None:
+            return None
+        from ..contract import load
+
+        return load(self.contract_name)
 
     # -- time -------------------------------------------------------------------------------------
     def now(self) -> datetime:

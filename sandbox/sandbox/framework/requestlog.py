@@ -31,12 +31,15 @@ def query_dict(query_string: bytes | str) -> dict[str, Any]:
 class RequestLog:
     """A bounded, in-order list of request entries ``{ts, method, path, query, status, organization}``.
 
-    Entries never hold headers or bodies, so the Authorization header, tokens and client secrets cannot
-    end up here; query parameters whose names look like secrets are redacted as well.
+    Entries never hold headers, so the Authorization header cannot end up here; query parameters whose
+    names look like secrets are redacted as well. With ``bodies`` on (the contract tests), entries of
+    requests the provider's published contract covers also hold ``requestBody``, ``responseBody`` (parsed
+    JSON) and ``contentType``; token endpoints are never covered, so no token or client secret is kept.
     """
 
     def __init__(self, maxlen: int = 200_000) -> None:
         self._entries: deque[dict[str, Any]] = deque(maxlen=maxlen)
+        self.bodies = False
 
     def record(self, entry: dict[str, Any]) -> None:
         self._entries.append(entry)

@@ -26,6 +26,7 @@ ERROR_TYPES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 40
 
 class PleoProvider(ConfiguredProvider):
     name = "pleo"
+    contract_name = "pleo"
 
     config_class = PleoConfig
     state_class = PleoState

@@ -22,6 +22,8 @@ from .config import DEFAULT_LIMIT, MAX_LIMIT
 T = TypeVar("T")
 _CURSOR = re.compile(r"^[A-Z2-7=~]+$")
 _INT = re.compile(r"^\d+$")
+PAGE_ORDERS = ("ASC", "ASC_NULLS_FIRST", "ASC_NULLS_LAST", "DESC", "DESC_NULLS_FIRST", "DESC_NULLS_LAST")
+PAGING = {"after", "before", "offset", "limit", "sorting_keys", "sorting_order"}
 
 
 def encode(kind: str, position: int) -> str:
@@ -48,10 +50,11 @@ class PageRequest:
     limit: int
     sorting_keys: list[str]
     sorting_order: list[str]
+    parameters: dict[str, list[str]]  # the request's other query parameters (``currentRequestPagination``)
 
     @property
     def descending(self) -> bool:
-        return bool(self.sorting_order) and self.sorting_order[0].lower() == "desc"
+        return bool(self.sorting_order) and self.sorting_order[0].startswith("DESC")
 
 
 def read_page_request(params: QueryParams, sort_keys: Iterable[str] = ()) -> PageRequest:
@@ -77,9 +80,13 @@ def read_page_request(params: QueryParams, sort_keys: Iterable[str] = ()) -> Pag
     if bad:
         raise ApiError(400, f"sorting_keys must be among {', '.join(allowed) or '(none)'}", code="INVALID_REQUEST")
     order = params.getlist("sorting_order")
-    if any(o.lower() not in ("asc", "desc") for o in order):
-        raise ApiError(400, "sorting_order must be asc or desc", code="INVALID_REQUEST")
-    return PageRequest(after, before, int(offset_raw or 0), limit, keys, order)
+    if any(o not in PAGE_ORDERS for o in order):  # PageOrder; [I] NULLS_FIRST/LAST: no sort key here is null
+        raise ApiError(400, f"sorting_order must be among {', '.join(PAGE_ORDERS)}", code="INVALID_REQUEST")
+    others: dict[str, list[str]] = {}
+    for key, value in params.multi_items():
+        if key not in PAGING:
+            others.setdefault(key, []).append(value)
+    return PageRequest(after, before, int(offset_raw or 0), limit, keys, order, others)
 
 
 def keyset_page(
@@ -117,17 +124,21 @@ def keyset_page(
         found = found[: req.limit]
         has_previous = anchor is not None or req.offset > 0
     records = [rec for _, rec in found]
+    # CursorPageInfo: no field is nullable, so what does not apply is left out
+    current = {"after": req.after, "before": req.before, "offset": req.offset or None, "limit": req.limit,
+               "sortingKeys": req.sorting_keys or None, "sortingOrder": req.sorting_order or None}
     pagination = {
-        "currentRequestPagination": {"after": req.after, "before": req.before, "offset": req.offset or None,
-                                     "limit": req.limit, "sortingKeys": req.sorting_keys or None,
-                                     "sortingOrder": req.sorting_order or None},
+        "currentRequestPagination": {**_present(current), "parameters": req.parameters},
         "hasNextPage": has_next,
         "hasPreviousPage": has_previous,
-        "startCursor": encode(kind, found[0][0]) if found else None,
-        "endCursor": encode(kind, found[-1][0]) if found else None,
-        "total": total,
+        **_present({"startCursor": encode(kind, found[0][0]) if found else None,
+                    "endCursor": encode(kind, found[-1][0]) if found else None, "total": total}),
     }
     return records, pagination
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def list_page(kind: str, req: PageRequest, items: list[T]) -> tuple[list[T], dict[str, Any]]:

@@ -2,7 +2,10 @@
 
 The attributes totals and filters scan (type, currencies, amounts, receipt count, performedAt) come from a
 keyed hash (:class:`EntryCore`, cheap for 100,000 entries); the rest from ``record_rng``. Money is integer
-minor units throughout: ``{currency, value}`` in the export API, ``{currency, minors}`` in accounting entries.
+minor units throughout: ``{currency, value}`` (``MoneyModel``) in the export API, every amount of an export
+item and of its lines in both the supplier's and the wallet's currency (``{inSupplierCurrency,
+inWalletCurrency}``); ``{currency, minors}`` (``Money``) in accounting entries. The shapes are those of Pleo's
+published ``ExportItemV3`` and ``AccountingEntryV1``.
 """
 
 from __future__ import annotations
@@ -25,12 +28,19 @@ TYPES = Weighted([
     ("card_invoice", 3), ("refund", 4), ("fee", 3), ("atm_withdrawal", 2), ("cashback", 1), ("wallet_topup", 2),
     ("chargeback", 1), ("personal_spend", 1),
 ])
+# Accounting-entry family and sub-family (AccountingEntryFamily / AccountingEntrySubFamily) of each export
+# item type (ExportItemTypeV3). [I] the documents do not map one onto the other; this follows their prose.
 FAMILIES = {
-    "card_purchase": "card_purchase", "card_invoice": "card_purchase", "refund": "card_purchase",
-    "chargeback": "card_purchase", "cashback": "card_purchase", "atm_withdrawal": "card_purchase", "fee": "fee",
-    "out_of_pocket": "reimbursement", "mileage": "reimbursement", "per_diem": "reimbursement",
-    "invoice": "invoice", "wallet_topup": "wallet", "personal_spend": "personal",
+    "card_purchase": "CARD_PURCHASE", "card_invoice": "CARD_PURCHASE", "refund": "CARD_PURCHASE",
+    "chargeback": "CARD_PURCHASE", "cashback": "CASHBACK", "atm_withdrawal": "CARD_PURCHASE", "fee": "OVERDRAFT",
+    "out_of_pocket": "OUT_OF_POCKET", "mileage": "MILEAGE", "per_diem": "PER_DIEM",
+    "invoice": "BILL_INVOICE", "wallet_topup": "WALLET", "personal_spend": "REIMBURSEMENT",
 }
+SUB_FAMILIES = {"atm_withdrawal": "ATM", "fee": "FEE", "wallet_topup": "LOAD",
+                "personal_spend": "REIMBURSEMENT_TO_COMPANY", "out_of_pocket": "REIMBURSEMENT_TO_EMPLOYEE"}
+#: export item subType (ExportItemSubTypeV3) where one applies
+SUB_TYPES = {"personal_spend": "reimbursement_to_company", "out_of_pocket": "reimbursement_to_employee"}
+RECEIPT_SOURCES = ("CAMERA", "EMAIL_FORWARDING")
 NEGATIVE = {"refund", "chargeback", "cashback"}  # money coming back: negative amounts
 NO_VAT = {"mileage", "per_diem", "fee", "atm_withdrawal", "wallet_topup", "personal_spend", "cashback"}
 FOREIGN = Weighted([("EUR", 40), ("USD", 25), ("SEK", 12), ("DKK", 10), ("GBP", 8), ("NOK", 5)])
@@ -132,8 +142,9 @@ class EntryFactory:
         expense = refs.expense_accounts
         vendor_account = VENDORS[core.vendor][4]
         parts = split(core.wallet_minor, 1 if rng.random() < 0.75 else rng.between(2, 3), rng, min_part=1)
+        supplier_parts = apportion(core.supplier_minor, parts)
         out = []
-        for n, part in enumerate(parts):
+        for n, (part, supplier_part) in enumerate(zip(parts, supplier_parts)):
             account = expense[vendor_account if n == 0 else rng.between(0, len(expense) - 1)]
             if core.type == "mileage":
                 account = expense[5]
@@ -144,112 +155,177 @@ class EntryFactory:
             else:
                 tax_code = refs.tax_codes[0 if rng.random() < 0.8 else rng.between(0, len(refs.tax_codes) - 2)]
             percent = int(round(tax_code["rate"] * 100)) if tax_code["rate"] else 0
-            if tax_code["type"] == "reverse":
-                net, tax = part, (abs(part) * percent + 50) // 100 * (1 if part >= 0 else -1)
-            else:
-                net, tax = net_and_tax(part, percent)
+            (net, tax), (supplier_net, supplier_tax) = (_net_tax(tax_code["type"], m, percent) for m in (part, supplier_part))
             tags = []
             for group in refs.tag_groups:
                 if rng.random() < 0.7:
                     tag = rng.pick(refs.tags[group["id"]])
                     tags.append({"id": tag["id"], "code": tag["code"], "groupCode": group["code"]})
-            cur = self.company.currency
+            cur, sup = self.company.currency, core.supplier_currency
+            tax_view = {"id": tax_code["id"], "rate": tax_code["rate"], "type": tax_code["type"],
+                        "amount": both(sup, supplier_tax, cur, tax), "code": tax_code["code"]}
+            for key in ("ingoingTaxAccount", "outgoingTaxAccount"):  # strings, not nullable: absent when unset
+                if tax_code[key] is not None:
+                    tax_view[key] = tax_code[key]
             out.append({
                 "accountingEntryLineId": ids.make(self.seed, self.company_index, ids.LINE, core.index * 4 + n),
-                "lineAmount": {"currency": cur, "value": part},
-                "netAmount": {"currency": cur, "value": net},
+                "lineAmount": both(sup, supplier_part, cur, part),
+                "netAmount": both(sup, supplier_net, cur, net),
                 "account": {"id": account["id"], "name": account["name"], "code": account["code"],
-                            "identifier": account["identifier"]},
+                            "identifier": account["externalId"]},
                 "tags": tags,
-                "tax": {"id": tax_code["id"], "rate": tax_code["rate"], "type": tax_code["type"],
-                        "amount": {"currency": cur, "value": tax}, "code": tax_code["code"],
-                        "ingoingTaxAccount": tax_code["ingoingTaxAccount"],
-                        "outgoingTaxAccount": tax_code["outgoingTaxAccount"]},
+                "tax": tax_view,
             })
         return out
 
     def _people(self, core: EntryCore) -> tuple[dict, dict]:
         employee = self.refs.employees[Draws(self.key, core.index).below(11, len(self.refs.employees))]
-        team = next(t for t in self.refs.teams if t["id"] == employee["teamId"])
+        team = next(t for t in self.refs.teams if t["id"] == employee["_teamId"])
         return employee, team
 
     def export_item(self, core: EntryCore, api_base: str, file_url: Any) -> dict[str, Any]:
         """ExportItemV3. ``file_url(core, position)`` gives a pre-signed receipt URL."""
         rng = record_rng(self.seed, f"pleo:item:{self.company_index}", core.index)
+        rng.random()  # the draw that once chose a subType: kept so the other fields keep their values
         entry_id = self.entry_id(core.index)
         employee, team = self._people(core)
         vendor_name, vendor_country, mcc, vendor_currency, _ = VENDORS[core.vendor]
         vendor = self.refs.vendors[core.vendor]
         lines = self._lines(core)
         cur = self.company.currency
+        contra = self.refs.contra_account
+        invoice = core.type == "invoice"
         item: dict[str, Any] = {
-            "_links": {"api": f"{api_base}/v1/accounting-entries/{entry_id}",
-                       "mobile": f"pleo://accounting-entries/{entry_id}",
-                       "web": f"{WEB_BASE}/export?accountingEntryId={entry_id}"},
+            # [I] LinksResponse gives each link as an object of strings; the key is not documented ("href")
+            "_links": {"api": {"href": f"{api_base}/v1/accounting-entries/{entry_id}"},
+                       "mobile": {"href": f"pleo://accounting-entries/{entry_id}"},
+                       "web": {"href": f"{WEB_BASE}/export?accountingEntryId={entry_id}"}},
             "accountingEntryId": entry_id,
             "companyId": self.company.id,
             "type": core.type,
-            "subType": {"card_purchase": "online" if rng.random() < 0.4 else "in_store",
-                        "out_of_pocket": "receipt"}.get(core.type),
             "date": iso_ms(core.performed_ms),
             "note": rng.pick(NOTES[self.company.country]) if rng.random() < 0.8 else None,
-            "amount": {"inSupplierCurrency": {"currency": core.supplier_currency, "value": core.supplier_minor},
-                       "inWalletCurrency": {"currency": cur, "value": core.wallet_minor}},
+            "amount": both(core.supplier_currency, core.supplier_minor, cur, core.wallet_minor),
             "files": [{"url": file_url(core, p), "type": "application/pdf", "size": self.receipt_size(core, p)}
                       for p in range(core.nfiles)],
-            "bookkeeping": {"method": "accounts_payable" if core.type == "invoice" else "journal"},
-            "contraAccount": {k: self.refs.contra_account[k] for k in ("id", "name", "code", "identifier")},
+            "bookkeeping": {"method": "accounts_payable" if invoice else "journal"},
+            "contraAccount": {"id": contra["id"], "name": contra["name"], "code": contra["code"],
+                              "identifier": contra["externalId"]},
             "additionalInformation": {
                 "reconciliationId": f"R{core.company}{core.index:09d}",
-                "attendees": [{"name": rng.pick(self.refs.employees)["firstName"], "type": "internal"}]
+                "attendees": [rng.pick(self.refs.employees)["firstName"]]
                 if core.type == "card_purchase" and rng.random() < 0.2 else [],
                 "reconciledEntries": [],
-                "invoiceInformation": {"invoiceNumber": f"INV-{rng.digits(6)}", "dueDate": iso_date(core.performed_ms + 30 * DAY_MS),
-                                       "invoiceDate": iso_date(core.performed_ms)} if core.type == "invoice" else None,
+                "invoiceInformation": {"invoiceNumber": f"INV-{rng.digits(6)}", "status": "paid",
+                                       "dueDate": iso_ms(_midnight(core.performed_ms + 30 * DAY_MS)),
+                                       "invoiceDate": iso_ms(_midnight(core.performed_ms))} if invoice else None,
             },
             "supplier": {"name": vendor_name, "code": vendor["code"], "account": None, "categoryCode": mcc,
-                         "country": vendor_country, "taxIdentifier": vendor["taxIdentifier"]},
-            "vendor": {"id": vendor["id"], "name": vendor_name, "defaultCurrency": vendor_currency},
+                         "country": vendor_country, "taxIdentifier": vendor["taxRegistrationNumber"]},
+            "vendor": {"id": vendor["id"], "name": vendor_name, "defaultCurrency": vendor_currency,
+                       "code": vendor["code"], "country": vendor_country,
+                       "taxRegistrationNumber": vendor["taxRegistrationNumber"]},
             "team": {"id": team["id"], "name": team["name"], "code": team["code"]},
             "user": {"id": employee["id"], "name": f"{employee['firstName']} {employee['lastName']}", "code": employee["code"]},
             "accountingEntryLines": lines,
         }
-        if core.type == "invoice":
-            item["servicePeriod"] = {"from": iso_date(core.performed_ms - 30 * DAY_MS), "to": iso_date(core.performed_ms)}
+        if core.type in SUB_TYPES:
+            item["subType"] = SUB_TYPES[core.type]
+        if invoice:
+            item["servicePeriod"] = {"from": iso_ms(_midnight(core.performed_ms - 30 * DAY_MS)),
+                                     "to": iso_ms(_midnight(core.performed_ms))}
         return item
 
     def accounting_entry(self, core: EntryCore, export_status: str, updated_ms: int) -> dict[str, Any]:
-        """AccountingEntryV1 (money as ``{currency, minors}``)."""
+        """AccountingEntryV1 (money as ``{currency, minors}``). ``transactionValue`` is in the currency the
+        payment was made in (the supplier's), ``totalBillValue`` in the company's (the wallet's)."""
         rng = record_rng(self.seed, f"pleo:entry:{self.company_index}", core.index)
         employee, team = self._people(core)
         lines = self._lines(core)
         cur = self.company.currency
         settled = core.performed_ms + (1 + Draws(self.key, core.index).below(12, 3)) * DAY_MS
-        return {
+        created = iso_ms(self.created_ms(core.index))
+        updated = iso_ms(updated_ms)
+        family = FAMILIES[core.type]
+        review = "OK" if rng.random() < 0.9 else "NOT_REQUIRED"
+        note = rng.pick(NOTES[self.company.country]) if rng.random() < 0.6 else None
+        entry: dict[str, Any] = {
             "id": self.entry_id(core.index),
             "companyId": self.company.id,
-            "createdAt": iso_ms(self.created_ms(core.index)),
-            "updatedAt": iso_ms(updated_ms),
+            "createdAt": created,
+            "updatedAt": updated,
             "performedAt": iso_ms(core.performed_ms),
-            "settledAt": iso_ms(settled) if FAMILIES[core.type] in ("card_purchase", "fee") else None,
-            "bookkeepingDate": iso_date(core.performed_ms),
+            "bookkeepingDate": iso_ms(_midnight(core.performed_ms)),
             "exportStatus": export_status,
-            "family": FAMILIES[core.type],
-            "type": core.type,
-            "reviewStatus": "approved" if rng.random() < 0.9 else "not_required",
-            "status": "settled" if settled <= DATA_END else "pending",
+            "family": family,
+            "reviewStatus": review,
+            # [I] AccountingEntryStatus: settled entries COMPLETED, the rest PENDING
+            "status": "COMPLETED" if settled <= DATA_END else "PENDING",
             "employeeId": employee["id"],
             "teamId": team["id"],
-            "vendorId": self.refs.vendors[core.vendor]["id"],
-            "note": rng.pick(NOTES[self.company.country]) if rng.random() < 0.6 else None,
             "receiptIds": [self.receipt_id(core.index, p) for p in range(core.nfiles)],
-            "transactionValue": {"currency": cur, "minors": core.wallet_minor},
-            "originalValue": {"currency": core.supplier_currency, "minors": core.supplier_minor},
-            "splitItems": [{"id": line["accountingEntryLineId"],
-                            "amount": {"currency": cur, "minors": line["lineAmount"]["value"]},
-                            "taxAmount": {"currency": cur, "minors": line["tax"]["amount"]["value"]},
-                            "accountId": line["account"]["id"], "taxCodeId": line["tax"]["id"],
-                            "tagIds": [t["id"] for t in line["tags"]]} for line in lines],
-            "tags": sorted({t["id"] for line in lines for t in line["tags"]}),
+            "transactionValue": {"currency": core.supplier_currency, "minors": core.supplier_minor},
+            "totalBillValue": {"currency": cur, "minors": core.wallet_minor},
+            "splitItems": [{"id": line["accountingEntryLineId"], "createdAt": created, "updatedAt": updated,
+                            "accountId": line["account"]["id"], "accountCode": line["account"]["code"],
+                            "taxCodeId": line["tax"]["id"],
+                            "tags": [{"tagGroupId": self._group_of(t["id"]), "tagId": t["id"]} for t in line["tags"]],
+                            "transactionValue": {"currency": core.supplier_currency,
+                                                 "minors": line["lineAmount"]["inSupplierCurrency"]["value"]},
+                            "totalBillValue": {"currency": cur, "minors": line["lineAmount"]["inWalletCurrency"]["value"]}}
+                           for line in lines],
+            "tags": sorted(({"tagGroupId": self._group_of(i), "tagId": i} for i in {t["id"] for line in lines for t in line["tags"]}),
+                           key=lambda tag: tag["tagId"]),
             "attendees": [],
+            "supplier": {"externalSupplierId": self.refs.vendors[core.vendor]["code"]},
         }
+        if len(lines) == 1:  # [I] an entry that is not split names its account and tax code itself
+            split_item = entry["splitItems"][0]
+            entry.update({k: split_item[k] for k in ("accountId", "accountCode", "taxCodeId")})
+        if family == "BILL_INVOICE":  # [I] the id Pleo's bills API gave the invoice behind the entry
+            entry["foreignExtensionId"] = f"bill-{entry['id']}"
+        if core.type in SUB_FAMILIES:
+            entry["subFamily"] = SUB_FAMILIES[core.type]
+        elif family == "CARD_PURCHASE":
+            entry["subFamily"] = "ONLINE" if Draws(self.key, core.index).unit(13) < 0.4 else "IN_STORE"
+        if family in ("CARD_PURCHASE", "OVERDRAFT", "CASHBACK"):  # money that moved on the card / wallet
+            entry["settledAt"] = iso_ms(settled)
+        if note is not None:  # strings, not nullable: absent when unset
+            entry["note"] = note
+        return entry
+
+    def _group_of(self, tag_id: str) -> str:
+        for group_id, tags in self.refs.tags.items():
+            if any(t["id"] == tag_id for t in tags):
+                return group_id
+        raise KeyError(tag_id)
+
+
+def both(supplier_currency: str, supplier_minor: int, wallet_currency: str, wallet_minor: int) -> dict[str, Any]:
+    """An amount in both currencies, as every amount of an export item is (``ExportItemLineAmountV3`` etc.)."""
+    return {"inSupplierCurrency": {"currency": supplier_currency, "value": supplier_minor},
+            "inWalletCurrency": {"currency": wallet_currency, "value": wallet_minor}}
+
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """``total`` minor units split in the proportions of ``weights`` (largest remainder), summing exactly."""
+    wsum = sum(weights)
+    if wsum == 0:
+        return [total] + [0] * (len(weights) - 1)
+    exact = [total * w for w in weights]
+    parts = [e // wsum for e in exact]
+    rest = total - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: -(exact[i] % wsum))
+    for i in order[:rest]:
+        parts[i] += 1
+    return parts
+
+
+def _net_tax(kind: str, gross: int, percent: int) -> tuple[int, int]:
+    if kind == "reverse":
+        return gross, (abs(gross) * percent + 50) // 100 * (1 if gross >= 0 else -1)
+    return net_and_tax(gross, percent)
+
+
+def _midnight(ms: int) -> int:
+    return ms - ms % DAY_MS

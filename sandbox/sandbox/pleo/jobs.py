@@ -52,7 +52,9 @@ class ItemState:
         return {"accountingEntryId": entry_id, "exportJobId": job_id, "status": self.status,
                 "exportedAt": iso_ms(self.exported_ms) if self.exported_ms is not None else None,
                 "externalId": self.external_id, "externalUrl": self.external_url,
-                "failureReason": self.failure_reason, "failureReasonType": self.failure_reason_type}
+                "failureReason": self.failure_reason,
+                # a string, not nullable (ExportJobItemV3): absent while there is no failure
+                **({"failureReasonType": self.failure_reason_type} if self.failure_reason_type else {})}
 
 
 @dataclass
@@ -90,7 +92,9 @@ class ExportJob:
             "completedAt": iso_ms(self.completed_ms) if self.completed_ms is not None else None,
             "expiredAt": iso_ms(self.expired_ms) if self.expired_ms is not None else None,
             "lastUpdatedAt": iso_ms(self.last_action_ms),
-            "failureReason": self.failure_reason, "failureReasonType": self.failure_reason_type,
+            "failureReason": self.failure_reason,
+            # a string, not nullable (ExportJobV3): absent while there is no failure
+            **({"failureReasonType": self.failure_reason_type} if self.failure_reason_type else {}),
         }
 
 
@@ -166,7 +170,7 @@ class JobBook:
         if position in self.history_failed_positions(j, len(job.entries)):
             if self.history_outcome(j) == "failed":
                 return ItemState("abandoned")
-            return ItemState("failed", failure_reason="Account 9999 is missing in the ERP", failure_reason_type="validation_error")
+            return ItemState("failed", failure_reason="Account 9999 is missing in the ERP", failure_reason_type="account_unknown")
         return ItemState("successful", exported_ms=(job.completed_ms or job.created_ms) - SECOND_MS,
                          external_id=f"ERP-{self.company_index}{index:08d}",
                          external_url=f"https://erp.example.com/vouchers/{self.company_index}{index:08d}")
@@ -237,7 +241,7 @@ class JobBook:
         job.completed_ms = now_ms
         if event == "failed":
             job.failure_reason = reason or "The export failed"
-            job.failure_reason_type = reason_type or "unknown"
+            job.failure_reason_type = reason_type  # ExportJobFailureReasonType, or none given
         elif reason or reason_type:
             job.failure_reason, job.failure_reason_type = reason, reason_type
         self._abandon_open_items(job)

@@ -1,5 +1,10 @@
 """Pleo reference data per company: chart of accounts, tax codes, tag groups and tags, employees, teams,
-vendors. Small and fixed per (seed, company), so it is built once and kept in memory."""
+vendors. Small and fixed per (seed, company), so it is built once and kept in memory.
+
+Records hold the fields of Pleo's published models (``BookkeepingAccountRestModelV1``, ``TaxCodeModel``,
+``TagGroupModel``, ``TagModel``, ``ExternalEmployeeResponseModel``, ``VendorResponse``); keys starting with
+``_`` are the emulator's own (what the export payload needs: an account's kind, a tag's group code, an
+employee's team, a vendor's merchant category) and are never served (:func:`public`)."""
 
 from __future__ import annotations
 
@@ -54,6 +59,8 @@ VENDORS = [
     ("IKEA", "SE", "5712", "SEK", 6), ("Amazon EU", "LU", "5942", "EUR", 6), ("Google Ireland", "IE", "7311", "EUR", 3),
 ]
 CREATED = ms_of(2023, 11, 1, 9, 0, 0)
+#: the accounting system each company's Pleo is connected to ([I] one per country)
+SYSTEMS = {"DK": "e-conomic", "SE": "fortnox", "DE": "datev"}
 
 
 @dataclass
@@ -69,7 +76,7 @@ class CompanyRefs:
 
     @property
     def expense_accounts(self) -> list[dict[str, Any]]:
-        return [a for a in self.accounts if a["type"] == "expense"]
+        return [a for a in self.accounts if a["_kind"] == "expense"]
 
     @property
     def contra_account(self) -> dict[str, Any]:
@@ -90,29 +97,33 @@ def build_refs(seed: int, company_index: int) -> CompanyRefs:
 
     for n, (code, name, kind) in enumerate(ACCOUNTS[c]):
         refs.accounts.append({"id": rid(1, n), "companyId": company.id, "code": code, "name": name,
-                              "identifier": f"{c}-{code}", "type": kind, "archived": False,
-                              "createdAt": created, "updatedAt": created})
-    purchase_vat = next(a for a in refs.accounts if a["type"] == "asset")
-    reverse_vat = [a for a in refs.accounts if a["type"] == "liability"][0]
+                              "externalId": f"{c}-{code}", "archived": False, "metadata": {},
+                              "taxCodeExternalId": f"I{company.vat_rates[0]}" if kind == "expense" else None,
+                              "_kind": kind})
+    purchase_vat = next(a for a in refs.accounts if a["_kind"] == "asset")
+    reverse_vat = [a for a in refs.accounts if a["_kind"] == "liability"][0]
     for n, rate in enumerate(company.vat_rates):
         label = {"DK": "Købsmoms", "SE": "Ingående moms", "DE": "Vorsteuer"}[c]
         refs.tax_codes.append({"id": rid(2, n), "companyId": company.id, "code": f"I{rate}" if rate else "E0",
                                "name": f"{label} {rate} %" if rate else {"DK": "Momsfri", "SE": "Momsfri", "DE": "Steuerfrei"}[c],
                                "rate": rate / 100 if rate % 100 else rate // 100, "type": "inclusive",
                                "ingoingTaxAccount": purchase_vat["code"] if rate else None, "outgoingTaxAccount": None,
-                               "archived": False, "createdAt": created})
+                               "archived": False, "accountingIntegrationSystem": SYSTEMS[c], "createdAt": created,
+                               "updatedAt": created})
     std = company.vat_rates[0]
     refs.tax_codes.append({"id": rid(2, 90), "companyId": company.id, "code": f"RC{std}",
                            "name": {"DK": "Omvendt betalingspligt EU", "SE": "Omvänd skattskyldighet EU",
                                     "DE": "Reverse Charge § 13b UStG"}[c],
                            "rate": std / 100, "type": "reverse", "ingoingTaxAccount": purchase_vat["code"],
-                           "outgoingTaxAccount": reverse_vat["code"], "archived": False, "createdAt": created})
+                           "outgoingTaxAccount": reverse_vat["code"], "archived": False,
+                           "accountingIntegrationSystem": SYSTEMS[c], "createdAt": created, "updatedAt": created})
     for g, (code, name, values) in enumerate(TAG_GROUPS[c]):
         gid = rid(3, g)
         refs.tag_groups.append({"id": gid, "companyId": company.id, "code": code, "name": name, "archived": False,
-                                "createdAt": created})
-        refs.tags[gid] = [{"id": rid(4, g * 100 + n), "groupId": gid, "groupCode": code, "code": f"{code}{n + 1:02d}",
-                           "name": value, "archived": False} for n, value in enumerate(values)]
+                                "metadata": {}, "createdAt": created, "updatedAt": created})
+        refs.tags[gid] = [{"id": rid(4, g * 100 + n), "groupId": gid, "code": f"{code}{n + 1:02d}", "name": value,
+                           "archived": False, "createdAt": created, "updatedAt": created, "_groupCode": code}
+                          for n, value in enumerate(values)]
     for n, name in enumerate(TEAMS[c]):
         refs.teams.append({"id": rid(5, n), "name": name, "code": f"T{n + 1}"})
     domain = {"DK": "nordlys.dk", "SE": "skargardskonsult.se", "DE": "hanse-logistik.de"}[c]
@@ -122,14 +133,22 @@ def build_refs(seed: int, company_index: int) -> CompanyRefs:
         team = refs.teams[n % len(refs.teams)]
         refs.employees.append({"id": rid(6, n), "companyId": company.id, "firstName": first, "lastName": last,
                                "email": email_for(f"{first} {last}", domain), "code": f"E{100 + n}",
-                               "role": "owner" if n == 0 else ("bookkeeper" if n == 1 else "member"),
-                               "status": "active", "teamId": team["id"], "createdAt": created})
+                               "jobTitle": "CEO" if n == 0 else ("Bookkeeper" if n == 1 else team["name"]),
+                               **({"phone": f"+{ {'DK': 45, 'SE': 46, 'DE': 49}[c]} {20000000 + n * 7919}"} if n % 3 == 0 else {}),
+                               "_teamId": team["id"]})
     for n, (name, country, mcc, currency, _) in enumerate(VENDORS):
         refs.vendors.append({"id": rid(7, n), "companyId": company.id, "name": name, "defaultCurrency": currency,
-                             "country": country, "categoryCode": mcc, "code": f"V{1000 + n}",
-                             "taxIdentifier": f"{country}{(seed * 7919 + n * 104729) % 10**9:09d}",
-                             "archived": False, "createdAt": created})
+                             "country": country, "code": f"V{1000 + n}", "state": "ACTIVE",
+                             "externalId": f"{SYSTEMS[c]}:{70000 + n}", "accountingSystem": SYSTEMS[c],
+                             **({"registrationNumber": f"{(seed * 31 + n * 7727) % 10**8:08d}"} if country == c else {}),
+                             "taxRegistrationNumber": f"{country}{(seed * 7919 + n * 104729) % 10**9:09d}",
+                             "createdAt": created, "updatedAt": created, "_categoryCode": mcc})
     return refs
+
+
+def public(record: dict[str, Any]) -> dict[str, Any]:
+    """A reference record as Pleo serves it: without the emulator's own ``_`` keys."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
 def build_all(seed: int) -> list[CompanyRefs]:

@@ -13,19 +13,21 @@ from ..framework.jsonutil import json_response
 from ..framework.provider import ApiError
 from ..framework.timeutil import iso_ms, parse_iso8601
 from .cursor import keyset_page, read_page_request
+from .entries import FAMILIES, RECEIPT_SOURCES
 from .routes_export import json_body
 
 if TYPE_CHECKING:
     from .app import PleoProvider
     from .state import CompanyData
 
-EXPORT_STATUSES = ("not_exported", "in_progress", "exported")
 SORT_KEYS = ("settledAt", "performedAt", "id", "bookkeepingDate")
-# Date windows of the filter body (only one per request). [I] settledAt and bookkeepingDate follow
-# performedAt closely here, so they select by the performedAt order too.
+# Date windows of the filter body (AccountingEntryBaseSearchRequest; only one per request). [I] settledAt and
+# bookkeepingDate follow performedAt closely here, so they select by the performedAt order too.
 WINDOWS = {"performedAt": ("performedAtStart", "performedAtEnd"), "settledAt": ("settledAtStart", "settledAtEnd"),
            "bookkeepingDate": ("bookkeepingDateStart", "bookkeepingDateEnd")}
-FILTER_KEYS = {"exportStatus", "families", "accountingEntryIds"} | {k for pair in WINDOWS.values() for k in pair}
+#: filters of the published search body the emulator applies (the contract middleware checks their types and
+#: enums, and that `includeDeleted` is there); [I] the sandbox holds no deleted entries
+EMULATED = {"exportStatus", "families", "includeDeleted"} | {k for pair in WINDOWS.values() for k in pair}
 FILE_PREFIX = "/_files/receipts/"
 
 
@@ -60,9 +62,12 @@ def entries_router(provider: "PleoProvider") -> APIRouter:
         body = await json_body(request) or {}
         if not isinstance(body, dict):
             raise ApiError(400, "The filter body must be a JSON object", code="INVALID_REQUEST")
-        unknown = set(body) - FILTER_KEYS
+        # [I] the other published filters (accountIds, employeeIds, hasNote, ...) are refused rather than ignored,
+        # so a client relying on one is told the emulator cannot answer it truthfully
+        unknown = {k for k, v in body.items() if v is not None} - EMULATED
         if unknown:
-            raise ApiError(400, f"Unknown filter field(s): {', '.join(sorted(unknown))}", code="INVALID_REQUEST")
+            raise ApiError(400, f"The sandbox does not emulate the filter(s) {', '.join(sorted(unknown))}",
+                           code="NOT_EMULATED")
         windows = [name for name, (a, b) in WINDOWS.items() if body.get(a) or body.get(b)]
         if len(windows) > 1:
             raise ApiError(400, "Only one date window can be given per request", code="INVALID_REQUEST")
@@ -80,19 +85,11 @@ def entries_router(provider: "PleoProvider") -> APIRouter:
                 lo = bisect_left(range(n), start, key=performed)
             if end is not None:
                 hi = bisect_right(range(n), end, key=performed)
-        statuses = body.get("exportStatus")
-        if statuses is not None and (not isinstance(statuses, list) or any(s not in EXPORT_STATUSES for s in statuses)):
-            raise ApiError(400, f"exportStatus must be a list of {', '.join(EXPORT_STATUSES)}", code="INVALID_REQUEST")
+        statuses = body.get("exportStatus")  # ExportStatus and AccountingEntryFamily values: checked by the contract
         families = body.get("families")
-        if families is not None and not isinstance(families, list):
-            raise ApiError(400, "families must be a list", code="INVALID_REQUEST")
-        wanted_ids = body.get("accountingEntryIds")
         id_set = None
-        if wanted_ids is not None:
-            id_set = {data.entry_index(str(x), provider.state.seed) for x in wanted_ids} - {None}
         status_set = set(statuses) if statuses else None
         family_set = set(families) if families else None
-        from .entries import FAMILIES
 
         def keep(i: int) -> bool:
             if id_set is not None and i not in id_set:
@@ -116,7 +113,8 @@ def entries_router(provider: "PleoProvider") -> APIRouter:
         # [I] ``total`` is optional in Pleo's pagination; it is left out for large filtered sets.
         total = hi - lo if not filtered else (sum(1 for i in range(lo, hi) if keep(i)) if n <= 20_000 else None)
         items, pagination = keyset_page("ENTRIES", req, total or 0, after)
-        pagination["total"] = total
+        if total is None:
+            del pagination["total"]
         return json_response({"data": items, "pagination": pagination})
 
     def find_entry(request: Request, entry_id: str) -> tuple["CompanyData", int]:
@@ -137,14 +135,21 @@ def entries_router(provider: "PleoProvider") -> APIRouter:
         data, index = find_entry(request, entry_id)
         core = data.entries.core(index)
         base = provider.public_base(request)
+        req = read_page_request(request.query_params, ("createdAt",))
         out = []
-        for p in range(core.nfiles):
-            out.append({"id": data.entries.receipt_id(index, p), "accountingEntryId": entry_id,
-                        "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000), "fileType": "pdf",
-                        "mimeType": "application/pdf", "sizeInBytes": data.entries.receipt_size(core, p),
-                        "source": "mobile_app" if p == 0 else "email",
-                        "url": provider.file_url(base, data, core, p)})
-        return json_response({"data": out})
+        for p in range(core.nfiles):  # ReceiptModel; [I] fileType ORIGINAL (ReceiptFileType), source a ReceiptSource
+            out.append((p, {"id": data.entries.receipt_id(index, p), "accountingEntryId": entry_id,
+                            "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000), "fileType": "ORIGINAL",
+                            "mimeType": "application/pdf", "sizeInBytes": data.entries.receipt_size(core, p),
+                            "source": RECEIPT_SOURCES[min(p, 1)], "url": provider.file_url(base, data, core, p)}))
+
+        def after(position: int | None, descending: bool) -> Iterator[tuple[int, dict]]:
+            for p, receipt in (reversed(out) if descending else out):
+                if position is None or (p < position if descending else p > position):
+                    yield p, receipt
+
+        items, pagination = keyset_page("RECEIPTS", req, len(out), after)
+        return json_response({"data": items, "pagination": pagination})
 
     @router.get(FILE_PREFIX + "{receipt_id}")
     async def download(receipt_id: str, request: Request) -> Response:

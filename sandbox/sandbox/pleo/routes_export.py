@@ -91,7 +91,7 @@ def export_router(provider: "PleoProvider") -> APIRouter:
         indices = []
         for entry_id in body["accountingEntryIds"]:
             index = data.entry_index(str(entry_id), provider.state.seed)
-            if index is None or data.export_status(index) != "not_exported":
+            if index is None or data.export_status(index) != "NOT_EXPORTED":
                 raise ApiError(400, f"Accounting entry {entry_id} cannot be exported", code="INVALID_ACCOUNTING_ENTRIES")
             indices.append(index)
         if not indices:

@@ -1,5 +1,6 @@
 """Reference data: companies, employees (v2, camelCase ``companyId``), tax codes, tag groups and tags,
-chart of accounts, vendors. All cursor-paged (``{data, pagination}``)."""
+chart of accounts (company in the search body), vendors. Cursor-paged (``{data, pagination}``) but for tag
+groups, which the published document answers as a plain ``{data}`` list."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..framework.jsonutil import json_response
 from ..framework.provider import ApiError
 from .config import COMPANIES, ORGANIZATION_ID
 from .cursor import list_page, read_page_request
+from .reference import public
 from .routes_export import json_body
 
 if TYPE_CHECKING:
@@ -22,9 +24,9 @@ if TYPE_CHECKING:
 def reference_router(provider: "PleoProvider") -> APIRouter:
     router = APIRouter()
 
-    def company_of(request: Request, name: str, body: dict | None = None) -> "CompanyData":
+    def company_of(request: Request, name: str) -> "CompanyData":
         provider.authorize(request)
-        company_id = request.query_params.get(name) or (body or {}).get("companyId")
+        company_id = request.query_params.get(name)
         if not company_id:
             raise ApiError(400, f"'{name}' is required for a multi-entity organization", code="COMPANY_ID_REQUIRED")
         data = provider.state.company(company_id)
@@ -35,7 +37,7 @@ def reference_router(provider: "PleoProvider") -> APIRouter:
     def page(kind: str, request: Request, items: list) -> Response:
         req = read_page_request(request.query_params)
         data, pagination = list_page(kind, req, items)
-        return json_response({"data": data, "pagination": pagination})
+        return json_response({"data": [public(r) for r in data], "pagination": pagination})
 
     @router.get("/v1/companies")
     async def companies(request: Request) -> Response:
@@ -44,8 +46,7 @@ def reference_router(provider: "PleoProvider") -> APIRouter:
         if org and org != ORGANIZATION_ID:
             raise ApiError(403, f"No access to organization {org}", code="FORBIDDEN")
         items = [{"id": c.id, "name": c.name, "organizationId": ORGANIZATION_ID, "address": {"country": c.country},
-                  "registrationNumber": c.vat_id[2:], "vatNumber": c.vat_id, "currency": c.currency, "timezone": c.tz,
-                  "createdAt": "2023-10-02T08:30:00.000Z"} for c in COMPANIES]
+                  "registrationNumber": c.vat_id[2:]} for c in COMPANIES]  # ExternalCompanyResponseModel
         return page("COMPANIES", request, items)
 
     @router.get("/v2/employees")
@@ -59,8 +60,11 @@ def reference_router(provider: "PleoProvider") -> APIRouter:
         return page("TAXCODES", request, company_of(request, "company_id").refs.tax_codes)
 
     @router.get("/v0/tag-groups")
-    async def tag_groups(request: Request) -> Response:
-        return page("TAGGROUPS", request, company_of(request, "company_id").refs.tag_groups)
+    async def tag_groups(request: Request) -> Response:  # DataResponseListTagGroupModel: not paged
+        refs = company_of(request, "company_id").refs
+        counts = request.query_params.get("include_tags_count") == "true"
+        return json_response({"data": [{**public(g), **({"totalTagsCount": len(refs.tags[g["id"]])} if counts else {})}
+                                       for g in refs.tag_groups]})
 
     @router.get("/v0/tag-groups/{group_id}/tags")
     async def tags(group_id: str, request: Request) -> Response:
@@ -72,8 +76,18 @@ def reference_router(provider: "PleoProvider") -> APIRouter:
 
     @router.post("/v1/chart-of-accounts:search")
     async def accounts(request: Request) -> Response:
+        # BookkeepingAccountSearchRequestV1: the company is `companyId` in the body (required; the contract
+        # middleware refuses a body without it), there is no company query parameter
         body = await json_body(request)
-        return page("ACCOUNTS", request, company_of(request, "company_id", body if isinstance(body, dict) else None).refs.accounts)
+        body = body if isinstance(body, dict) else {}
+        provider.authorize(request)
+        data = provider.state.company(body.get("companyId"))
+        if data is None:
+            raise ApiError(403, f"No access to company {body.get('companyId')}", code="FORBIDDEN")
+        accounts = data.refs.accounts
+        if body.get("archived") is not None:
+            accounts = [a for a in accounts if a["archived"] == body["archived"]]
+        return page("ACCOUNTS", request, accounts)
 
     @router.post("/v1/vendors:search")
     async def vendors(request: Request) -> Response:

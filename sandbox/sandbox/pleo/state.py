@@ -39,16 +39,18 @@ class CompanyData:
         return decoded[1]
 
     def export_status(self, index: int) -> str:
+        """The entry's ``ExportStatus``: NOT_EXPORTED in the queue, QUEUED in a pending job, EXPORTING in a
+        job in progress, EXPORTED once its item succeeded. [I] CREATED / NOT_CREATED are not produced."""
         job = self.jobs.entry_job.get(index)
         if job is not None:
             if job.is_open:
-                return "in_progress"
-            return "exported" if job.items[index].status == "successful" else "not_exported"
+                return "QUEUED" if job.status == "pending" else "EXPORTING"
+            return "EXPORTED" if job.items[index].status == "successful" else "NOT_EXPORTED"
         j = self.jobs.history_job_of(index)
         if j is not None:
-            return "exported" if (index - self.jobs.starts[j]) not in self.jobs.history_failed_positions(
-                j, len(self.jobs.history_range(j))) else "not_exported"
-        return "not_exported"
+            return "EXPORTED" if (index - self.jobs.starts[j]) not in self.jobs.history_failed_positions(
+                j, len(self.jobs.history_range(j))) else "NOT_EXPORTED"
+        return "NOT_EXPORTED"
 
     def updated_ms(self, index: int) -> int:
         return self.entry_updated.get(index) or self.entries.base_updated_ms(index)
@@ -58,7 +60,7 @@ class CompanyData:
         out = []
         i = self.next_candidate
         while len(out) < count and i < self.entries.n:
-            if self.export_status(i) == "not_exported":
+            if self.export_status(i) == "NOT_EXPORTED":
                 out.append(i)
             i += 1
         return out
@@ -116,14 +118,15 @@ class PleoState:
     # -- ground truth ----------------------------------------------------------------------------------
     def _entries_truth(self, data: CompanyData) -> dict:
         if data.index not in self._truth_base:
-            totals = Totals()
+            totals, wallet = Totals(), Totals()
             files = size = 0
             for i in range(data.entries.n):
                 core = data.entries.core(i)
-                totals.add(core.wallet_currency, core.wallet_minor)
+                totals.add(core.supplier_currency, core.supplier_minor)
+                wallet.add(core.wallet_currency, core.wallet_minor)
                 files += core.nfiles
                 size += sum(data.entries.receipt_size(core, p) for p in range(core.nfiles))
-            self._truth_base[data.index] = {"count": data.entries.n, "totals": totals, "files": files, "bytes": size}
+            self._truth_base[data.index] = {"count": data.entries.n, "totals": totals, "wallet": wallet, "files": files, "bytes": size}
         return self._truth_base[data.index]
 
     def open_job_items(self, data: CompanyData) -> Iterator[EntryCore]:
@@ -160,7 +163,8 @@ class PleoState:
             "export_item_files": {"count": item_files, "bytes": item_bytes},
             "streams": {
                 "accounting_entries": {"count": entries["count"],
-                                       "money": {"transactionValue.value": entries["totals"].as_strings(2)}},
+                                       "money": {"transactionValue.value": entries["totals"].as_strings(2),
+                                                 "totalBillValue.value": entries["wallet"].as_strings(2)}},
                 "export_jobs": {"count": len(jobs), "money": {}},
                 "export_job_items": {"count": sum(len(j.entries) for j in jobs), "money": {}},
                 "export_items": {"count": items, "money": {
