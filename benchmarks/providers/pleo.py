@@ -41,7 +41,8 @@ def baseline(url: str, stream: str, out: t.TextIO) -> tuple[int, int]:
     records = calls = 0
     if stream == "accounting_entries":
         pages = _pages(session, "POST", f"{url}/v1/accounting-entries:search",
-                       {"company_id": COMPANY, "sorting_keys": "performedAt", "sorting_order": "asc"}, {})
+                       {"company_id": COMPANY, "sorting_keys": "performedAt", "sorting_order": "ASC"},
+                       {"includeDeleted": False})
         for data, n in pages:
             calls += n
             for record in data:
