@@ -132,16 +132,8 @@ class Acknowledger:
         return {"event": None, "status": status, "failureReasonType": kind}
 
     def job_item_ids(self, job_id: str) -> t.Iterator[str]:
-        after = None
-        while True:
-            params = {"limit": 100, **({"after": after} if after else {})}
-            body = self.http.request_json("GET", f"/v3/export-jobs/{job_id}/items", params=params, required=("data",))
-            for item in body["data"]:
-                yield item["accountingEntryId"]
-            pagination = body.get("pagination") or {}
-            if not pagination.get("hasNextPage") or not pagination.get("endCursor"):
-                return
-            after = pagination["endCursor"]
+        for item in self.http.list_all(f"/v3/export-jobs/{job_id}/items"):
+            yield item["accountingEntryId"]
 
     def put_items(self, job_id: str, updates: list[dict]) -> tuple[list[dict] | None, list[dict]]:
         ok: list[dict] = []

@@ -69,6 +69,19 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
                                                headers=self.http_headers)
         return self.send_json(prepared, required=required)
 
+    def list_all(self, path: str, params: dict | None = None) -> t.Iterator[dict]:
+        """Every record of a cursor-paged `GET` list outside the stream's own paging (`after=endCursor`
+        while `hasNextPage`)."""
+        after = None
+        while True:
+            query = {"limit": 100, **(params or {}), **({"after": after} if after else {})}
+            body = self.request_json("GET", path, params=query, required=("data",))
+            yield from body["data"]
+            pagination = body.get("pagination") or {}
+            if not pagination.get("hasNextPage") or not pagination.get("endCursor"):
+                return
+            after = pagination["endCursor"]
+
     def send(self, method: str, path: str, *, json: t.Any = None) -> requests.Response:
         """A request whose answer may have no body (202 of job events): only the status is checked."""
         prepared = self.build_prepared_request(method=method, url=f"{self.url_base}{path}", json=json,

@@ -90,8 +90,8 @@ class FilesStream(PleoStream):
             receipts: list[dict] = [{"id": r, "stored_as": by_stem[safe_name(r)]} for r in wanted]
         else:  # something new: list the receipts for fresh pre-signed URLs (24 h)
             entries = self._tap.streams["accounting_entries"]  # authenticated, unlike this stream
-            body = entries.request_json("GET", f"/v1/accounting-entries/{owner}/receipts", required=("data",))
-            receipts = [r for r in body["data"] if isinstance(r, dict) and r.get("id")]
+            listed = entries.list_all(f"/v1/accounting-entries/{owner}/receipts")  # paged (CursorPaginatedResponse)
+            receipts = [r for r in listed if isinstance(r, dict) and r.get("id")]
         for receipt in receipts:
             receipt_id = str(receipt["id"])
             mime = receipt.get("mimeType")
