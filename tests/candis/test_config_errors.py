@@ -16,6 +16,9 @@ from tests.helpers import run_tap
         ({"start_date": "last tuesday"}, "start_date"),
         ({"api_url": "api.candis.io"}, "api_url 'api.candis.io' must start with http"),
         ({"export_entity_types": ["INVOICE"]}, "export_entity_types has unknown value(s) ['INVOICE']"),
+        # only the enum values Candis's OpenAPI accepts are ever sent
+        ({"invoice_statuses": ["APPROVED", "PAID"]}, "invoice_statuses has unknown value(s) ['PAID']"),
+        ({"purchase_request_statuses": ["OPEN"]}, "purchase_request_statuses has unknown value(s) ['OPEN']"),
         ({"max_retries": "many"}, "invalid configuration"),
     ],
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from tests.candis.conftest import candis_config
 
 
@@ -36,3 +38,14 @@ def test_files_stream_absent_without_files_dir(candis, config, tap) -> None:
     run = tap(config)
     assert "files" not in run.streams()
     assert not [r for r in candis.requests() if "/files/" in r["path"]]
+
+
+@pytest.mark.parametrize("status", [400, 404], ids=["openapi-400", "older-404"])
+def test_a_file_candis_no_longer_has_is_skipped_with_a_warning(candis, tmp_path, tap, status) -> None:
+    # FILE_NOT_FOUND comes with 400 (the only error status the document lists for the download) or 404.
+    candis.faults({"path": r"/files/", "kind": "status", "status": status, "code": "FILE_NOT_FOUND", "times": 2})
+    run = tap(candis_config(candis, tmp_path, files_dir=str(tmp_path / "files")))
+    assert run.returncode == 0, run.stderr[-2000:]
+    records = {r["id"] for r in run.records("files")}
+    assert len(records) == candis.ground_truth()["files"]["count"] - 2
+    assert run.stderr.count("is gone in Candis") == 2
