@@ -70,7 +70,6 @@ CARD_MERCHANTS = [
     "Restaurant Zum Goldenen Adler", "Flughafen Parken Süd GmbH", "Software Abo Service Ltd.",
 ]
 CARD_SETTINGS = ("1361", "1360")  # (booking account: Kreditkarte, transit account: Geldtransit)
-PAYMENT_METHODS = ["BANK_TRANSFER", "DIRECT_DEBIT", "CREDIT_CARD", "CASH"]
 
 REIMBURSEMENT_TYPES = ("GENERAL_EXPENSE", "HOSPITALITY_EXPENSE", "PER_DIEM", "MILEAGE")
 GENERAL_EXPENSE_TITLES = [
