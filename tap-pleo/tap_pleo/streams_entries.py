@@ -26,7 +26,7 @@ from singer_sdk import typing as th
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, ENTRY_TAG, MINORS, S, obj
+from tap_pleo.schema_objects import DT, ENTRY_TAG, MINORS, S, obj, req
 from tapkit.errors import TapError
 from tapkit.timeutil import to_utc_iso
 
@@ -66,31 +66,30 @@ class AccountingEntriesStream(PleoStream):
     replication_key = "performedAt"
     is_sorted = False
     schema = th.PropertiesList(  # AccountingEntryV1
-        th.Property("id", S, required=True), th.Property("companyId", S),
+        th.Property("id", S, required=True), req("companyId", S),
         # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
-        th.Property("createdAt", DT), th.Property("updatedAt", DT),
-        th.Property("performedAt", DT, description="When the spend happened (UTC); the replication key."),
+        req("createdAt", DT), req("updatedAt", DT),
+        req("performedAt", DT, description="When the spend happened (UTC); the replication key."),
         th.Property("settledAt", DT), th.Property("bookkeepingDate", DT),
-        th.Property("exportStatus", S, description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | "
+        req("exportStatus", S, description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | "
                                                     "CREATED | NOT_CREATED"),
-        th.Property("family", S, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
+        req("family", S, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
         th.Property("subFamily", S, description="AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
-        th.Property("reviewStatus", S), th.Property("status", S, description="AccountingEntryStatus, e.g. COMPLETED"),
+        req("reviewStatus", S), req("status", S, description="AccountingEntryStatus, e.g. COMPLETED"),
         th.Property("employeeId", S), th.Property("teamId", S), th.Property("note", S),
         th.Property("accountId", S), th.Property("accountCode", S), th.Property("taxCodeId", S),
         th.Property("foreignExtensionId", S),
-        th.Property("receiptIds", th.ArrayType(S)),
-        th.Property("transactionValue", MINORS, description="In the currency the payment was made in."),
+        req("receiptIds", th.ArrayType(S)),
+        req("transactionValue", MINORS, description="In the currency the payment was made in."),
         th.Property("totalBillValue", MINORS, description="In the company's currency, fees included."),
-        th.Property("splitItems", th.ArrayType(obj(
-            th.Property("id", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
+        req("splitItems", th.ArrayType(obj(
+            req("id", S), req("createdAt", DT), req("updatedAt", DT),
             th.Property("accountId", S), th.Property("accountCode", S), th.Property("taxCodeId", S),
-            th.Property("tags", th.ArrayType(ENTRY_TAG)),
+            req("tags", th.ArrayType(ENTRY_TAG)),
             th.Property("transactionValue", MINORS, description="This split in the currency the payment was made in."),
             th.Property("totalBillValue", MINORS, description="This split in the company's currency.")))),
-        th.Property("tags", th.ArrayType(ENTRY_TAG)),
-        th.Property("attendees", th.ArrayType(obj(th.Property("id", S), th.Property("attendableId", S),
-                                                  th.Property("attendableType", S)))),
+        req("tags", th.ArrayType(ENTRY_TAG)),
+        req("attendees", th.ArrayType(obj(req("id", S), req("attendableId", S), req("attendableType", S)))),
         th.Property("supplier", obj(*(th.Property(k, S) for k in ("cif", "documentNumber", "documentType",
                                                                  "externalAccountNumber", "externalSupplierId")))),
     ).to_dict()

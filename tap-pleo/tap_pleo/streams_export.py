@@ -17,7 +17,7 @@ from singer_sdk import typing as th
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, NAMED, B, I, S, in_both_currencies, obj
+from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, NAMED, B, I, S, in_both_currencies, obj, req
 from tapkit.http import ProviderClientError
 from tapkit.timeutil import to_utc_iso
 
@@ -44,10 +44,10 @@ class ExportJobsStream(PleoStream):
     replication_key = "changedAt"
     is_sorted = False
     schema = th.PropertiesList(
-        th.Property("id", S, required=True), th.Property("companyId", S),
-        th.Property("status", S, description="pending | in_progress | completed | completed_with_errors | failed"),
-        th.Property("createdAt", DT), th.Property("expiresIn", I, description="Seconds an open job lives after its last action."),
-        th.Property("isInteractive", B), th.Property("numberOfItems", I), th.Property("vendorBasedBookkeeping", B),
+        th.Property("id", S, required=True), req("companyId", S),
+        req("status", S, description="pending | in_progress | completed | completed_with_errors | failed"),
+        req("createdAt", DT), req("expiresIn", I, description="Seconds an open job lives after its last action."),
+        req("isInteractive", B), req("numberOfItems", I), req("vendorBasedBookkeeping", B),
         th.Property("createdBy", S), th.Property("startedAt", DT), th.Property("completedAt", DT),
         th.Property("expiredAt", DT), th.Property("lastUpdatedAt", DT), th.Property("failureReason", S),
         th.Property("failureReasonType", S, description="e.g. job_expired"),
@@ -140,7 +140,7 @@ class ExportJobItemsStream(_JobChild):
     path = "/v3/export-jobs/{exportJobId}/items"
     schema = th.PropertiesList(
         th.Property("exportJobId", S, required=True), th.Property("accountingEntryId", S, required=True),
-        th.Property("status", S, description="pending | in_progress | failed | successful | abandoned"),
+        req("status", S, description="pending | in_progress | failed | successful | abandoned"),
         th.Property("exportedAt", DT), th.Property("externalId", S), th.Property("externalUrl", S),
         th.Property("failureReason", S), th.Property("failureReasonType", S),
     ).to_dict()
@@ -160,34 +160,35 @@ class ExportItemsStream(_JobChild):
     path = "/v3/export-items"
     schema = th.PropertiesList(
         th.Property("exportJobId", S, required=True, description="Added by the tap: the job it was read from."),
-        th.Property("accountingEntryId", S, required=True), th.Property("companyId", S),
-        th.Property("_links", obj(*(th.Property(k, LINK) for k in ("api", "mobile", "web")))),
-        th.Property("type", S, description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
+        th.Property("accountingEntryId", S, required=True), req("companyId", S),
+        req("_links", obj(*(th.Property(k, LINK) for k in ("api", "mobile", "web")))),
+        req("type", S, description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
                                            "per_diem | invoice | refund | fee | ..."),
         th.Property("subType", S, description="ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
-        th.Property("date", DT),
-        th.Property("servicePeriod", obj(th.Property("from", DT), th.Property("to", DT))),
+        req("date", DT),
+        th.Property("servicePeriod", obj(req("from", DT), req("to", DT))),
         th.Property("note", S),
-        th.Property("amount", in_both_currencies("Amount of the entry")),
+        req("amount", in_both_currencies("Amount of the entry")),
         th.Property("files", th.ArrayType(EXPORT_FILE)),
-        th.Property("bookkeeping", obj(th.Property("method", S, description="none | journal | accounts_payable"))),
+        th.Property("bookkeeping", obj(req("method", S, description="none | journal | accounts_payable"))),
         th.Property("contraAccount", ACCOUNT_REF),
-        th.Property("additionalInformation", obj(
-            th.Property("reconciliationId", S),
+        req("additionalInformation", obj(
+            req("reconciliationId", S),
             th.Property("attendees", th.ArrayType(S)),
             th.Property("reconciledEntries", th.ArrayType(S)),
             th.Property("invoiceInformation", obj(
-                th.Property("invoiceNumber", S), th.Property("invoiceDate", DT), th.Property("dueDate", DT),
-                th.Property("paymentDate", DT), th.Property("status", S, description="InvoiceInformationStatusV3"),
-                th.Property("supplierBankAccount", obj(*(th.Property(k, S) for k in (
-                    "accountNumber", "bankCode", "bankName", "bic", "country")))))))),
+                req("invoiceNumber", S), req("invoiceDate", DT), th.Property("dueDate", DT),
+                th.Property("paymentDate", DT), req("status", S, description="InvoiceInformationStatusV3"),
+                th.Property("supplierBankAccount", obj(
+                    req("bankName", S), req("country", S),
+                    *(th.Property(k, S) for k in ("accountNumber", "bankCode", "bic", "iban")))))))),
         th.Property("supplier", obj(*(th.Property(k, S) for k in ("name", "code", "account", "categoryCode", "country",
                                                                  "taxIdentifier")))),
-        th.Property("vendor", obj(*(th.Property(k, S) for k in ("id", "name", "defaultCurrency", "code", "country",
-                                                               "externalId", "registrationNumber",
-                                                               "taxRegistrationNumber")))),
+        th.Property("vendor", obj(req("id", S), req("name", S), req("defaultCurrency", S),
+                                  *(th.Property(k, S) for k in ("code", "country", "externalId", "registrationNumber",
+                                                                "taxRegistrationNumber")))),
         th.Property("team", NAMED), th.Property("user", NAMED),
-        th.Property("accountingEntryLines", th.ArrayType(LINE)),
+        req("accountingEntryLines", th.ArrayType(LINE)),
     ).to_dict()
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:

@@ -8,7 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, B, D, I, S, obj
+from tap_pleo.schema_objects import DT, B, D, I, S, obj, req
 
 
 class _Reference(PleoStream):
@@ -22,8 +22,8 @@ class CompaniesStream(_Reference):
     path = "/v1/companies"
     company_param = None
     schema = th.PropertiesList(  # ExternalCompanyResponseModel
-        th.Property("id", S, required=True), th.Property("name", S), th.Property("organizationId", S),
-        th.Property("address", obj(*(th.Property(k, S) for k in ("addressLine1", "addressLine2", "locality", "postalCode",
+        th.Property("id", S, required=True), req("name", S), th.Property("organizationId", S),
+        req("address", obj(*(th.Property(k, S) for k in ("addressLine1", "addressLine2", "locality", "postalCode",
                                                                 "region", "country")))),
         th.Property("registrationNumber", S),
     ).to_dict()
@@ -36,8 +36,8 @@ class EmployeesStream(_Reference):
     path = "/v2/employees"
     company_param = "companyId"
     schema = th.PropertiesList(  # ExternalEmployeeResponseModel
-        th.Property("id", S, required=True), th.Property("companyId", S), th.Property("firstName", S),
-        th.Property("lastName", S), th.Property("email", S), th.Property("code", S), th.Property("jobTitle", S),
+        th.Property("id", S, required=True), req("companyId", S), req("firstName", S),
+        req("lastName", S), req("email", S), th.Property("code", S), th.Property("jobTitle", S),
         th.Property("phone", S),
     ).to_dict()
 
@@ -49,11 +49,11 @@ class TaxCodesStream(_Reference):
     path = "/v0/tax-codes:search"
     http_method = "POST"
     schema = th.PropertiesList(  # TaxCodeModel
-        th.Property("id", S, required=True), th.Property("companyId", S), th.Property("code", S), th.Property("name", S),
-        th.Property("rate", D, description="Fraction, e.g. 0.25 for 25 %."),
-        th.Property("type", S, description="inclusive | exclusive | reverse"),
-        th.Property("ingoingTaxAccount", S), th.Property("outgoingTaxAccount", S), th.Property("archived", B),
-        th.Property("accountingIntegrationSystem", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
+        th.Property("id", S, required=True), req("companyId", S), th.Property("code", S), req("name", S),
+        req("rate", D, description="Fraction, e.g. 0.25 for 25 %."),
+        req("type", S, description="inclusive | exclusive | reverse"),
+        th.Property("ingoingTaxAccount", S), th.Property("outgoingTaxAccount", S), req("archived", B),
+        th.Property("accountingIntegrationSystem", S), req("createdAt", DT), req("updatedAt", DT),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
@@ -66,10 +66,10 @@ class TagGroupsStream(_Reference):
     name = "tag_groups"
     path = "/v0/tag-groups"
     schema = th.PropertiesList(  # TagGroupModel
-        th.Property("id", S, required=True), th.Property("companyId", S), th.Property("code", S),
-        th.Property("name", S), th.Property("archived", B), th.Property("totalTagsCount", I),
-        th.Property("metadata", th.CustomType({"type": ["object", "null"], "additionalProperties": {"type": "string"}})),
-        th.Property("createdAt", DT), th.Property("updatedAt", DT),
+        th.Property("id", S, required=True), req("companyId", S), req("code", S),
+        req("name", S), req("archived", B), th.Property("totalTagsCount", I),
+        req("metadata", th.CustomType({"type": "object", "additionalProperties": {"type": "string"}})),
+        req("createdAt", DT), req("updatedAt", DT),
     ).to_dict()
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
@@ -89,8 +89,8 @@ class TagsStream(_Reference):
     state_partitioning_keys: t.ClassVar[list[str]] = []
     company_param = None
     schema = th.PropertiesList(  # TagModel
-        th.Property("id", S, required=True), th.Property("groupId", S), th.Property("code", S), th.Property("name", S),
-        th.Property("archived", B), th.Property("createdAt", DT), th.Property("updatedAt", DT),
+        th.Property("id", S, required=True), req("groupId", S), req("code", S), th.Property("name", S),
+        req("archived", B), req("createdAt", DT), req("updatedAt", DT),
     ).to_dict()
 
     @property
@@ -106,9 +106,9 @@ class AccountsStream(_Reference):
     http_method = "POST"
     company_param = None  # the company goes in the body
     schema = th.PropertiesList(  # BookkeepingAccountRestModelV1
-        th.Property("id", S, required=True), th.Property("companyId", S), th.Property("code", S), th.Property("name", S),
-        th.Property("externalId", S, description="The account's id in the accounting system."),
-        th.Property("taxCodeExternalId", S), th.Property("archived", B),
+        th.Property("id", S, required=True), req("companyId", S), th.Property("code", S), req("name", S),
+        req("externalId", S, description="The account's id in the accounting system."),
+        th.Property("taxCodeExternalId", S), req("archived", B),
         th.Property("metadata", th.CustomType({"type": ["object", "null"]})),
     ).to_dict()
 
@@ -125,9 +125,9 @@ class VendorsStream(_Reference):
     path = "/v1/vendors:search"
     http_method = "POST"
     schema = th.PropertiesList(  # VendorResponse
-        th.Property("id", S, required=True), th.Property("companyId", S), th.Property("name", S),
-        th.Property("defaultCurrency", S), th.Property("country", S), th.Property("code", S),
-        th.Property("state", S, description="DRAFT | ACTIVE | ARCHIVED"), th.Property("externalId", S),
+        th.Property("id", S, required=True), req("companyId", S), req("name", S),
+        req("defaultCurrency", S), th.Property("country", S), th.Property("code", S),
+        req("state", S, description="DRAFT | ACTIVE | ARCHIVED"), th.Property("externalId", S),
         th.Property("registrationNumber", S), th.Property("taxRegistrationNumber", S),
         th.Property("accountingSystem", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
     ).to_dict()

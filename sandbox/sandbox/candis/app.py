@@ -33,6 +33,8 @@ _ORG_PATH = re.compile(r"^/v1/organizations/([^/]+)")
 
 class CandisProvider(ConfiguredProvider):
     name = "candis"
+    contract_name = "candis"
+    contract_error_code = "BAD_INPUT"
 
     config_class = CandisConfig
     state_class = CandisState

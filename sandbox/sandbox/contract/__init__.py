@@ -66,6 +66,14 @@ class ContractError:
     def __str__(self) -> str:
         return f"{self.operation} {self.part} {self.location}: {self.message}"
 
+    @property
+    def field(self) -> str:
+        """The location without its ``body.`` / ``query.`` / ``path.`` prefix (``entityType``, ``status``)."""
+        head, _, rest = self.location.partition(".")
+        if head in ("query", "path") and rest:
+            return re.sub(r"\[\d+\]$", "", rest)  # a parameter: its name, not the position of a value
+        return rest if head == "body" and rest else self.location
+
 
 def _media(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
@@ -120,6 +128,13 @@ class Operation:
                 continue
             raw = values[where][name]
             try:
+                if param.get("commaSeparated"):
+                    if isinstance(raw, list):
+                        raise ValueError(f"given {len(raw)} times; takes one comma-separated value")
+                    for n, one in enumerate(raw.split(",")):
+                        errors += self._validate("request", f"{where}.{name}[{n}]", param["schema"],
+                                                 self._coerce(one, param["schema"]), strict=False)
+                    continue
                 value = self._coerce(raw, param["schema"])
             except ValueError as exc:
                 errors.append(self._error("request", f"{where}.{name}", str(exc)))

@@ -30,8 +30,9 @@ class Deviation:
 DEVIATIONS: list[Deviation] = [
     Deviation(
         "candis", "GET /v1/organizations/{organizationId}/files/{fileId}", "response",
-        r"^status 200: content type application/pdf",
-        "The document gives `application/json` for the file download, but the operation returns the file itself "
-        "(its own summary: download a file); the emulator serves the PDF bytes, as Candis does.",
+        r"^status 200: content type application/(pdf|xml) ",
+        "The document gives `application/json` (a binary string) for the file download, but the operation returns "
+        "the file itself (its own summary: download a file); the emulator serves the PDF or XML e-invoice bytes "
+        "with their own content type, as Candis does (api-notes/candis.md).",
     ),
 ]

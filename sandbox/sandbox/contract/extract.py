@@ -9,7 +9,9 @@ its types, properties, required lists, enums, formats, nullability and bounds. W
 (descriptions, examples, titles), vendor extensions, and ``pattern`` on ``date``/``date-time`` fields (a
 date mask, not a regex: see ``../shared/api-specs/README.md``). OpenAPI 3.0 ``nullable`` becomes JSON Schema
 ``type: [X, "null"]`` (or ``anyOf [..., null]`` beside a ``$ref``), so one JSON Schema 2020-12 validator
-checks both the 3.0 documents and API Evangelist's 3.2 splits.
+checks both the 3.0 documents and API Evangelist's 3.2 splits. One piece of prose is kept as structure: a
+query parameter whose description says "Comma separated values" (Candis's status filters, typed as one enum
+string) is marked ``commaSeparated``, and each of its comma-separated values is checked against the schema.
 """
 
 from __future__ import annotations
@@ -163,6 +165,8 @@ class _Transcriber:
         for key in ("style", "explode"):
             if key in node:
                 out[key] = node[key]
+        if "comma separated values" in (node.get("description") or "").lower():
+            out["commaSeparated"] = True  # one value per comma, each checked against the schema
         return out
 
     def content(self, node: dict) -> dict[str, t.Any]:

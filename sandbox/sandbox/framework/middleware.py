@@ -125,7 +125,9 @@ class SandboxMiddleware:
                 operation.request_errors(scope["path"], query, body, has_body=bool(raw.strip())))
             if errors:
                 message = "; ".join(f"{e.location}: {e.message}" for e in errors[:3])
-                response = provider.error_response(400, f"Invalid request: {message}")
+                response = provider.error_response(
+                    400, f"Invalid request: {message}", code=provider.contract_error_code,
+                    errors=[{"property": e.field, "messages": [e.message]} for e in errors])
                 await response(scope, receive, send)
                 return None, send
 

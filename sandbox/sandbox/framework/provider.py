@@ -47,6 +47,8 @@ class SandboxProvider:
     name = "provider"
     #: the published contract (``sandbox.contract.load(name)``) requests are validated against, if any
     contract_name: str | None = None
+    #: the provider's error code for a request its contract refuses (None: its default code for 400)
+    contract_error_code: str | None = None
 
     def __init__(self) -> None:
         self.request_log = RequestLog()
