@@ -64,5 +64,18 @@ def check(sandbox: Sandbox, provider: str, *, outside: t.Sequence[str]) -> Traff
     return traffic
 
 
+def assert_follows_contract(sandbox: Sandbox, provider: str, *, outside: t.Sequence[str], min_bodies: int) -> Traffic:
+    """Everything ``sandbox`` logged follows ``provider``'s contract; the traffic exercised every operation of
+    the contract and every listed deviation (so neither list can go stale)."""
+    traffic = check(sandbox, provider, outside=outside)
+    assert not traffic.uncovered and not traffic.errors, traffic.report()
+    contract = load(provider)
+    assert set(traffic.operations) == {op.key for op in contract.operations}, "the run left operations unchecked"
+    assert traffic.bodies >= min_bodies, f"only {traffic.bodies} JSON bodies checked"
+    unused = [d for d in contract.deviations if d not in traffic.deviations]
+    assert not unused, f"deviations that no longer happen: {unused}"
+    return traffic
+
+
 def log_bodies(sandbox: Sandbox) -> None:
     sandbox.admin("POST", "/requests/bodies", {"enabled": True})
