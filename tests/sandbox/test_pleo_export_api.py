@@ -245,3 +245,27 @@ def open_job_count(pleo) -> int:
     jobs = get(api(pleo), "/v3/export-jobs", company_id=COMPANY, limit=100).json()["data"]
     history = [j for j in jobs if j["id"].split("-")[2] == "4101"]
     return sum(j["numberOfItems"] for j in jobs if j not in history)
+
+
+def test_error_answers_have_the_published_exception_body(pleo_factory) -> None:
+    from sandbox.contract import load
+
+    pleo = pleo_factory(scale=600, open_job_size=120)
+    session = api(pleo)
+    job = open_job(pleo)
+    finished = get(session, "/v3/export-jobs", company_id=COMPANY, statuses="completed").json()["data"][0]
+    answers = {
+        ("GET /v3/export-jobs/{jobId}", 404): get(session, f"/v3/export-jobs/{NOT_IN_JOB}"),
+        ("GET /v3/export-jobs/{jobId}/items", 404): get(session, f"/v3/export-jobs/{NOT_IN_JOB}/items"),
+        ("GET /v3/export-items", 422): get(session, "/v3/export-items", job_id=finished["id"]),
+        ("POST /v3/export-job-events", 422): event(session, job["id"], "completed"),
+        ("PUT /v3/export-jobs/{jobId}/items", 413): session.put(
+            pleo.url + f"/v3/export-jobs/{job['id']}/items", timeout=10,
+            json=[{"accountingEntryId": NOT_IN_JOB, "status": "successful"}] * 101),
+    }
+    contract = load("pleo")
+    for (operation, status), response in answers.items():
+        assert response.status_code == status, (operation, response.text)
+        errors = contract.operation(operation).response_errors(status, response.headers["content-type"],
+                                                               response.json(), strict=True)
+        assert errors == [], (operation, [str(e) for e in errors])
