@@ -11,7 +11,6 @@ import asyncio
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 
 from .faults import FaultRule
 from .provider import SandboxProvider
@@ -96,31 +95,21 @@ class SandboxMiddleware:
     async def _check_contract(self, operation: Any, scope: dict, receive: Any, send: Any, entry: dict) -> tuple[Any, Any]:
         """Refuse (400, the provider's error body) a request the published contract refuses: parameter types
         and enums, required parameters and body fields. Unknown query parameters are ignored, as APIs do.
-        Returns the ``receive`` that replays the body read here (None when refused), and the ``send`` to use."""
+        Returns the ``receive`` that replays the body read here (None when refused), and the ``send`` to use
+        (one that also logs the response body, when the request log keeps bodies)."""
         provider = self.provider
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        raw = b"".join(chunks)
+        raw = await _read_body(receive)
         body: Any = None
         if raw.strip():
             try:
                 body = json.loads(raw)
             except ValueError:
                 body = _NOT_JSON  # the route answers malformed JSON in its own way
-        query: dict[str, Any] = {}
-        for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-            query[key] = [*query[key], value] if isinstance(query.get(key), list) else \
-                [query[key], value] if key in query else value
         log_bodies = provider.request_log.bodies
         if log_bodies:
             entry["requestBody"] = None if body is _NOT_JSON else body
         if body is not _NOT_JSON:
+            query = query_dict(scope.get("query_string", b""), redact=False)
             errors = provider.contract.allowed(
                 operation.request_errors(scope["path"], query, body, has_body=bool(raw.strip())))
             if errors:
@@ -130,34 +119,7 @@ class SandboxMiddleware:
                     errors=[{"property": e.field, "messages": [e.message]} for e in errors])
                 await response(scope, receive, send)
                 return None, send
-
-        replayed = False
-
-        async def replay() -> dict:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": raw, "more_body": False}
-            return await receive()
-
-        if not log_bodies:
-            return replay, send
-        captured: list[bytes] = []
-
-        async def capturing_send(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                entry["contentType"] = headers.get(b"content-type", b"").decode("latin-1")
-            elif message["type"] == "http.response.body":
-                captured.append(message.get("body", b""))
-                if not message.get("more_body") and entry.get("contentType", "").startswith("application/json"):
-                    try:
-                        entry["responseBody"] = json.loads(b"".join(captured))
-                    except ValueError:
-                        entry["responseBody"] = None
-            await send(message)
-
-        return replay, capturing_send
+        return _replaying(raw, receive), (_logging_body(send, entry) if log_bodies else send)
 
     async def _answer_fault(self, rule: FaultRule, scope: dict, receive: Any, send: Any) -> None:
         provider = self.provider
@@ -207,6 +169,52 @@ class SandboxMiddleware:
             await asyncio.wait_for(_wait_disconnect(receive), 1.0)
         except asyncio.TimeoutError:  # pragma: no cover - the transport is closed either way
             pass
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks)
+
+
+def _replaying(raw: bytes, receive: Any) -> Any:
+    """A ``receive`` that first gives the app the body already read, then the client's next messages."""
+    replayed = False
+
+    async def replay() -> dict:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _logging_body(send: Any, entry: dict) -> Any:
+    """A ``send`` that also puts the response's content type and parsed JSON body into the log ``entry``."""
+    captured: list[bytes] = []
+
+    async def capturing_send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers") or [])
+            entry["contentType"] = headers.get(b"content-type", b"").decode("latin-1")
+        elif message["type"] == "http.response.body":
+            captured.append(message.get("body", b""))
+            if not message.get("more_body") and entry.get("contentType", "").startswith("application/json"):
+                try:
+                    entry["responseBody"] = json.loads(b"".join(captured))
+                except ValueError:
+                    entry["responseBody"] = None
+        await send(message)
+
+    return capturing_send
 
 
 async def _wait_disconnect(receive: Any) -> None:

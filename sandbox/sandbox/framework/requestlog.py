@@ -10,15 +10,15 @@ _SECRET_PARAM = re.compile(r"token|secret|password|passwd|api[-_]?key|authorizat
 REDACTED = "[REDACTED]"
 
 
-def query_dict(query_string: bytes | str) -> dict[str, Any]:
-    """Query string -> ``{key: value}``, repeated keys as lists, secret-looking values redacted."""
+def query_dict(query_string: bytes | str, *, redact: bool = True) -> dict[str, Any]:
+    """Query string -> ``{key: value}``, repeated keys as lists, secret-looking values redacted (``redact``)."""
     from urllib.parse import parse_qsl
 
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin-1")
     out: dict[str, Any] = {}
     for key, value in parse_qsl(query_string, keep_blank_values=True):
-        if _SECRET_PARAM.search(key):
+        if redact and _SECRET_PARAM.search(key):
             value = REDACTED
         if key in out:
             prev = out[key]
