@@ -1,4 +1,4 @@
-"""tapkit.ratelimit: a slot counts from the response's arrival, which is never before the server's stamp."""
+"""tapkit.ratelimit: a rolling window whose slot counts from the response's arrival (never before the server's stamp)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,22 @@ def _limiter(limit: int) -> tuple[RollingWindowLimiter, list[float], list[float]
         clock[0] += seconds
 
     return RollingWindowLimiter(limit, 60, clock=lambda: clock[0], sleep=sleep), clock, slept
+
+
+def test_rate_limiter_waits_for_the_oldest_call_to_leave_the_window() -> None:
+    clock = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    limiter = RollingWindowLimiter(3, 60, clock=lambda: clock[0], sleep=sleep)
+    for _ in range(3):
+        assert limiter.acquire() == 0.0
+        clock[0] += 1
+    assert limiter.acquire() == pytest.approx(57.0)
+    assert slept == [pytest.approx(57.0)]
 
 
 def test_a_slot_is_reusable_a_full_window_after_its_response_arrived() -> None:
