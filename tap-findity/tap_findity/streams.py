@@ -78,9 +78,8 @@ class ExportsStream(FindityStream):
                 self.logger.warning("Export %s disappeared between list and read: %s", export_id, exc)
                 continue
             record = {**summary, **detail}
-            self._tap.begin_export(export_id)
+            self._tap.manifest.begin(export_id, {"voucherIds": [], "derivedIds": False}, items="voucherIds")
             yield record  # the SDK syncs vouchers, rows and files of this export before resuming here
-            self._tap.end_export(export_id)
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         for key in ("createdAt", "processedAt"):
@@ -195,7 +194,7 @@ class VouchersStream(_SchemaFieldsOnly):
             voucher["exportId"] = export_id
             voucher["verificationListsType"] = context.get("verificationListsType")
             voucher["voucherRowCount"] = len(rows)
-            self._tap.note_voucher(export_id, voucher["id"], voucher["idDerived"])
+            self._tap.manifest.note(export_id, voucher["id"], derivedIds=voucher["idDerived"])
             entry = VoucherEntry(voucher["id"], voucher.get("currency"), voucher.get("basisUrl"), rows)
             if ahead is not None:
                 self._current = (ahead[1], False)
@@ -204,7 +203,7 @@ class VouchersStream(_SchemaFieldsOnly):
         if ahead is not None:
             self._current = (ahead[1], True)
             yield ahead[0]
-        self._tap.package_read(export_id)
+        self._tap.manifest.complete(export_id)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         """One child context per batch of vouchers (up to CHILD_BATCH_ROWS rows, never across exports), not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 from singer_sdk import typing as th
@@ -10,7 +11,7 @@ from tap_findity.auth import ClientCredentialsAuthenticator
 from tap_findity.files import FilesStream
 from tap_findity.streams import ExportsStream, VoucherRowsStream, VouchersStream
 from tapkit.errors import TapError
-from tapkit.manifest import RunManifest, default_manifest_dir
+from tapkit.manifest import RunManifest
 from tapkit.tap import ProviderTap, check_url, common_properties
 
 if t.TYPE_CHECKING:
@@ -46,10 +47,6 @@ class TapFindity(ProviderTap):
                                 "command. Default: $XDG_STATE_HOME/tap-findity/manifests."),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        self._extracted: dict[str, dict] = {}
-        super().__init__(*args, **kwargs)
-
     def data_streams(self) -> list[Stream]:
         return [ExportsStream(self), VouchersStream(self), VoucherRowsStream(self)]
 
@@ -73,34 +70,16 @@ class TapFindity(ProviderTap):
         )
 
     # --- what this run extracted (for the write-back command) ------------------------------------------
+    @functools.cached_property
     def manifest(self) -> RunManifest:
-        directory = self.config.get("manifest_dir") or default_manifest_dir(self.name)
-        scope = f"{self.config['api_url'].rstrip('/')}|{self.config['organization_id']}"
-        return RunManifest(directory, self.name, scope)
-
-    def begin_export(self, export_id: str) -> None:
-        self._extracted[export_id] = {"voucherIds": [], "derivedIds": False, "complete": False}
-
-    def note_voucher(self, export_id: str, voucher_id: str, derived: bool) -> None:
-        entry = self._extracted.setdefault(export_id, {"voucherIds": [], "derivedIds": False, "complete": False})
-        entry["voucherIds"].append(voucher_id)
-        entry["derivedIds"] = entry["derivedIds"] or derived
-
-    def package_read(self, export_id: str) -> None:
-        self._extracted[export_id]["complete"] = True
-
-    def end_export(self, export_id: str) -> None:
-        """Nothing to do per export: the manifest is written once the whole run completed."""
+        """The exports this run read completely, with their voucher ids."""
+        return self.run_manifest(self.config["organization_id"])
 
     def sync_all(self) -> None:
         super().sync_all()
-        manifest = self.manifest()
-        done = {k: v for k, v in self._extracted.items() if v["complete"]}
-        for export_id, entry in done.items():
-            manifest.add(export_id, {"voucherIds": entry["voucherIds"], "derivedIds": entry["derivedIds"]})
-        manifest.commit()
+        count = self.manifest.commit()
         self.logger.info("Run manifest: %d export(s) extracted, ready for `ack` after the load (%s)",
-                         len(done), manifest.path)
+                         count, self.manifest.path)
 
 
 if __name__ == "__main__":

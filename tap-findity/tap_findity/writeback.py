@@ -100,7 +100,7 @@ def _already_processed(api: Findity, export_id: str) -> str | None:
 
 
 def ack(tap: TapFindity, out: t.TextIO) -> int:
-    manifest = tap.manifest()
+    manifest = tap.manifest
     pending = manifest.unacknowledged()
     api = Findity(tap)
     confirmed = 0
@@ -130,7 +130,7 @@ def ack(tap: TapFindity, out: t.TextIO) -> int:
 
 def fail(tap: TapFindity, export_id: str, message: str, out: t.TextIO) -> int:
     api = Findity(tap)
-    manifest = tap.manifest()
+    manifest = tap.manifest
     payload = manifest.unacknowledged().get(export_id)
     ids = payload["voucherIds"] if payload and not payload.get("derivedIds") else api.voucher_ids(export_id)
     api.update(export_id, [{"id": vid, "status": "FAILED", "errorText": message} for vid in ids])

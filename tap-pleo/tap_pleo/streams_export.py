@@ -107,9 +107,10 @@ class ExportJobsStream(PleoStream):
 
     def _emit(self, job: dict, emitted: set[str]) -> t.Iterator[dict]:
         emitted.add(job["id"])
-        self._tap.begin_job(job)
+        self._tap.manifest.begin(job["id"], {
+            "jobId": job["id"], "companyId": job.get("companyId"), "statusWhenRead": job.get("status"),
+            "numberOfItems": job.get("numberOfItems")}, items="accountingEntryIds")
         yield job  # the SDK syncs export_job_items / export_items for it before resuming here
-        self._tap.end_job(job)
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         for key in TIMESTAMPS:
@@ -199,16 +200,17 @@ class ExportItemsStream(_JobChild):
             return
         try:
             for item in self.request_records(context):
-                self._tap.item_read(context["exportJobId"], item.get("accountingEntryId"))
+                if item.get("accountingEntryId"):
+                    self._tap.manifest.note(context["exportJobId"], item["accountingEntryId"])
                 yield item
         except ProviderClientError as exc:
             if exc.code != CLOSED and exc.status != 422:
                 raise
-            self._tap.job_closed_while_reading(context["exportJobId"])
+            self._tap.manifest.abandon(context["exportJobId"])
             self.logger.warning("Export job %s closed while its export items were read (%s); it will not be "
                                 "reported back", context["exportJobId"], exc)
             return
-        self._tap.items_complete(context["exportJobId"])
+        self._tap.manifest.complete(context["exportJobId"])
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         row["exportJobId"] = context["exportJobId"]

@@ -15,7 +15,7 @@ from tap_pleo.streams_reference import (
     AccountsStream, CompaniesStream, EmployeesStream, TagGroupsStream, TagsStream, TaxCodesStream, VendorsStream,
 )
 from tapkit.errors import TapError
-from tapkit.manifest import RunManifest, default_manifest_dir
+from tapkit.manifest import RunManifest
 from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
@@ -74,10 +74,6 @@ class TapPleo(ProviderTap):
                                 "https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}."),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        self._jobs: dict[str, dict] = {}  # job id -> {"job": ..., "items": [ids], "complete": bool, "closed": bool}
-        super().__init__(*args, **kwargs)
-
     def data_streams(self) -> list[Stream]:
         return [
             ExportJobsStream(self), ExportJobItemsStream(self), ExportItemsStream(self), AccountingEntriesStream(self),
@@ -116,44 +112,16 @@ class TapPleo(ProviderTap):
     # --- what the run extracted, for the write-back -------------------------------------------------------
     @functools.cached_property
     def manifest(self) -> RunManifest:
-        directory = self.config.get("manifest_dir") or default_manifest_dir(self.name)
-        return manifest_for(directory, self.config["api_url"], self.company_id)
-
-    def begin_job(self, job: dict) -> None:
-        self._jobs[job["id"]] = {"job": job, "items": [], "complete": False, "closed": False}
-
-    def item_read(self, job_id: str, entry_id: str | None) -> None:
-        if entry_id:
-            self._jobs[job_id]["items"].append(entry_id)
-
-    def items_complete(self, job_id: str) -> None:
-        self._jobs[job_id]["complete"] = True
-
-    def job_closed_while_reading(self, job_id: str) -> None:
-        self._jobs[job_id]["closed"] = True
-
-    def end_job(self, job: dict) -> None:
-        entry = self._jobs.pop(job["id"], None)
-        if entry is None or not entry["complete"] or entry["closed"]:
-            return
-        self.manifest.add(job["id"], {
-            "jobId": job["id"], "companyId": job.get("companyId"), "statusWhenRead": job.get("status"),
-            "numberOfItems": job.get("numberOfItems"), "accountingEntryIds": entry["items"],
-        })
-        self._manifest_touched = True
+        """The open jobs whose export items this run read completely, with their accountingEntryIds."""
+        return self.run_manifest(self.company_id)
 
     def sync_all(self) -> None:
         super().sync_all()
         if self.stream_wanted("export_items"):
             # Written only when the whole run succeeded; Meltano runs `tap-pleo:ack` only after the loader
             # succeeded too, so the manifest describes what the target stored.
-            self.manifest.commit()
-            self.logger.info("Run manifest: %d open export job(s) read completely (%s)",
-                             len(self.manifest._pending), self.manifest.path)
-
-
-def manifest_for(directory: t.Any, api_url: str, company_id: str) -> RunManifest:
-    return RunManifest(directory, "tap-pleo", f"{str(api_url).rstrip('/')}|{company_id}")
+            count = self.manifest.commit()
+            self.logger.info("Run manifest: %d open export job(s) read completely (%s)", count, self.manifest.path)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ so a failed load never loses an acknowledgement.
 
 Default location: ``$XDG_STATE_HOME/<tap-name>/manifests`` (or ``~/.local/state/...``); the taps expose a
 ``manifest_dir`` setting to move it. One file per scope (e.g. API URL + company/organization id).
+
+While it runs, the tap tells the manifest about each unit of work (a Pleo export job, a Findity export):
+``begin`` when it starts reading one, ``note`` for every item read, ``complete`` when all its items were read,
+``abandon`` when it closed on the provider's side while being read. ``commit`` writes the completed units.
 """
 
 from __future__ import annotations
@@ -41,25 +45,52 @@ def _atomic_write(path: Path, data: dict) -> None:
         raise
 
 
+class _Unit:
+    __slots__ = ("payload", "items", "complete", "abandoned")
+
+    def __init__(self, payload: dict, items: str) -> None:
+        self.payload = {**payload, items: list(payload.get(items) or [])}
+        self.items = items
+        self.complete = False
+        self.abandoned = False
+
+
 class RunManifest:
     """`entries`: key -> {"payload": {...}, "acked": None | {"at": ts, "result": ...}}."""
 
     def __init__(self, directory: str | os.PathLike[str], tap_name: str, scope: str) -> None:
         digest = hashlib.sha256(scope.encode()).hexdigest()[:16]
         self.path = Path(directory).expanduser() / f"{tap_name}-{digest}.json"
-        self._pending: dict[str, dict] = {}
+        self._units: dict[str, _Unit] = {}
 
     # --- written by the tap ----------------------------------------------------------------------------
-    def add(self, key: str, payload: dict) -> None:
-        """Record one extracted unit (kept in memory until `commit`)."""
-        self._pending[key] = payload
+    def begin(self, key: str, payload: dict, *, items: str) -> None:
+        """A unit of work starts being read; ``note`` appends its items to ``payload[items]``."""
+        self._units[key] = _Unit(payload, items)
 
-    def commit(self) -> None:
-        """Replace the manifest with this run's entries (all unacknowledged: what the provider still shows
-        open after an earlier acknowledgement must be acknowledged again)."""
-        entries = {key: {"payload": payload, "acked": None} for key, payload in self._pending.items()}
+    def note(self, key: str, item: str, **flags: bool) -> None:
+        """One item of the unit ``key`` was read; true ``flags`` are set in its payload (``derivedIds=True``)."""
+        unit = self._units[key]
+        unit.payload[unit.items].append(item)
+        for name, value in flags.items():
+            unit.payload[name] = bool(unit.payload.get(name)) or value
+
+    def complete(self, key: str) -> None:
+        """Every item of ``key`` was read: it goes into the manifest (unless abandoned)."""
+        self._units[key].complete = True
+
+    def abandon(self, key: str) -> None:
+        """``key`` closed on the provider's side while it was read: it is never acknowledged."""
+        self._units[key].abandoned = True
+
+    def commit(self) -> int:
+        """Replace the manifest with this run's completed units (all unacknowledged: what the provider still
+        shows open after an earlier acknowledgement must be acknowledged again); returns how many."""
+        entries = {key: {"payload": unit.payload, "acked": None} for key, unit in self._units.items()
+                   if unit.complete and not unit.abandoned}
         now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         _atomic_write(self.path, {"written_at": now, "entries": entries})
+        return len(entries)
 
     # --- read by the write-back command --------------------------------------------------------------
     def load(self) -> dict:

@@ -11,6 +11,7 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tapkit.errors import TapError, one_line_errors
+from tapkit.manifest import RunManifest, default_manifest_dir
 from tapkit.ratelimit import RollingWindowLimiter
 
 
@@ -107,6 +108,12 @@ class ProviderTap(Tap):
                 msg = f"start_date {start!r} is not an ISO 8601 date-time (example: 2024-01-01T00:00:00Z)"
                 raise TapError(msg) from None
         check_url("api_url", self.config.get("api_url"))
+
+    def run_manifest(self, scope_id: str) -> RunManifest:
+        """The run manifest of one scope of this tap (its API URL and the tenant ``scope_id``), in
+        ``manifest_dir`` (default ``$XDG_STATE_HOME/<tap>/manifests``)."""
+        directory = self.config.get("manifest_dir") or default_manifest_dir(self.name)
+        return RunManifest(directory, self.name, f"{str(self.config['api_url']).rstrip('/')}|{scope_id}")
 
     def stream_wanted(self, name: str) -> bool:
         """Whether the stream `name` exists and is selected (itself or a descendant)."""
