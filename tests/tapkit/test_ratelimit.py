@@ -1,4 +1,4 @@
-"""tapkit.ratelimit: a rolling window whose slot counts from the response's arrival (never before the server's stamp)."""
+"""tapkit.ratelimit: a rolling window; a slot counts from the response's arrival (never before the server's stamp)."""
 
 from __future__ import annotations
 
