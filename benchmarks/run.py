@@ -22,11 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing as t
 from pathlib import Path
 
 import requests
 
-from benchmarks.providers import NAMES, load
+from benchmarks.providers import MEASURABLE, NAMES, load
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -144,12 +145,56 @@ def table(rows: list[tuple]) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a bad argument is one line on stderr (`run.py: error: ...`), exit status 2."""
+
+    def error(self, message: str) -> t.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _size(text: str) -> int:
+    """A sandbox scale: a whole number, 0 or more (what `sandbox serve --scale` accepts)."""
+    try:
+        size = int(text)
+    except ValueError:
+        size = -1
+    if size < 0:
+        msg = f"invalid size {text!r}: a sandbox scale is a whole number, 0 or more (e.g. --sizes 10000 100000)"
+        raise argparse.ArgumentTypeError(msg)
+    return size
+
+
+def _name(kind: str) -> t.Callable[[str], str]:
+    def check(text: str) -> str:
+        if "," in text:
+            listed = " ".join(part for part in text.split(",") if part)
+            msg = f"invalid {kind} {text!r}: separate several with spaces, not commas (e.g. {listed})"
+            raise argparse.ArgumentTypeError(msg)
+        return text
+
+    return check
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, checked before any sandbox starts: a bad value ends the run with one line on stderr."""
+    parser = _Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=_size, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--providers", type=_name("provider"), nargs="+", default=list(NAMES))
+    parser.add_argument("--streams", type=_name("stream"), nargs="+", default=None)
+    options = parser.parse_args(argv)
+    for name in options.providers:
+        if name not in NAMES:
+            parser.error(f"argument --providers: unknown provider {name!r} (choose from {', '.join(NAMES)})")
+    for name in options.providers:
+        for stream in options.streams or ():
+            if stream not in MEASURABLE[name]:
+                parser.error(f"argument --streams: {name} has no stream {stream!r} to measure "
+                             f"(choose from {', '.join(MEASURABLE[name])})")
+    return options
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--providers", nargs="+", default=list(NAMES))
-    parser.add_argument("--streams", nargs="+", default=None)
-    options = parser.parse_args()
+    options = parse_args()
     rows = [row for name in options.providers for row in bench_provider(name, options.sizes, options.streams)]
     text = table(rows)
     (HERE / "results").mkdir(exist_ok=True)

@@ -16,6 +16,15 @@ import importlib
 
 NAMES = ("candis", "pleo", "findity", "ivesk")
 
+#: The streams each provider's ``baseline`` reads (what ``benchmarks.run --streams`` accepts); its ``STREAMS``
+#: are the ones measured by default.
+MEASURABLE = {
+    "candis": ("postings", "reimbursement_items", "invoices", "purchase_requests"),
+    "pleo": ("accounting_entries", "export_job_items", "export_items"),
+    "findity": ("voucher_rows", "vouchers"),
+    "ivesk": ("documents",),
+}
+
 
 def load(name: str):
     return importlib.import_module(f"benchmarks.providers.{name}")
