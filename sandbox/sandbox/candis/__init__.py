@@ -7,7 +7,7 @@
         ...
 """
 
-from .app import CandisProvider, create_app, provider_of
+from .app import create_app
 from .config import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -18,6 +18,7 @@ from .config import (
     TOKEN_PATH,
     CandisConfig,
 )
+from .provider import CandisProvider
 
 __all__ = [
     "CLIENT_ID",
@@ -30,5 +31,4 @@ __all__ = [
     "CandisConfig",
     "CandisProvider",
     "create_app",
-    "provider_of",
 ]

@@ -11,71 +11,52 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..framework.admin import read_json
+from ..framework.admin import admin_json
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
+from .exports import export_view
 from .postings import ENTITY_TYPES
-from .routes import export_view
-from .streams import STREAM_CLASSES
+from .provider import Candis
 
-if TYPE_CHECKING:
-    from .app import CandisProvider
+router = APIRouter(prefix="/_sandbox/candis")
 
 
-def parse_modify(params: Any) -> tuple[str, int]:
-    if not isinstance(params, dict):
-        raise AdminError("expected a JSON object {\"stream\": ..., \"count\": n}")
-    extra = set(params) - {"stream", "count"}
-    if extra:
-        raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
-    stream = params.get("stream")
-    if stream not in STREAM_CLASSES:
-        raise AdminError(f"'stream' must be one of {', '.join(STREAM_CLASSES)}")
-    count = params.get("count", 1)
+@router.post("/modify")
+async def modify(request: Request, provider: Candis) -> Response:
+    return json_response(provider.mutate(await admin_json(request)))
+
+
+@router.get("/exportable")
+async def exportable(provider: Candis) -> Response:
+    book = provider.state.exports
+    return json_response({t: book.exportable(t) for t in ENTITY_TYPES})
+
+
+@router.post("/exportable")
+async def add_exportable(request: Request, provider: Candis) -> Response:
+    body = await admin_json(request)
+    if not isinstance(body, dict) or body.get("entityType", "DOCUMENT") not in ENTITY_TYPES:
+        raise AdminError(f"'entityType' must be one of {', '.join(ENTITY_TYPES)}")
+    count = body.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise AdminError("'count' must be an integer >= 1")
-    return stream, count
+    entity_type = body.get("entityType", "DOCUMENT")
+    return json_response({"entityType": entity_type, "exportable": provider.state.add_exportable(entity_type, count)})
 
 
-def candis_admin_router(provider: "CandisProvider") -> APIRouter:
-    router = APIRouter(prefix="/_sandbox/candis")
+@router.get("/issued-tokens")
+async def issued_tokens(provider: Candis) -> Response:
+    return json_response(list(provider.state.tokens.issued))
 
-    @router.post("/modify")
-    async def modify(request: Request) -> Response:
-        return json_response(provider.mutate(await read_json(request)))
 
-    @router.get("/exportable")
-    async def exportable() -> Response:
-        book = provider.state.exports
-        return json_response({t: book.exportable(t) for t in ENTITY_TYPES})
-
-    @router.post("/exportable")
-    async def add_exportable(request: Request) -> Response:
-        body = await read_json(request)
-        if not isinstance(body, dict) or body.get("entityType", "DOCUMENT") not in ENTITY_TYPES:
-            raise AdminError(f"'entityType' must be one of {', '.join(ENTITY_TYPES)}")
-        count = body.get("count", 1)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise AdminError("'count' must be an integer >= 1")
-        entity_type = body.get("entityType", "DOCUMENT")
-        return json_response({"entityType": entity_type, "exportable": provider.state.add_exportable(entity_type, count)})
-
-    @router.get("/issued-tokens")
-    async def issued_tokens() -> Response:
-        return json_response(list(provider.state.tokens.issued))
-
-    @router.post("/exports/{export_id}/complete")
-    async def complete(export_id: str) -> Response:
-        state = provider.state
-        export = state.exports.get(export_id)
-        if export is None:
-            return json_response({"error": f"export {export_id} not found"}, status=404)
-        state.complete_export(export)
-        return json_response(export_view(export, provider.now_ms()))
-
-    return router
+@router.post("/exports/{export_id}/complete")
+async def complete(export_id: str, provider: Candis) -> Response:
+    state = provider.state
+    export = state.exports.get(export_id)
+    if export is None:
+        return json_response({"error": f"export {export_id} not found"}, status=404)
+    state.complete_export(export)
+    return json_response(export_view(export, provider.now_ms()))

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..framework.data import record_rng, stable_uuid
-from ..framework.timeutil import ms_of
+from ..framework.timeutil import iso_ms, ms_of
 from .postings import ENTITY_TYPES, POOL_SPACES, SPACE_HISTORY
 
 HISTORY_START = ms_of(2024, 1, 1)
@@ -46,6 +47,11 @@ class Export:
         if self.ready_ms is not None and not self.forced_done and now_ms < self.ready_ms:
             return "EXPORTING"
         return self.final_status
+
+
+def export_view(export: Export, now_ms: int) -> dict[str, Any]:
+    """An export as the API answers it (``status`` at ``now_ms``)."""
+    return {"id": export.id, "postingsCount": export.count, "status": export.status(now_ms), "createdAt": iso_ms(export.created_ms)}
 
 
 def build_history(seed: int, scale: int) -> list[Export]:

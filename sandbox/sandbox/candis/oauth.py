@@ -15,14 +15,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ..framework.http import base_url
 from ..framework.jsonutil import json_response
-from ..framework.oauth import (basic_credentials, bearer_token, client_of, oauth_error, read_form, refresh_grant,
-                               require_bearer, unquote_client)  # bearer_token: re-exported
+from ..framework.oauth import (basic_credentials, client_of, oauth_error, read_form, refresh_grant, require_bearer,
+                               unquote_client)
 from .config import CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, REALM_PATH, SCOPE, TOKEN_PATH, CandisConfig
 
 
@@ -89,35 +90,39 @@ def require_organization(tokens: TokenStore, request: Request) -> str:
                           invalid="Access token is invalid or expired")
 
 
-def oauth_router(get_tokens: Callable[[], TokenStore], issuer_base: Callable[[Request], str]) -> APIRouter:
-    router = APIRouter()
+async def token_store(request: Request) -> TokenStore:
+    """FastAPI dependency: the token store of the app's provider."""
+    return request.app.state.provider.state.tokens
 
-    @router.post(TOKEN_PATH)
-    async def token(request: Request) -> Response:
-        field = await read_form(request)
-        client = client_of(unquote_client(basic_credentials(request.headers.get("authorization"))), field)
-        if client != (CLIENT_ID, CLIENT_SECRET):
-            return oauth_error(401, "invalid_client", "Invalid client or Invalid client credentials")
-        grant_type = field("grant_type")
-        if not grant_type:
-            return oauth_error(400, "invalid_request", "Missing form parameter: grant_type")
-        if grant_type != "refresh_token":
-            return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
-        return refresh_grant(field, get_tokens().redeem, "Token is not active")
 
-    @router.get(f"{REALM_PATH}/.well-known/openid-configuration")
-    async def discovery(request: Request) -> Response:
-        base = issuer_base(request)
-        issuer = f"{base}{REALM_PATH}"
-        return json_response({
-            "issuer": issuer,
-            "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
-            "token_endpoint": f"{base}{TOKEN_PATH}",
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": SCOPE.split(),
-            "response_types_supported": ["code"],
-            "code_challenge_methods_supported": ["S256"],
-        })
+router = APIRouter()
 
-    return router
+
+@router.post(TOKEN_PATH)
+async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
+    field = await read_form(request)
+    client = client_of(unquote_client(basic_credentials(request.headers.get("authorization"))), field)
+    if client != (CLIENT_ID, CLIENT_SECRET):
+        return oauth_error(401, "invalid_client", "Invalid client or Invalid client credentials")
+    grant_type = field("grant_type")
+    if not grant_type:
+        return oauth_error(400, "invalid_request", "Missing form parameter: grant_type")
+    if grant_type != "refresh_token":
+        return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
+    return refresh_grant(field, tokens.redeem, "Token is not active")
+
+
+@router.get(f"{REALM_PATH}/.well-known/openid-configuration")
+async def discovery(request: Request) -> Response:
+    base = base_url(request)
+    issuer = f"{base}{REALM_PATH}"
+    return json_response({
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
+        "token_endpoint": f"{base}{TOKEN_PATH}",
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": SCOPE.split(),
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+    })

@@ -17,7 +17,7 @@ from ..framework.money import net_and_tax, number, split
 from ..framework.pdf import content_stream_length, pdf_size_for_stream_length, tiny_pdf
 from ..framework.timeutil import DAY_MS, HOUR_MS, MINUTE_MS, day_floor, iso_ms, iso_s
 from .config import ARCHIVE_BASE
-from .files import decode_file_id, encode_file_id, file_name, german_amount, pdf_lines, xrechnung_xml
+from .postingfiles import decode_file_id, encode_file_id, file_name, german_amount, pdf_lines, xrechnung_xml
 from .parties import Parties
 from .reference import (
     ACCOUNTING_AREAS,

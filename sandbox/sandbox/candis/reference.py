@@ -22,7 +22,6 @@ GL_ACCOUNTS = [
 GL_BY_CODE = {code: (code, name, vat) for code, name, vat in GL_ACCOUNTS}
 GL_HOSPITALITY = ("6640", "Bewirtungskosten")
 GL_HOSPITALITY_NON_DEDUCTIBLE = ("6644", "Nicht abzugsfähige Bewirtungskosten")
-GL_TRAVEL = ("6650", "Reisekosten Arbeitnehmer")
 GL_PER_DIEM = ("6660", "Reisekosten Arbeitnehmer Verpflegungsmehraufwand")
 GL_MILEAGE = ("6668", "Kilometergelderstattung Arbeitnehmer")
 
@@ -104,5 +103,4 @@ PURCHASE_TITLES = [
     ("Teamreise Hamburg", "cat-travel"), ("Kaffeevollautomat", "cat-office"),
 ]
 
-FILE_TYPES = ("INVOICE", "AUDIT_TRAIL", "ATTACHMENT", "XRECHNUNG")
 FAILED_POSTING_ERRORS = ("EXPORTABLE_ENTITY_NOT_FOUND", "EXPORTABLE_POSTINGS_NOT_FOUND")

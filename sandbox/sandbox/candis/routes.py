@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.http import base_url
-from ..framework.jsonutil import json_response, streamed_object
+from ..framework.jsonutil import json_response, read_json, streamed_object
 from ..framework.paging import Query
 from ..framework.provider import ApiError
-from ..framework.timeutil import iso_ms
 from .config import ORGANIZATIONS
-from .exports import Export
+from .exports import Export, export_view
 from .oauth import require_organization
 from .postings import ENTITY_TYPES
+from .provider import Candis, CandisProvider
 from .queryparams import QueryReader
+from .records import INVOICE_STATUSES, REIMBURSEMENT_STATUSES, ListStream, ReimbursementItems
 from .reference import PURCHASE_REQUEST_STATUSES, REIMBURSEMENT_TYPES
-from .streams import INVOICE_STATUSES, REIMBURSEMENT_STATUSES, ListStream, ReimbursementItems
-
-if TYPE_CHECKING:
-    from .app import CandisProvider
-    from .state import CandisState
+from .state import CandisState
 
 ORG = "/v1/organizations/{organizationId}"
 
@@ -32,182 +28,188 @@ def pagination(total: int, page_size: int) -> dict[str, int]:
     return {"pageCount": -(-total // page_size), "pageSize": page_size, "totalCount": total}
 
 
-def export_view(export: Export, now_ms: int) -> dict[str, Any]:
-    return {"id": export.id, "postingsCount": export.count, "status": export.status(now_ms), "createdAt": iso_ms(export.created_ms)}
+def invalid_json(detail: str | None) -> ApiError:
+    return ApiError(400, "Request body is not valid JSON", code="BAD_REQUEST")
 
 
-def api_router(provider: "CandisProvider") -> APIRouter:
-    router = APIRouter()
+router = APIRouter()
 
-    def authorize(request: Request, organization_id: str) -> "CandisState":
-        state = provider.state
-        token_organization = require_organization(state.tokens, request)
-        if organization_id not in ORGANIZATIONS:
-            raise ApiError(404, f"Organization {organization_id} not found", code="NOT_FOUND")
-        if organization_id != token_organization:
-            raise ApiError(403, f"Access to organization {organization_id} is not allowed for this token", code="FORBIDDEN")
-        return state
 
-    def find_export(state: "CandisState", export_id: str) -> Export:
-        export = state.exports.get(export_id)
-        if export is None:
-            raise ApiError(404, f"Export {export_id} not found", code="NOT_FOUND")
-        return export
+def authorize(provider: CandisProvider, request: Request, organization_id: str) -> CandisState:
+    state = provider.state
+    token_organization = require_organization(state.tokens, request)
+    if organization_id not in ORGANIZATIONS:
+        raise ApiError(404, f"Organization {organization_id} not found", code="NOT_FOUND")
+    if organization_id != token_organization:
+        raise ApiError(403, f"Access to organization {organization_id} is not allowed for this token", code="FORBIDDEN")
+    return state
 
-    @router.get("/v1/organizations/info")
-    async def organization_info(request: Request) -> Response:
-        organization = require_organization(provider.state.tokens, request)
-        return json_response({"id": organization, "name": ORGANIZATIONS[organization]})
 
-    # -- exports -------------------------------------------------------------------------------------
-    @router.get(f"{ORG}/exports")
-    async def list_exports(organizationId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        reader = QueryReader(request)
-        offset, limit = reader.paging()
-        reader.raise_if_errors()
-        exports = state.exports.newest_first()
-        now = provider.now_ms()
-        page = [export_view(e, now) for e in exports[offset:offset + limit]]
-        return json_response({"exports": page, "pagination": pagination(len(exports), limit)})
+def find_export(state: CandisState, export_id: str) -> Export:
+    export = state.exports.get(export_id)
+    if export is None:
+        raise ApiError(404, f"Export {export_id} not found", code="NOT_FOUND")
+    return export
 
-    @router.post(f"{ORG}/exports")
-    async def create_export(organizationId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        raw = await request.body()
-        entity_type = "DOCUMENT"
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                raise ApiError(400, "Request body is not valid JSON", code="BAD_REQUEST") from None
-            if not isinstance(body, dict):
-                raise ApiError(400, "Request body must be a JSON object", code="BAD_REQUEST")
-            if body.get("entityType") is not None:
-                entity_type = body["entityType"]
-                if entity_type not in ENTITY_TYPES:
-                    raise ApiError(400, "Invalid request body", code="BAD_INPUT", errors=[{
-                        "property": "entityType",
-                        "messages": [f"entityType must be one of the following values: {', '.join(ENTITY_TYPES)}"]}])
-        export = state.create_export(entity_type)
-        if export is None:
-            raise ApiError(400, f"No exportable postings found for entity type {entity_type}", code="EXPORTABLE_POSTINGS_NOT_FOUND")
-        # Creation is asynchronous: the answer always says EXPORTING (even with export_delay 0).
-        return json_response({**export_view(export, provider.now_ms()), "status": "EXPORTING"}, status=201)
 
-    @router.get(f"{ORG}/exports/{{exportId}}")
-    async def get_export(organizationId: str, exportId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        return json_response(export_view(find_export(state, exportId), provider.now_ms()))
+@router.get("/v1/organizations/info")
+async def organization_info(request: Request, provider: Candis) -> Response:
+    organization = require_organization(provider.state.tokens, request)
+    return json_response({"id": organization, "name": ORGANIZATIONS[organization]})
 
-    @router.get(f"{ORG}/exports/{{exportId}}/postings")
-    async def export_postings(organizationId: str, exportId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        export = find_export(state, exportId)
-        if export.status(provider.now_ms()) == "EXPORTING":
-            # [I] Candis only says "call once the status is not EXPORTING"; we answer 400 BAD_REQUEST.
-            raise ApiError(400, f"Export {exportId} is still in progress (status EXPORTING); poll "
-                                f"GET /exports/{exportId} until its status is no longer EXPORTING", code="BAD_REQUEST")
-        url = base_url(request)
-        factory = state.postings
 
-        def successful() -> Iterator[dict]:
-            for core in state.posting_cores(export):
-                yield factory.posting(core, url)
+# -- exports -------------------------------------------------------------------------------------
+@router.get(f"{ORG}/exports")
+async def list_exports(organizationId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    reader = QueryReader(request)
+    offset, limit = reader.paging()
+    reader.raise_if_errors()
+    exports = state.exports.newest_first()
+    now = provider.now_ms()
+    page = [export_view(e, now) for e in exports[offset:offset + limit]]
+    return json_response({"exports": page, "pagination": pagination(len(exports), limit)})
 
-        def failed() -> Iterator[dict]:
-            for position in range(export.failed):
-                yield factory.failed_posting(export.id, position)
 
-        return streamed_object([("successfulPostings", successful()), ("failedPostings", failed())])
+@router.post(f"{ORG}/exports")
+async def create_export(organizationId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    body = await read_json(request, invalid_json, empty={})
+    if not isinstance(body, dict):
+        raise ApiError(400, "Request body must be a JSON object", code="BAD_REQUEST")
+    entity_type = "DOCUMENT"
+    if body.get("entityType") is not None:
+        entity_type = body["entityType"]
+        if entity_type not in ENTITY_TYPES:
+            raise ApiError(400, "Invalid request body", code="BAD_INPUT", errors=[{
+                "property": "entityType",
+                "messages": [f"entityType must be one of the following values: {', '.join(ENTITY_TYPES)}"]}])
+    export = state.create_export(entity_type)
+    if export is None:
+        raise ApiError(400, f"No exportable postings found for entity type {entity_type}", code="EXPORTABLE_POSTINGS_NOT_FOUND")
+    # Creation is asynchronous: the answer always says EXPORTING (even with export_delay 0).
+    return json_response({**export_view(export, provider.now_ms()), "status": "EXPORTING"}, status=201)
 
-    # -- files ---------------------------------------------------------------------------------------
-    @router.get(f"{ORG}/files/{{fileId}}")
-    async def get_file(organizationId: str, fileId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        found = state.file_core(fileId)
-        if found is None:
-            # The OpenAPI lists 400 (not 404) as this operation's error status, with code FILE_NOT_FOUND.
-            raise ApiError(400, f"File {fileId} not found", code="FILE_NOT_FOUND")
-        content, media_type, name = state.postings.file_content(*found)
-        return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
-    # -- list streams --------------------------------------------------------------------------------
-    def date_range(reader: QueryReader, from_name: str, to_name: str) -> tuple[Any, Any]:
-        return reader.date(from_name), reader.date(to_name, end_of_day=True)
+@router.get(f"{ORG}/exports/{{exportId}}")
+async def get_export(organizationId: str, exportId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    return json_response(export_view(find_export(state, exportId), provider.now_ms()))
 
-    def page_of(state: "CandisState", stream: ListStream, *, groups: list[int], date_field: Any, dates: tuple[Any, Any],
-                updated: tuple[Any, Any], sort_by_mutable: bool, descending: bool, offset: int, limit: int) -> Response:
-        query = Query(
-            groups=None if len(groups) == stream.group_count else groups,
-            ranges=[(date_field, *dates)] if dates != (None, None) else [],
-            mutable_range=updated if updated != (None, None) else None,
-            sort_by_mutable=sort_by_mutable,
-            descending=descending,
-            offset=offset,
-            limit=limit,
-        )
-        overlay = state.overlay[stream.name]
-        page = stream.index.query(query, overlay)
-        items = [stream.record(i, overlay.get(i)) for i, _ in page.items]
-        return json_response({stream.list_key: items, "pagination": pagination(page.total, query.limit)})
 
-    @router.get(f"{ORG}/reimbursement-items")
-    async def reimbursement_items(organizationId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        stream = state.streams["reimbursement_items"]
-        assert isinstance(stream, ReimbursementItems)
-        reader = QueryReader(request)
-        offset, limit = reader.paging()
-        # Confirmed quirk: with no status filter only EXPORTED items are returned.
-        statuses = reader.enum_list("status", REIMBURSEMENT_STATUSES) or ["EXPORTED"]
-        types = reader.enum_list("types", REIMBURSEMENT_TYPES) or list(REIMBURSEMENT_TYPES)
-        item_dates = date_range(reader, "reimbursementItemDateFrom", "reimbursementItemDateTo")
-        updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
-        # [I] The default order is undocumented; we use UPDATED_AT DESC (newest changes first).
-        sort_field = reader.enum("sortField", ("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"), "UPDATED_AT")
-        direction = reader.enum("sortDirection", ("ASC", "DESC"), "DESC")
-        reader.raise_if_errors()
-        return page_of(state, stream, groups=stream.groups_for(statuses, types), date_field=stream.expense_ms,
-                       dates=item_dates, updated=updated, sort_by_mutable=sort_field == "UPDATED_AT",
-                       descending=direction == "DESC", offset=offset, limit=limit)
+@router.get(f"{ORG}/exports/{{exportId}}/postings")
+async def export_postings(organizationId: str, exportId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    export = find_export(state, exportId)
+    if export.status(provider.now_ms()) == "EXPORTING":
+        # [I] Candis only says "call once the status is not EXPORTING"; we answer 400 BAD_REQUEST.
+        raise ApiError(400, f"Export {exportId} is still in progress (status EXPORTING); poll "
+                            f"GET /exports/{exportId} until its status is no longer EXPORTING", code="BAD_REQUEST")
+    url = base_url(request)
+    factory = state.postings
 
-    @router.get(f"{ORG}/invoices")
-    async def invoices(organizationId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        stream = state.streams["invoices"]
-        reader = QueryReader(request)
-        offset, limit = reader.paging()
-        statuses = reader.enum_list("status", INVOICE_STATUSES) or list(INVOICE_STATUSES)
-        invoice_dates = date_range(reader, "invoiceDateFrom", "invoiceDateTo")
-        updated = date_range(reader, "updatedDateFrom", "updatedDateTo")
-        reader.raise_if_errors()
-        # No sort parameter; [I] the order is createdAt ascending (index order).
-        return page_of(state, stream, groups=sorted({INVOICE_STATUSES.index(s) for s in statuses}),
-                       date_field=stream.invoice_ms, dates=invoice_dates, updated=updated,  # type: ignore[attr-defined]
-                       sort_by_mutable=False, descending=False, offset=offset, limit=limit)
+    def successful() -> Iterator[dict]:
+        for core in state.posting_cores(export):
+            yield factory.posting(core, url)
 
-    @router.get(f"{ORG}/purchase-requests")
-    async def purchase_requests(organizationId: str, request: Request) -> Response:
-        state = authorize(request, organizationId)
-        stream = state.streams["purchase_requests"]
-        reader = QueryReader(request)
-        offset, limit = reader.paging()
-        statuses = reader.enum_list("status", PURCHASE_REQUEST_STATUSES) or list(PURCHASE_REQUEST_STATUSES)
-        created_dates = date_range(reader, "createdAtFrom", "createdAtTo")
-        updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
-        # Defaults from Candis' OpenAPI: sortField CREATED_AT, sortDirection ASC.
-        sort_field = reader.enum("sortField", ("CREATED_AT", "UPDATED_AT"), "CREATED_AT")
-        direction = reader.enum("sortDirection", ("ASC", "DESC"), "ASC")
-        reader.raise_if_errors()
-        return page_of(state, stream, groups=sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses}),
-                       date_field=stream.created_ms, dates=created_dates, updated=updated,
-                       sort_by_mutable=sort_field == "UPDATED_AT", descending=direction == "DESC", offset=offset, limit=limit)
+    def failed() -> Iterator[dict]:
+        for position in range(export.failed):
+            yield factory.failed_posting(export.id, position)
 
-    @router.get(f"{ORG}/imports/{{processId}}")
-    async def import_status(organizationId: str, processId: str, request: Request) -> Response:
-        authorize(request, organizationId)
-        # Core-data imports are outside what the sandbox emulates: no import process exists.
-        raise ApiError(404, f"Import process {processId} not found", code="NOT_FOUND")
+    return streamed_object([("successfulPostings", successful()), ("failedPostings", failed())])
 
-    return router
+
+# -- files ---------------------------------------------------------------------------------------
+@router.get(f"{ORG}/files/{{fileId}}")
+async def get_file(organizationId: str, fileId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    found = state.file_core(fileId)
+    if found is None:
+        # The OpenAPI lists 400 (not 404) as this operation's error status, with code FILE_NOT_FOUND.
+        raise ApiError(400, f"File {fileId} not found", code="FILE_NOT_FOUND")
+    content, media_type, name = state.postings.file_content(*found)
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+# -- list streams --------------------------------------------------------------------------------
+def date_range(reader: QueryReader, from_name: str, to_name: str) -> tuple[Any, Any]:
+    return reader.date(from_name), reader.date(to_name, end_of_day=True)
+
+
+def page_of(state: CandisState, stream: ListStream, *, groups: list[int], date_field: Any, dates: tuple[Any, Any],
+            updated: tuple[Any, Any], sort_by_mutable: bool, descending: bool, offset: int, limit: int) -> Response:
+    query = Query(
+        groups=None if len(groups) == stream.group_count else groups,
+        ranges=[(date_field, *dates)] if dates != (None, None) else [],
+        mutable_range=updated if updated != (None, None) else None,
+        sort_by_mutable=sort_by_mutable,
+        descending=descending,
+        offset=offset,
+        limit=limit,
+    )
+    overlay = state.overlay[stream.name]
+    page = stream.index.query(query, overlay)
+    items = [stream.record(i, overlay.get(i)) for i, _ in page.items]
+    return json_response({stream.list_key: items, "pagination": pagination(page.total, query.limit)})
+
+
+@router.get(f"{ORG}/reimbursement-items")
+async def reimbursement_items(organizationId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    stream = state.streams["reimbursement_items"]
+    assert isinstance(stream, ReimbursementItems)
+    reader = QueryReader(request)
+    offset, limit = reader.paging()
+    # Confirmed quirk: with no status filter only EXPORTED items are returned.
+    statuses = reader.enum_list("status", REIMBURSEMENT_STATUSES) or ["EXPORTED"]
+    types = reader.enum_list("types", REIMBURSEMENT_TYPES) or list(REIMBURSEMENT_TYPES)
+    item_dates = date_range(reader, "reimbursementItemDateFrom", "reimbursementItemDateTo")
+    updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
+    # [I] The default order is undocumented; we use UPDATED_AT DESC (newest changes first).
+    sort_field = reader.enum("sortField", ("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"), "UPDATED_AT")
+    direction = reader.enum("sortDirection", ("ASC", "DESC"), "DESC")
+    reader.raise_if_errors()
+    return page_of(state, stream, groups=stream.groups_for(statuses, types), date_field=stream.expense_ms,
+                   dates=item_dates, updated=updated, sort_by_mutable=sort_field == "UPDATED_AT",
+                   descending=direction == "DESC", offset=offset, limit=limit)
+
+
+@router.get(f"{ORG}/invoices")
+async def invoices(organizationId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    stream = state.streams["invoices"]
+    reader = QueryReader(request)
+    offset, limit = reader.paging()
+    statuses = reader.enum_list("status", INVOICE_STATUSES) or list(INVOICE_STATUSES)
+    invoice_dates = date_range(reader, "invoiceDateFrom", "invoiceDateTo")
+    updated = date_range(reader, "updatedDateFrom", "updatedDateTo")
+    reader.raise_if_errors()
+    # No sort parameter; [I] the order is createdAt ascending (index order).
+    return page_of(state, stream, groups=sorted({INVOICE_STATUSES.index(s) for s in statuses}),
+                   date_field=stream.invoice_ms, dates=invoice_dates, updated=updated,  # type: ignore[attr-defined]
+                   sort_by_mutable=False, descending=False, offset=offset, limit=limit)
+
+
+@router.get(f"{ORG}/purchase-requests")
+async def purchase_requests(organizationId: str, request: Request, provider: Candis) -> Response:
+    state = authorize(provider, request, organizationId)
+    stream = state.streams["purchase_requests"]
+    reader = QueryReader(request)
+    offset, limit = reader.paging()
+    statuses = reader.enum_list("status", PURCHASE_REQUEST_STATUSES) or list(PURCHASE_REQUEST_STATUSES)
+    created_dates = date_range(reader, "createdAtFrom", "createdAtTo")
+    updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
+    # Defaults from Candis' OpenAPI: sortField CREATED_AT, sortDirection ASC.
+    sort_field = reader.enum("sortField", ("CREATED_AT", "UPDATED_AT"), "CREATED_AT")
+    direction = reader.enum("sortDirection", ("ASC", "DESC"), "ASC")
+    reader.raise_if_errors()
+    return page_of(state, stream, groups=sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses}),
+                   date_field=stream.created_ms, dates=created_dates, updated=updated,
+                   sort_by_mutable=sort_field == "UPDATED_AT", descending=direction == "DESC", offset=offset, limit=limit)
+
+
+@router.get(f"{ORG}/imports/{{processId}}")
+async def import_status(organizationId: str, processId: str, request: Request, provider: Candis) -> Response:
+    authorize(provider, request, organizationId)
+    # Core-data imports are outside what the sandbox emulates: no import process exists.
+    raise ApiError(404, f"Import process {processId} not found", code="NOT_FOUND")

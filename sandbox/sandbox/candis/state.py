@@ -10,7 +10,7 @@ from .exports import POOL_REFERENCE_MS, Export, ExportBook
 from .oauth import TokenStore
 from .parties import Parties
 from .postings import POOL_SPACES, SPACE_HISTORY, PostingCore, PostingFactory
-from .streams import STREAM_CLASSES, ListStream
+from .records import STREAM_CLASSES, ListStream
 
 SPACE_ENTITY_TYPES = {space: etype for etype, space in POOL_SPACES.items()}
 

@@ -7,10 +7,11 @@
         api_url, token_url = base_url + "/api", base_url + "/oauth/token"
 """
 
-from .app import FindityProvider, create_app, provider_of
+from .app import create_app
 from .config import (
     API_PREFIX, CLIENT_ID, CLIENT_SECRET, FORMATS, ORGANIZATION_ID, TOKEN_PATH, FindityConfig,
 )
+from .provider import FindityProvider
 
 __all__ = ["API_PREFIX", "CLIENT_ID", "CLIENT_SECRET", "FORMATS", "ORGANIZATION_ID", "TOKEN_PATH",
-           "FindityConfig", "FindityProvider", "create_app", "provider_of"]
+           "FindityConfig", "FindityProvider", "create_app"]

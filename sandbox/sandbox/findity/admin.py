@@ -18,18 +18,18 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..framework.admin import read_json
+from ..framework.admin import admin_json
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from .config import FORMATS
+from .provider import Findity
 
-if TYPE_CHECKING:
-    from .app import FindityProvider
+router = APIRouter(prefix="/_sandbox/findity")
 
 
 def post_webhook(url: str, payload: dict[str, Any], timeout: float = 10.0) -> tuple[int | None, str | None]:
@@ -44,58 +44,57 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float = 10.0) -> tu
         return None, f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
 
 
-def findity_admin_router(provider: "FindityProvider") -> APIRouter:
-    router = APIRouter(prefix="/_sandbox/findity")
+@router.post("/bulk-send")
+async def bulk_send(request: Request, provider: Findity) -> Response:
+    body = await admin_json(request, empty={})
+    if not isinstance(body, dict) or set(body) - {"count", "verificationListsType"}:
+        raise AdminError('expected {"count": n, "verificationListsType": "..."} (both optional)')
+    count = body.get("count", provider.config.export_size)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise AdminError("'count' must be an integer >= 1")
+    fmt = body.get("verificationListsType") or provider.config.verification_lists_type
+    if fmt not in FORMATS:
+        raise AdminError(f"'verificationListsType' must be one of {', '.join(FORMATS)}")
+    state = provider.state
+    export = state.book.bulk_send(count, fmt, provider.now_ms())
+    if export is None:
+        raise AdminError("no expense report is READY_TO_SEND")
+    state.version += 1
+    delivery = None
+    url = provider.config.webhook_url
+    if url:
+        payload = state.webhook_payload(export)
+        status, error = await asyncio.to_thread(post_webhook, url, payload)
+        delivery = {"url": url, "payload": payload, "status": status, "error": error}
+        state.webhooks.append(delivery)
+        if status != 200:
+            state.book.withdraw(export)
+            state.version += 1
+    return json_response({"export": state.export_detail(export), "totals": state.export_totals(export),
+                          "webhook": delivery}, status=201)
 
-    @router.post("/bulk-send")
-    async def bulk_send(request: Request) -> Response:
-        body = await read_json(request, default={})
-        if not isinstance(body, dict) or set(body) - {"count", "verificationListsType"}:
-            raise AdminError('expected {"count": n, "verificationListsType": "..."} (both optional)')
-        count = body.get("count", provider.config.export_size)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise AdminError("'count' must be an integer >= 1")
-        fmt = body.get("verificationListsType") or provider.config.verification_lists_type
-        if fmt not in FORMATS:
-            raise AdminError(f"'verificationListsType' must be one of {', '.join(FORMATS)}")
-        state = provider.state
-        export = state.book.bulk_send(count, fmt, provider.now_ms())
-        if export is None:
-            raise AdminError("no expense report is READY_TO_SEND")
-        state.version += 1
-        delivery = None
-        url = provider.config.webhook_url
-        if url:
-            payload = state.webhook_payload(export)
-            status, error = await asyncio.to_thread(post_webhook, url, payload)
-            delivery = {"url": url, "payload": payload, "status": status, "error": error}
-            state.webhooks.append(delivery)
-            if status != 200:
-                state.book.withdraw(export)
-                state.version += 1
-        return json_response({"export": state.export_detail(export), "totals": state.export_totals(export),
-                              "webhook": delivery}, status=201)
 
-    @router.get("/exports")
-    async def exports() -> Response:
-        state = provider.state
-        return json_response([
-            {**state.export_detail(e), "verificationListsType": e.fmt, "voucherUpdates": len(e.updates),
-             "content": None if e.content is None else {"fileName": e.content[2], "size": len(e.content[0])},
-             "totals": state.export_totals(e)}
-            for e in state.book.exports
-        ])
+@router.get("/exports")
+async def exports(provider: Findity) -> Response:
+    state = provider.state
+    return json_response([
+        {**state.export_detail(e), "verificationListsType": e.fmt, "voucherUpdates": len(e.updates),
+         "content": None if e.content is None else {"fileName": e.content[2], "size": len(e.content[0])},
+         "totals": state.export_totals(e)}
+        for e in state.book.exports
+    ])
 
-    @router.get("/reports")
-    async def reports() -> Response:
-        return json_response(provider.state.book.report_counts())
 
-    @router.get("/webhooks")
-    async def webhooks() -> Response:
-        return json_response(provider.state.webhooks)
+@router.get("/reports")
+async def reports(provider: Findity) -> Response:
+    return json_response(provider.state.book.report_counts())
 
-    @router.get("/issued-tokens")
-    async def issued_tokens() -> Response:
-        return json_response(list(provider.state.tokens.issued))
 
-    return router
+@router.get("/webhooks")
+async def webhooks(provider: Findity) -> Response:
+    return json_response(provider.state.webhooks)
+
+
+@router.get("/issued-tokens")
+async def issued_tokens(provider: Findity) -> Response:
+    return json_response(list(provider.state.tokens.issued))

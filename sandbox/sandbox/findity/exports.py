@@ -53,9 +53,6 @@ class ExportBook:
         self.status: dict[int, str] = {}  # report index -> TRANSFER | SENT | READY_TO_SEND (touched reports)
         self.voucher_numbers: set[int] = set()
 
-    def ready_count(self) -> int:
-        return len(self.returned) + self.data.reports - self.next_fresh
-
     def bulk_send(self, count: int, fmt: str, now_ms: int) -> Export | None:
         picked: list[int] = []
         while self.returned and len(picked) < count:

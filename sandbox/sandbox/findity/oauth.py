@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..framework.jsonutil import json_response
@@ -78,26 +78,28 @@ def _basic(header: str | None) -> tuple[str, str] | None:
     return unquote_client(("", "") if parts is None else (parts[0], parts[2]))
 
 
-def oauth_router(get_tokens: Callable[[], TokenStore]) -> APIRouter:
-    router = APIRouter()
+async def token_store(request: Request) -> TokenStore:
+    """FastAPI dependency: the token store of the app's provider."""
+    return request.app.state.provider.state.tokens
 
-    @router.post(TOKEN_PATH)
-    async def token(request: Request) -> Response:
-        field = await read_form(request)
-        client = client_of(_basic(request.headers.get("authorization")), field)
-        if client != (CLIENT_ID, CLIENT_SECRET):
-            return _oauth_error(401, "invalid_client", "Bad client credentials")
-        grant_type = field("grant_type")
-        tokens = get_tokens()
-        if grant_type == "client_credentials":
-            return json_response(tokens.issue(), headers=_NO_STORE)
-        if grant_type == "refresh_token":
-            answer = tokens.redeem(field("refresh_token") or "")
-            if answer is None:
-                return _oauth_error(400, "invalid_grant", "Invalid refresh token")
-            return json_response(answer, headers=_NO_STORE)
-        if not grant_type:
-            return _oauth_error(400, "invalid_request", "Missing grant type")
-        return _oauth_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")
 
-    return router
+router = APIRouter()
+
+
+@router.post(TOKEN_PATH)
+async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
+    field = await read_form(request)
+    client = client_of(_basic(request.headers.get("authorization")), field)
+    if client != (CLIENT_ID, CLIENT_SECRET):
+        return _oauth_error(401, "invalid_client", "Bad client credentials")
+    grant_type = field("grant_type")
+    if grant_type == "client_credentials":
+        return json_response(tokens.issue(), headers=_NO_STORE)
+    if grant_type == "refresh_token":
+        answer = tokens.redeem(field("refresh_token") or "")
+        if answer is None:
+            return _oauth_error(400, "invalid_grant", "Invalid refresh token")
+        return json_response(answer, headers=_NO_STORE)
+    if not grant_type:
+        return _oauth_error(400, "invalid_request", "Missing grant type")
+    return _oauth_error(400, "unsupported_grant_type", f"Unsupported grant type: {grant_type}")

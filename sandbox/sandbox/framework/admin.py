@@ -14,96 +14,103 @@ Admin errors are ``400 {"error": "..."}``.
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from .faults import parse_rules
-from .jsonutil import json_response
-from .provider import AdminError, SandboxProvider
+from .jsonutil import REQUIRED, json_response, read_json
+from .provider import AdminError, SandboxProvider, current_provider
+
+Provider = Annotated[SandboxProvider, Depends(current_provider)]
 
 
-async def read_json(request: Request, *, default: Any = None) -> Any:
-    body = await request.body()
-    if not body.strip():
-        if default is None:
-            raise AdminError("a JSON body is required")
-        return default
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise AdminError(f"body is not valid JSON: {exc}") from None
+def admin_invalid(detail: str | None) -> AdminError:
+    """The admin error for a missing (``None``) or malformed JSON body."""
+    return AdminError("a JSON body is required" if detail is None else f"body is not valid JSON: {detail}")
+
+
+async def admin_json(request: Request, *, empty: Any = REQUIRED) -> Any:
+    """An admin request's JSON body (``empty``: what a blank body means; by default it is refused)."""
+    return await read_json(request, admin_invalid, empty=empty)
 
 
 def admin_error_response(exc: AdminError) -> Response:
     return json_response({"error": str(exc)}, status=400)
 
 
-def admin_router(provider: SandboxProvider) -> APIRouter:
-    router = APIRouter(prefix="/_sandbox")
+router = APIRouter(prefix="/_sandbox")
 
-    @router.get("/health")
-    async def health() -> Response:
-        return json_response({"provider": provider.name, "status": "ok"})
 
-    @router.get("/requests")
-    async def list_requests() -> Response:
-        return json_response(provider.request_log.entries())
+@router.get("/health")
+async def health(provider: Provider) -> Response:
+    return json_response({"provider": provider.name, "status": "ok"})
 
-    @router.delete("/requests")
-    async def clear_requests() -> Response:
-        provider.request_log.clear()
-        return json_response({"cleared": True})
 
-    @router.post("/requests/bodies")
-    async def log_bodies(request: Request) -> Response:
-        payload = await read_json(request)
-        if not isinstance(payload, dict) or not isinstance(payload.get("enabled"), bool):
-            raise AdminError('the body must be {"enabled": true} or {"enabled": false}')
-        provider.request_log.bodies = payload["enabled"]
-        return json_response({"bodies": provider.request_log.bodies})
+@router.get("/requests")
+async def list_requests(provider: Provider) -> Response:
+    return json_response(provider.request_log.entries())
 
-    @router.get("/faults")
-    async def list_faults() -> Response:
-        return json_response(provider.faults.remaining())
 
-    @router.post("/faults")
-    async def add_faults(request: Request) -> Response:
-        payload = await read_json(request)
-        try:
-            rules = parse_rules(payload, provider.validate_mutate)
-        except ValueError as exc:
-            raise AdminError(str(exc)) from None
-        provider.faults.add(rules)
-        return json_response(provider.faults.remaining(), status=201)
+@router.delete("/requests")
+async def clear_requests(provider: Provider) -> Response:
+    provider.request_log.clear()
+    return json_response({"cleared": True})
 
-    @router.delete("/faults")
-    async def clear_faults() -> Response:
-        provider.faults.clear()
-        return json_response({"cleared": True})
 
-    @router.get("/config")
-    async def get_config() -> Response:
-        return json_response(provider.config_view())
+@router.post("/requests/bodies")
+async def log_bodies(request: Request, provider: Provider) -> Response:
+    payload = await admin_json(request)
+    if not isinstance(payload, dict) or not isinstance(payload.get("enabled"), bool):
+        raise AdminError('the body must be {"enabled": true} or {"enabled": false}')
+    provider.request_log.bodies = payload["enabled"]
+    return json_response({"bodies": provider.request_log.bodies})
 
-    @router.post("/config")
-    async def set_config(request: Request) -> Response:
-        payload = await read_json(request)
-        if not isinstance(payload, dict):
-            raise AdminError("the body must be a JSON object of setting names and values")
-        return json_response(provider.update_config(payload))
 
-    @router.post("/reset")
-    async def reset(request: Request) -> Response:
-        payload = await read_json(request, default={})
-        if not isinstance(payload, dict):
-            raise AdminError("the body must be a JSON object, e.g. {\"seed\": 42, \"scale\": 200}")
-        return json_response(provider.reset(payload))
+@router.get("/faults")
+async def list_faults(provider: Provider) -> Response:
+    return json_response(provider.faults.remaining())
 
-    @router.get("/ground-truth")
-    async def ground_truth() -> Response:
-        return json_response(provider.ground_truth())
 
-    return router
+@router.post("/faults")
+async def add_faults(request: Request, provider: Provider) -> Response:
+    payload = await admin_json(request)
+    try:
+        rules = parse_rules(payload, provider.validate_mutate)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    provider.faults.add(rules)
+    return json_response(provider.faults.remaining(), status=201)
+
+
+@router.delete("/faults")
+async def clear_faults(provider: Provider) -> Response:
+    provider.faults.clear()
+    return json_response({"cleared": True})
+
+
+@router.get("/config")
+async def get_config(provider: Provider) -> Response:
+    return json_response(provider.config_view())
+
+
+@router.post("/config")
+async def set_config(request: Request, provider: Provider) -> Response:
+    payload = await admin_json(request)
+    if not isinstance(payload, dict):
+        raise AdminError("the body must be a JSON object of setting names and values")
+    return json_response(provider.update_config(payload))
+
+
+@router.post("/reset")
+async def reset(request: Request, provider: Provider) -> Response:
+    payload = await admin_json(request, empty={})
+    if not isinstance(payload, dict):
+        raise AdminError("the body must be a JSON object, e.g. {\"seed\": 42, \"scale\": 200}")
+    return json_response(provider.reset(payload))
+
+
+@router.get("/ground-truth")
+async def ground_truth(provider: Provider) -> Response:
+    return json_response(provider.ground_truth())

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from .admin import admin_error_response, admin_router
+from .admin import admin_error_response, router as admin_router
 from .middleware import SandboxMiddleware
 from .provider import AdminError, ApiError, SandboxProvider
 
@@ -19,7 +19,7 @@ def build_app(provider: SandboxProvider, routers: Iterable[APIRouter], *, title:
     # provider's own error shape.
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.provider = provider
-    app.include_router(admin_router(provider))
+    app.include_router(admin_router)
     for router in routers:
         app.include_router(router)
 

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from .faults import FaultRule
+from .jsonutil import parse_json
 from .provider import SandboxProvider
 from .requestlog import query_dict
 from .timeutil import http_date, iso_ms, to_ms
@@ -99,12 +100,10 @@ class SandboxMiddleware:
         (one that also logs the response body, when the request log keeps bodies)."""
         provider = self.provider
         raw = await _read_body(receive)
-        body: Any = None
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = _NOT_JSON  # the route answers malformed JSON in its own way
+        try:
+            body: Any = parse_json(raw, ValueError, empty=None)
+        except ValueError:
+            body = _NOT_JSON  # the route answers malformed JSON in its own way
         log_bodies = provider.request_log.bodies
         if log_bodies:
             entry["requestBody"] = None if body is _NOT_JSON else body

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
+from starlette.requests import Request
 from starlette.responses import Response
 
 from .faults import FaultInjector
@@ -35,6 +36,12 @@ class ApiError(Exception):
 
 class AdminError(ValueError):
     """Bad input to an admin endpoint (answered 400 ``{"error": ...}``)."""
+
+
+async def current_provider(request: Request) -> Any:
+    """FastAPI dependency: the provider of the app serving the request (``build_app`` keeps it in ``app.state``).
+    Each emulator annotates it with its own class: ``Annotated[PleoProvider, Depends(current_provider)]``."""
+    return request.app.state.provider
 
 
 class SandboxProvider:
@@ -173,15 +180,23 @@ class ConfiguredProvider(SandboxProvider):
             raise AdminError(str(exc)) from None
         return self.config.view()
 
+    #: what ``POST /_sandbox/reset`` takes (each an integer >= 0; the other settings stay), and how a refusal of
+    #: another key names them and what it adds
+    reset_keys: tuple[str, ...] = ("seed", "scale")
+    reset_takes = "'seed' and 'scale'"
+    reset_hint = "; use /_sandbox/config for the rest"
+
     def reset(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Regenerate the data for a new ``seed``/``scale`` (the other settings stay)."""
-        values = reset_values(params, {"seed": self.config.seed, "scale": self.config.scale},
-                              takes="'seed' and 'scale'", hint="; use /_sandbox/config for the rest")
+        """Regenerate the data for new ``reset_keys`` values. The new settings are validated as a whole before
+        any is assigned, so a refused reset leaves the config as it was."""
+        values = reset_values(params, {key: getattr(self.config, key) for key in self.reset_keys},
+                              takes=self.reset_takes, hint=self.reset_hint)
         try:
-            type(self.config)(**values)
+            self.config.copy_with(**values)
         except ValueError as exc:
             raise AdminError(str(exc)) from None
-        self.config.seed, self.config.scale = values["seed"], values["scale"]
+        for key, value in values.items():
+            setattr(self.config, key, value)
         return self.renew_state()
 
     def renew_state(self) -> dict[str, Any]:

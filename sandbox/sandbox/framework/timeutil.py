@@ -29,10 +29,6 @@ def to_ms(dt: datetime) -> int:
     return (dt - EPOCH) // timedelta(milliseconds=1)
 
 
-def from_ms(ms: int) -> datetime:
-    return EPOCH + timedelta(milliseconds=ms)
-
-
 def ms_of(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> int:
     return to_ms(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
 

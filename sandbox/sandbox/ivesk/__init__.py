@@ -8,8 +8,9 @@
         ...  # the tap's api_url is base_url (production: https://app.ivesk.lt/api/pub)
 """
 
-from .app import IveskProvider, create_app, provider_of
+from .app import create_app
 from .config import ACCOUNT_ID, API_KEY, COLUMN_NAMES, IveskConfig
 from .parties import COMPANY_CODES
+from .provider import IveskProvider
 
-__all__ = ["ACCOUNT_ID", "API_KEY", "COLUMN_NAMES", "COMPANY_CODES", "IveskConfig", "IveskProvider", "create_app", "provider_of"]
+__all__ = ["ACCOUNT_ID", "API_KEY", "COLUMN_NAMES", "COMPANY_CODES", "IveskConfig", "IveskProvider", "create_app"]

@@ -18,103 +18,81 @@ re-export the ``n`` oldest exported ones (they move to the end of the queue), ju
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from ..framework.admin import read_json
+from ..framework.admin import admin_json
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from ..framework.timeutil import iso_ms
 from .config import COLUMN_NAMES
 from .parties import COMPANY_CODES
+from .provider import Ivesk, count_param
 from .state import QUEUES
 
-if TYPE_CHECKING:
-    from .app import IveskProvider
-
-MUTATE_ACTIONS = ("export", "reexport")
+router = APIRouter(prefix="/_sandbox/ivesk")
 
 
-def _count(params: dict, key: str, default: int | None, minimum: int = 1) -> int | None:
-    value = params.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise AdminError(f"'{key}' must be an integer >= {minimum}")
-    return value
+@router.post("/digitize")
+async def digitize(request: Request, provider: Ivesk) -> Response:
+    body = await admin_json(request, empty={})
+    keys = body.get("keys") if isinstance(body, dict) else None
+    if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+        raise AdminError("'keys' must be a list of upload keys")
+    done = provider.state.finish_digitization(keys)
+    provider.announce_digitized(done)
+    return json_response({"digitized": [u.key for u in done]})
 
 
-def parse_mutate(params: Any) -> tuple[str, int]:
-    if not isinstance(params, dict):
-        raise AdminError("expected a JSON object {\"action\": \"export\" | \"reexport\", \"count\": n}")
-    extra = set(params) - {"action", "count"}
+@router.post("/export")
+async def export(request: Request, provider: Ivesk) -> Response:
+    body = await admin_json(request, empty={})
+    if not isinstance(body, dict):
+        raise AdminError("the body must be a JSON object")
+    extra = set(body) - {"count", "ids", "companycode"}
     if extra:
         raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
-    if params.get("action") not in MUTATE_ACTIONS:
-        raise AdminError(f"'action' must be one of {', '.join(MUTATE_ACTIONS)}")
-    return params["action"], _count(params, "count", 1) or 1
+    return json_response(provider.export(ids=body.get("ids"), count=count_param(body, "count", None),
+                                         companycode=body.get("companycode")))
 
 
-def ivesk_admin_router(provider: "IveskProvider") -> APIRouter:
-    router = APIRouter(prefix="/_sandbox/ivesk")
+@router.post("/reexport")
+async def reexport(request: Request, provider: Ivesk) -> Response:
+    body = await admin_json(request, empty={})
+    return json_response(provider.mutate({"action": "reexport", "count": count_param(body, "count", 1)}))
 
-    @router.post("/digitize")
-    async def digitize(request: Request) -> Response:
-        body = await read_json(request, default={})
-        keys = body.get("keys") if isinstance(body, dict) else None
-        if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
-            raise AdminError("'keys' must be a list of upload keys")
-        done = provider.state.finish_digitization(keys)
-        provider.announce_digitized(done)
-        return json_response({"digitized": [u.key for u in done]})
 
-    @router.post("/export")
-    async def export(request: Request) -> Response:
-        body = await read_json(request, default={})
-        if not isinstance(body, dict):
-            raise AdminError("the body must be a JSON object")
-        extra = set(body) - {"count", "ids", "companycode"}
-        if extra:
-            raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
-        return json_response(provider.export(ids=body.get("ids"), count=_count(body, "count", None),
-                                             companycode=body.get("companycode")))
+@router.post("/columns")
+async def columns(request: Request, provider: Ivesk) -> Response:
+    body = await admin_json(request)
+    if not isinstance(body, dict) or body.get("companyCode") not in COMPANY_CODES or body.get("column") not in COLUMN_NAMES:
+        raise AdminError(f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}")
+    count = count_param(body, "count", 1, minimum=0) or 0
+    add = count_param(body, "add", 0, minimum=0) or 0
+    # the stamp the codes got, not a second reading of the clock (a millisecond later, it missed them all)
+    changed, stamp = provider.state.modify_codes(body["companyCode"], body["column"], count, add)
+    return json_response({"changed": changed, "modifiedat": iso_ms(stamp)})
 
-    @router.post("/reexport")
-    async def reexport(request: Request) -> Response:
-        body = await read_json(request, default={})
-        return json_response(provider.mutate({"action": "reexport", "count": _count(body, "count", 1)}))
 
-    @router.post("/columns")
-    async def columns(request: Request) -> Response:
-        body = await read_json(request)
-        if not isinstance(body, dict) or body.get("companyCode") not in COMPANY_CODES or body.get("column") not in COLUMN_NAMES:
-            raise AdminError(f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}")
-        count = _count(body, "count", 1, minimum=0) or 0
-        add = _count(body, "add", 0, minimum=0) or 0
-        # the stamp the codes got, not a second reading of the clock (a millisecond later, it missed them all)
-        changed, stamp = provider.state.modify_codes(body["companyCode"], body["column"], count, add)
-        return json_response({"changed": changed, "modifiedat": iso_ms(stamp)})
+@router.get("/uploads")
+async def uploads(provider: Ivesk) -> Response:
+    return json_response(provider.state.ground_truth()["uploads"])
 
-    @router.get("/uploads")
-    async def uploads() -> Response:
-        return json_response(provider.state.ground_truth()["uploads"])
 
-    @router.get("/syncerrors")
-    async def syncerrors() -> Response:
-        return json_response(provider.state.syncerrors)
+@router.get("/syncerrors")
+async def syncerrors(provider: Ivesk) -> Response:
+    return json_response(provider.state.syncerrors)
 
-    @router.get("/subscriptions")
-    async def subscriptions() -> Response:
-        return json_response(provider.state.ground_truth()["subscriptions"])
 
-    @router.get("/ground-truth")
-    async def ground_truth(request: Request) -> Response:
-        queue = request.query_params.get("queue", "exported")
-        if queue not in QUEUES:
-            raise AdminError(f"'queue' must be one of {', '.join(QUEUES)}")
-        provider.announce_digitized()
-        return json_response(provider.state.ground_truth(queue))
+@router.get("/subscriptions")
+async def subscriptions(provider: Ivesk) -> Response:
+    return json_response(provider.state.ground_truth()["subscriptions"])
 
-    return router
+
+@router.get("/ground-truth")
+async def ground_truth(request: Request, provider: Ivesk) -> Response:
+    queue = request.query_params.get("queue", "exported")
+    if queue not in QUEUES:
+        raise AdminError(f"'queue' must be one of {', '.join(QUEUES)}")
+    provider.announce_digitized()
+    return json_response(provider.state.ground_truth(queue))

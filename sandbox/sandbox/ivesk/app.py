@@ -1,109 +1,15 @@
-"""The Įvesk emulator: provider hooks for the shared framework, and ``create_app``."""
+"""The Įvesk emulator's ASGI app: the provider and its routers, wired by the framework."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Mapping
-
 from fastapi import FastAPI
-from starlette.responses import Response
 
 from ..framework.app import build_app
-from ..framework.jsonutil import json_response
-from ..framework.http import ScopeHeaders
-from ..framework.provider import AdminError, ConfiguredProvider
-from ..framework.timeutil import iso_ms
-from .admin import ivesk_admin_router, parse_mutate
-from .config import ACCOUNT_ID, API_KEY, IveskConfig
-from .routes import api_router
-from .state import IveskState, Upload
-from .webhooks import Webhooks
-
-
-class IveskProvider(ConfiguredProvider):
-    name = "ivesk"
-
-    config_class = IveskConfig
-    state_class = IveskState
-
-    def __init__(self, config: IveskConfig | None = None) -> None:
-        super().__init__(config)
-        self.webhooks = Webhooks(self)
-
-    # -- framework hooks -------------------------------------------------------------------------------
-    def error_response(self, status: int, message: str, *, code: str | None = None,
-                       errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
-        return json_response({"message": message}, status=status, headers=headers)
-
-    def organization_of(self, scope: dict[str, Any]) -> str | None:
-        return ACCOUNT_ID if ScopeHeaders(scope).get("x-api-key") == API_KEY else None
-
-    def validate_mutate(self, params: dict[str, Any]) -> None:
-        parse_mutate(params)
-
-    def mutate(self, params: dict[str, Any]) -> dict[str, Any]:
-        action, count = parse_mutate(params)
-        if action == "export":
-            return self.export(count=count)
-        keys = self.state.oldest_exported(count)
-        now = self.state.export(keys)
-        return {"exported": len(keys), "exportedat": iso_ms(now), "ids": [self.state.core(k).id for k in keys]}
-
-    def ground_truth(self) -> dict[str, Any]:
-        self.announce_digitized()
-        return super().ground_truth()
-
-    # -- workflow --------------------------------------------------------------------------------------
-    def export(self, *, ids: list[str] | None = None, count: int | None = None, companycode: str | None = None) -> dict[str, Any]:
-        state = self.state
-        if ids is not None:
-            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-                raise AdminError("'ids' must be a list of document ids")
-            keys = []
-            for doc_id in ids:
-                key = state.key_of(doc_id)
-                if key is None or state.digitized_ms(key) is None:
-                    raise AdminError(f"document {doc_id} does not exist or is not digitized yet")
-                keys.append(key)
-        else:
-            keys = []
-            for key in state.waiting_for_export():
-                if companycode is None or state.core(key).companycode == companycode:
-                    keys.append(key)
-                    if count is not None and len(keys) >= count:
-                        break
-        now = state.export(keys)
-        for company in sorted({state.core(k).companycode for k in keys}):
-            self.webhooks.notify("on_exported", {"companyCode": company})
-        return {"exported": len(keys), "exportedat": iso_ms(now), "ids": [state.core(k).id for k in keys]}
-
-    def announce_digitized(self, done: list[Upload] | None = None) -> None:
-        """Send on_digitized for uploads whose digitization finished (lazily noticed, or forced)."""
-        finished = list(done or []) + self.state.newly_digitized()
-        for upload in finished:
-            if upload.index is not None:
-                self.webhooks.notify("on_digitized", self.state.document(("upload", upload.index)))
-
-    def schedule_digitization(self, upload: Upload) -> None:
-        if upload.status != "digitizing" or upload.digitize_at_ms is None:
-            if upload.status == "digitized":
-                self.announce_digitized([upload])
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # pragma: no cover
-            return
-        delay = max(0.0, (upload.digitize_at_ms - self.now_ms()) / 1000)
-        loop.call_later(delay + 0.001, self.announce_digitized)
+from . import admin, routes
+from .config import IveskConfig
+from .provider import IveskProvider
 
 
 def create_app(config: IveskConfig | None = None) -> FastAPI:
     """The Įvesk emulator as an ASGI app (serve it with ``sandbox.framework.server.serve_in_thread``)."""
-    provider = IveskProvider(config)
-    return build_app(provider, [api_router(provider), ivesk_admin_router(provider)], title="Įvesk.lt API sandbox")
-
-
-def provider_of(app: FastAPI) -> IveskProvider:
-    provider = app.state.provider
-    assert isinstance(provider, IveskProvider)
-    return provider
+    return build_app(IveskProvider(config), [routes.router, admin.router], title="Įvesk.lt API sandbox")

@@ -16,7 +16,6 @@ from starlette.responses import Response
 from .config import S3_ACCESS_KEY_ID, S3_SECRET, S3_SECURITY_TOKEN
 
 UPLOAD_BUCKET = "ivesk-uploads"
-DOCUMENT_BUCKET = "ivesk-documents"
 
 
 def _sign(text: str) -> str:

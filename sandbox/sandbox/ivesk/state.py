@@ -219,16 +219,6 @@ class IveskState:
         extra.sort()
         return read_page([base, iter(extra)], page_size, split_ties)
 
-    def queue_keys(self, queue: str) -> Iterator[Key]:
-        after = -1
-        while True:
-            page = self.queue_page(queue, after, 1000)
-            for entry in page.entries:
-                yield entry.key
-            if page.next_ms is None:
-                return
-            after = page.next_ms
-
     # -- code lists -----------------------------------------------------------------------------------
     def codelist(self, company: str, column: str) -> CodeList:
         key = (company, column)

@@ -14,13 +14,11 @@ import logging
 import urllib.error
 import urllib.request
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..framework.provider import ConfiguredProvider
 from ..framework.timeutil import iso_ms
 from .config import ACCOUNT_ID
-
-if TYPE_CHECKING:
-    from .app import IveskProvider
 
 EVENT_TYPES = ("on_digitized", "on_exported")
 TOPICS = {"on_digitized": "DPWebHook_ondigitized", "on_exported": "DPWebHook_onexport"}
@@ -48,7 +46,7 @@ def _post(target: str, body: bytes, message_type: str) -> int:
 
 
 class Webhooks:
-    def __init__(self, provider: "IveskProvider") -> None:
+    def __init__(self, provider: ConfiguredProvider) -> None:
         self.provider = provider
         self.tasks: set[asyncio.Task] = set()
 

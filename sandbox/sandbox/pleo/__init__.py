@@ -7,7 +7,7 @@
         ...
 """
 
-from .app import PleoProvider, create_app, provider_of
+from .app import create_app
 from .config import (
     API_KEY,
     CLIENT_ID,
@@ -19,6 +19,7 @@ from .config import (
     TOKEN_PATH,
     PleoConfig,
 )
+from .provider import PleoProvider
 
 __all__ = ["API_KEY", "CLIENT_ID", "CLIENT_SECRET", "COMPANIES", "DEFAULT_COMPANY_ID", "INITIAL_REFRESH_TOKEN",
-           "ORGANIZATION_ID", "TOKEN_PATH", "PleoConfig", "PleoProvider", "create_app", "provider_of"]
+           "ORGANIZATION_ID", "TOKEN_PATH", "PleoConfig", "PleoProvider", "create_app"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..framework.oauth import basic_credentials, oauth_error, read_form, refresh_grant, unquote_client
@@ -106,19 +106,22 @@ def require_principal(request: Request, tokens: TokenStore) -> str:
     return organization
 
 
-def oauth_router(get_tokens: Callable[[], TokenStore]) -> APIRouter:
-    router = APIRouter()
+async def token_store(request: Request) -> TokenStore:
+    """FastAPI dependency: the token store of the app's provider."""
+    return request.app.state.provider.state.tokens
 
-    @router.post(TOKEN_PATH)
-    async def token(request: Request) -> Response:
-        field_ = await read_form(request)
-        client = unquote_client(_basic(request.headers.get("authorization")))  # HTTP Basic only
-        if client != (CLIENT_ID, CLIENT_SECRET):
-            return oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
-        grant_type = field_("grant_type")
-        if grant_type != "refresh_token":
-            return oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
-                                "Only grant_type=refresh_token is supported by the sandbox")
-        return refresh_grant(field_, get_tokens().redeem, "The refresh token is invalid, expired, revoked or was already used")
 
-    return router
+router = APIRouter()
+
+
+@router.post(TOKEN_PATH)
+async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
+    field_ = await read_form(request)
+    client = unquote_client(_basic(request.headers.get("authorization")))  # HTTP Basic only
+    if client != (CLIENT_ID, CLIENT_SECRET):
+        return oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
+    grant_type = field_("grant_type")
+    if grant_type != "refresh_token":
+        return oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
+                            "Only grant_type=refresh_token is supported by the sandbox")
+    return refresh_grant(field_, tokens.redeem, "The refresh token is invalid, expired, revoked or was already used")

@@ -14,6 +14,8 @@ CLIENT_ID = "sandbox-pleo-client"
 CLIENT_SECRET = "sandbox-pleo-secret"
 INITIAL_REFRESH_TOKEN = "sandbox-pleo-refresh-token"
 TOKEN_PATH = "/oauth/token"  # production: https://auth.pleo.io/oauth/token (its own host)
+#: pre-signed receipt downloads (standing in for Pleo's storage host; no API credentials)
+FILE_PREFIX = "/_files/receipts/"
 SCOPES = ("export-jobs:read export-jobs:write export-items:read accounts:read companies:read "
           "tax-codes:read tag-groups:read users:read")
 

@@ -1,4 +1,4 @@
-"""The three offset-paged list streams: reimbursement items, invoices, purchase requests.
+"""Record generators of the three offset-paged list streams: reimbursement items, invoices, purchase requests.
 
 Every stream has ``scale`` records. Record ``i``'s time fields never decrease with ``i`` (createdAt,
 updatedAt, invoice/expense dates; see :class:`MonotonicSchedule`), so date filters are bisections and the

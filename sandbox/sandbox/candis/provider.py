@@ -1,0 +1,105 @@
+"""The Candis emulator's provider: its hooks for the shared framework."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any, Mapping
+
+from fastapi import Depends
+from starlette.responses import Response
+
+from ..framework.http import ScopeHeaders
+from ..framework.jsonutil import json_response
+from ..framework.provider import AdminError, ConfiguredProvider, current_provider
+from .config import CandisConfig
+from ..framework.oauth import bearer_token
+from .records import STREAM_CLASSES
+from .state import CandisState
+
+ERROR_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    429: "TOO_MANY_REQUEST",
+    500: "INTERNAL_SERVER_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+_ORG_PATH = re.compile(r"^/v1/organizations/([^/]+)")
+
+
+def parse_modify(params: Any) -> tuple[str, int]:
+    """``{"stream": ..., "count": n}`` of the admin ``modify`` and the ``mutate`` fault."""
+    if not isinstance(params, dict):
+        raise AdminError("expected a JSON object {\"stream\": ..., \"count\": n}")
+    extra = set(params) - {"stream", "count"}
+    if extra:
+        raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
+    stream = params.get("stream")
+    if stream not in STREAM_CLASSES:
+        raise AdminError(f"'stream' must be one of {', '.join(STREAM_CLASSES)}")
+    count = params.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise AdminError("'count' must be an integer >= 1")
+    return stream, count
+
+
+class CandisProvider(ConfiguredProvider):
+    name = "candis"
+    contract_name = "candis"
+    contract_error_code = "BAD_INPUT"
+
+    config_class = CandisConfig
+    state_class = CandisState
+
+    # -- framework hooks -------------------------------------------------------------------------------
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        body: dict[str, Any] = {
+            "errorCode": code or ERROR_CODES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "BAD_REQUEST"),
+            "message": message,
+            "requestId": str(uuid.uuid4()),
+        }
+        if errors is not None:
+            body["errors"] = errors
+        return json_response(body, status=status, headers=headers)
+
+    def organization_of(self, scope: dict[str, Any]) -> str | None:
+        match = _ORG_PATH.match(scope["path"])
+        if match is None:
+            return None
+        if match.group(1) == "info":
+            return self.state.tokens.organization_for(bearer_token(ScopeHeaders(scope)))
+        return match.group(1)
+
+    def is_rate_limited(self, scope: dict[str, Any]) -> bool:
+        return not scope["path"].startswith("/auth/")
+
+    def expire_tokens(self) -> None:
+        self.state.tokens.expire_all()
+
+    def validate_mutate(self, params: dict[str, Any]) -> None:
+        parse_modify(params)
+
+    def mutate(self, params: dict[str, Any]) -> dict[str, Any]:
+        stream, count = parse_modify(params)
+        changed = self.state.modify(stream, count)
+        records = self.state.streams[stream]
+        overlay = self.state.overlay[stream]
+        return {
+            "stream": stream,
+            "modified": len(changed),
+            "ids": [records.record(i, overlay[i])["id"] for i in changed[:1000]],
+        }
+
+
+#: a route's ``provider`` parameter
+Candis = Annotated[CandisProvider, Depends(current_provider)]

@@ -1,0 +1,49 @@
+"""The Findity emulator's provider: its hooks for the shared framework."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Mapping
+
+from fastapi import Depends
+from starlette.responses import Response
+
+from ..framework.jsonutil import json_response
+from ..framework.provider import ConfiguredProvider, current_provider
+from .config import FindityConfig
+from .state import FindityState
+
+ERROR_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+               405: "METHOD_NOT_ALLOWED", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR",
+               503: "SERVICE_UNAVAILABLE"}
+_ORG_PATH = re.compile(r"^/api/v1/connect/organizations/([^/]+)")
+
+
+class FindityProvider(ConfiguredProvider):
+    name = "findity"
+
+    config_class = FindityConfig
+    state_class = FindityState
+    reset_keys = ("seed", "scale", "initial_exports", "export_size")
+    reset_takes = ", ".join(sorted(reset_keys))
+    reset_hint = ""
+
+    def error_response(self, status: int, message: str, *, code: str | None = None,
+                       errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
+        """Findity errors: ``{"code": "EXPORT_NOT_FOUND", "message": "..."}`` (SCREAMING_SNAKE codes)."""
+        code = code or ERROR_CODES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "BAD_REQUEST")
+        return json_response({"code": code, "message": message}, status=status, headers=headers)
+
+    def organization_of(self, scope: dict[str, Any]) -> str | None:
+        match = _ORG_PATH.match(scope["path"])
+        return match.group(1) if match else None
+
+    def is_rate_limited(self, scope: dict[str, Any]) -> bool:
+        return scope["path"].startswith("/api/")
+
+    def expire_tokens(self) -> None:
+        self.state.tokens.expire_all()
+
+
+#: a route's ``provider`` parameter
+Findity = Annotated[FindityProvider, Depends(current_provider)]

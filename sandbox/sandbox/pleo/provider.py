@@ -1,0 +1,92 @@
+"""The Pleo emulator's provider: its hooks for the shared framework and the helpers its routes share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Mapping
+
+from fastapi import Depends, Request
+from starlette.responses import Response
+
+from ..framework.http import ScopeHeaders
+from ..framework.jsonutil import json_response
+from ..framework.provider import AdminError, ApiError, ConfiguredProvider, current_provider
+from .auth import principal, require_principal
+from .config import FILE_PREFIX, TOKEN_PATH, PleoConfig
+from .state import CompanyData, PleoState
+
+ERROR_TYPES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+               409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
+               500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE"}
+
+
+def invalid_json(detail: str | None) -> ApiError:
+    """Pleo's answer to a malformed JSON body."""
+    return ApiError(400, "The request body is not valid JSON", code="INVALID_REQUEST")
+
+
+class PleoProvider(ConfiguredProvider):
+    name = "pleo"
+    contract_name = "pleo"
+
+    config_class = PleoConfig
+    state_class = PleoState
+    reset_hint = ""
+
+    # -- helpers for the routes --------------------------------------------------------------------------
+    def authorize(self, request: Request) -> str:
+        organization = require_principal(request, self.state.tokens)
+        self.state.tick()
+        return organization
+
+    def file_url(self, base: str, data: CompanyData, core: Any, position: int) -> str:
+        """A pre-signed receipt download URL (``FILE_PREFIX``), valid ``file_url_lifetime`` seconds."""
+        receipt_id = data.entries.receipt_id(core.index, position)
+        expires = self.now_ms() // 1000 + self.config.file_url_lifetime
+        sig = self.state.file_signature(receipt_id, expires)
+        return f"{base}{FILE_PREFIX}{receipt_id}?X-Amz-Expires-At={expires}&X-Amz-Signature={sig}"
+
+    def company(self, company_id: str | None) -> CompanyData:
+        """The company's data, or 403 FORBIDDEN (the organization has no such company)."""
+        data = self.state.company(company_id)
+        if data is None:
+            raise ApiError(403, f"No access to company {company_id}", code="FORBIDDEN")
+        return data
+
+    # -- framework hooks ---------------------------------------------------------------------------------
+    def error_response(self, status: int, message: str, *, code: str | None = None,
+                       errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
+        body: dict[str, Any] = {"type": code or ERROR_TYPES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "INVALID_REQUEST"),
+                                "message": message}
+        return json_response(body, status=status, headers=headers)
+
+    def organization_of(self, scope: dict[str, Any]) -> str | None:
+        if scope["path"] == TOKEN_PATH or scope["path"].startswith(FILE_PREFIX):
+            return None
+        return principal(ScopeHeaders(scope), self.state.tokens)
+
+    def is_rate_limited(self, scope: dict[str, Any]) -> bool:
+        return scope["path"] != TOKEN_PATH and not scope["path"].startswith(FILE_PREFIX)
+
+    def expire_tokens(self) -> None:
+        self.state.tokens.expire_all()
+
+    def validate_mutate(self, params: dict[str, Any]) -> None:
+        if params != {"action": "expire_jobs"}:
+            raise AdminError('the Pleo mutate fault takes {"action": "expire_jobs"} (every open job expires now)')
+
+    def mutate(self, params: dict[str, Any]) -> list[str]:
+        """Fault ``mutate`` / ``expire_jobs``: every open job expires right before the request is served."""
+        expired = []
+        now = self.now_ms()
+        for data in self.state.companies:
+            job = data.jobs.open_job()
+            if job is not None:
+                job.last_action_ms = now - job.expires_in * 1000
+                data.jobs.refresh(job, now)
+                data.touch_entries(job, now)
+                expired.append(job.id)
+        return expired
+
+
+#: a route's ``provider`` parameter
+Pleo = Annotated[PleoProvider, Depends(current_provider)]
