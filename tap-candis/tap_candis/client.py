@@ -67,14 +67,6 @@ class CandisStream(ProviderHTTPMixin, RESTStream):
         items = body.get(self.records_key) if self.records_key else body
         yield from items or []
 
-    def request_json(
-        self, method: str, path: str, *, json: t.Any = None, absolute: bool = False, required: tuple[str, ...] = ()
-    ) -> t.Any:
-        """One request through the full policy (auth, rate limit, retries); returns the parsed body."""
-        url = path if absolute else f"{self.url_base}{path}"
-        prepared = self.build_prepared_request(method=method, url=url, json=json, headers=self.http_headers)
-        return self.send_json(prepared, required=required)
-
 
 class CandisListStream(CandisStream):
     """A paged list endpoint (`{<records_key>: [...], pagination}`)."""

@@ -12,15 +12,15 @@ from tap_candis.schema_objects import S
 from tap_candis.streams import PostingsStream
 from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
+from tapkit.streams import OncePerParentChild
 
 
-class FilesStream(CandisStream):
+class FilesStream(OncePerParentChild, CandisStream):
     """One record per downloaded attachment. Files are immutable by id: one already stored is not fetched again."""
 
     name = "files"
     parent_stream_type = PostingsStream
     primary_keys = ("id",)
-    state_partitioning_keys: t.ClassVar[list[str]] = []
     path = "/files/{fileId}"
     schema = th.PropertiesList(
         th.Property("id", S, required=True, description="Candis file id."),
@@ -32,10 +32,6 @@ class FilesStream(CandisStream):
         th.Property("contentType", S),
         *stored_file_properties(),
     ).to_dict()
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return False  # synced once per posting: never announce a new table version
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         sink = FileSink(self.config["files_dir"])

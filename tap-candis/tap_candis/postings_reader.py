@@ -12,6 +12,7 @@ import typing as t
 import ijson
 import requests
 
+from tapkit.jsonstream import ItemSink
 from tapkit.resumable import read_resumably
 
 if t.TYPE_CHECKING:
@@ -22,16 +23,9 @@ if t.TYPE_CHECKING:
 SUCCESS, FAILED = "successfulPostings", "failedPostings"
 
 
-class _ItemList(list):
-    """ijson coroutine target (needs `send`)."""
-
-    def send(self, item: dict) -> None:
-        self.append(item)
-
-
 def _items(response: requests.Response) -> Iterator[tuple[str, dict]]:
     """(kind, item) pairs, parsed by ijson's C backend: one item coroutine per array, fed the same chunks."""
-    found = {SUCCESS: _ItemList(), FAILED: _ItemList()}
+    found = {SUCCESS: ItemSink(), FAILED: ItemSink()}
     coroutines = {kind: ijson.items_coro(found[kind], f"{kind}.item") for kind in (SUCCESS, FAILED)}
     markers = {kind: f'"{kind}"'.encode() for kind in (SUCCESS, FAILED)}
     seen: set[str] = set()

@@ -17,6 +17,7 @@ from tap_candis.schema_objects import (
     REIMBURSEMENT_BOOKING, SPLIT_POSTING, B, D, S, amount_object, obj, opt, req,
 )
 from tapkit.http import ProviderClientError, parsed_json
+from tapkit.streams import OncePerParentChild
 
 if t.TYPE_CHECKING:
     import requests
@@ -146,14 +147,9 @@ class ExportsStream(CandisListStream):
             yield {"exportId": record["id"]}
 
 
-class _ExportChild(CandisStream):
+class _ExportChild(OncePerParentChild, CandisStream):
     parent_stream_type = ExportsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-export state: it would grow forever
     path = "/exports/{exportId}/postings"
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return False  # one sync per export: a new table version each time would delete the other exports' rows
 
 
 class PostingsStream(_ExportChild):

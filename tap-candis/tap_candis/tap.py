@@ -15,7 +15,7 @@ from tap_candis.streams import (
     ReimbursementItemsStream,
 )
 from tapkit.errors import TapError
-from tapkit.oauth import rotating_authenticator
+from tapkit.oauth import refresh_token_properties, rotating_authenticator
 from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
@@ -42,25 +42,16 @@ class TapCandis(ProviderTap):
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
-        th.Property("client_id", th.StringType, title="Client ID",
-                    description="OAuth client id of your Candis API client."),
-        th.Property("client_secret", th.StringType, secret=True, title="Client secret",
-                    description="OAuth client secret."),
-        th.Property("refresh_token", th.StringType, secret=True, title="Refresh token",
-                    description="Refresh token from the authorization-code flow (scopes `exports core_data "
-                                "offline_access`). Candis rotates it on every refresh; the newest one is kept in "
-                                "`token_store_dir`, so this value is only read until the first rotation."),
-        th.Property("token_url", th.StringType, default=TOKEN_URL, title="Token URL",
-                    description="Keycloak token endpoint."),
+        *refresh_token_properties(
+            "tap-candis", "Candis", token_url=TOKEN_URL, client_secret="",
+            refresh_token=" (scopes `exports core_data offline_access`). Candis rotates it on every refresh",
+            token_url_note="Keycloak token endpoint."),
         th.Property("token_client_auth", th.StringType, default="basic", allowed_values=["basic", "post"],
                     title="Token client authentication",
                     description="`basic` (client_secret_basic) or `post` (client_id/client_secret in the form)."),
         th.Property("access_token", th.StringType, secret=True, title="Access token",
                     description="A ready access token instead of the refresh-token flow (not renewed: it "
                                 "lasts about 14 days)."),
-        th.Property("token_store_dir", th.StringType, title="Token store directory",
-                    description="Where the rotated refresh token is persisted (atomically) between runs. "
-                                "Default: $XDG_STATE_HOME/tap-candis/tokens (~/.local/state/tap-candis/tokens)."),
         th.Property("organization_id", th.StringType, title="Organization ID",
                     description="Organization slug, e.g. alpha-organization. Default: discovered from "
                                 "GET /v1/organizations/info."),
@@ -120,7 +111,7 @@ class TapCandis(ProviderTap):
             return str(self.config["organization_id"])
         exports = self.streams["exports"]
         url = f"{self.config['api_url'].rstrip('/')}/v1/organizations/info"
-        info = exports.request_json("GET", url, absolute=True, required=("id",))
+        info = exports.request_json("GET", url, required=("id",))
         self.logger.info("Using Candis organization %s (%s)", info["id"], info.get("name"))
         return str(info["id"])
 

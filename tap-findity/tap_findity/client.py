@@ -43,11 +43,5 @@ class FindityStream(ProviderHTTPMixin, RESTStream):
         # The list holds only *unprocessed* exports: a new table version would delete confirmed ones.
         return False
 
-    def request_json(self, method: str, path: str, *, json: t.Any = None, required: tuple[str, ...] = ()) -> t.Any:
-        """One request through the full policy (auth, rate limit, retries); returns the parsed body."""
-        prepared = self.build_prepared_request(method=method, url=f"{self.url_base}{path}", json=json,
-                                               headers=self.http_headers)
-        return self.send_json(prepared, required=required)
-
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         yield from list_items(parsed_json(response))

@@ -13,6 +13,7 @@ import typing as t
 import ijson
 import requests
 
+from tapkit.jsonstream import ItemSink
 from tapkit.resumable import read_resumably
 
 if t.TYPE_CHECKING:
@@ -25,11 +26,6 @@ PREFIXES = ("item", "vouchers.item", "data.item", "data.vouchers.item")
 
 CHUNK = 64 * 1024
 MAX_HEAD = 4 * 1024 * 1024  # bytes kept while looking for the first voucher
-
-
-class _Sink(list):
-    def send(self, item: t.Any) -> None:
-        self.append(item)
 
 
 class _Replay:
@@ -54,7 +50,7 @@ def _vouchers(response: requests.Response) -> Iterator[dict]:
     reader, which parses about twice as fast as fed chunks (and four parsers would cost four times one).
     Without a voucher in the first MAX_HEAD bytes, the chunks are no longer kept and the parsers read on."""
     chunks = iter(response.iter_content(chunk_size=CHUNK))
-    sinks = {p: _Sink() for p in PREFIXES}
+    sinks = {p: ItemSink() for p in PREFIXES}
     coros = {p: ijson.items_coro(sinks[p], p) for p in PREFIXES}
     head: list[bytes] | None = []
     kept = 0

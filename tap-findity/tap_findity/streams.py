@@ -22,6 +22,7 @@ from tap_findity.client import FindityStream
 from tap_findity.package_reader import read_vouchers
 from tapkit.http import ProviderClientError
 from tapkit.money import to_minor
+from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
 S, D, I, B, DT = th.StringType, th.DecimalType, th.IntegerType, th.BooleanType, th.DateTimeType
@@ -91,8 +92,8 @@ class ExportsStream(FindityStream):
         yield {"exportId": record["id"], "verificationListsType": recipient.get("verificationListsType")}
 
 
-class _ExportChild(FindityStream):
-    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-export state: it would grow forever
+class _ExportChild(OncePerParentChild, FindityStream):
+    """A child of `exports`, synced once per export."""
 
 
 class _SchemaFieldsOnly(_ExportChild):

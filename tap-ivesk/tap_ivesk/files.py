@@ -15,16 +15,16 @@ from tap_ivesk.schemas import FILE
 from tap_ivesk.streams import DocumentsStream
 from tapkit.files import FileSink, no_auth, store_file
 from tapkit.http import ProviderClientError, ProviderHTTPMixin
+from tapkit.streams import OncePerParentChild
 
 
-class FilesStream(IveskStream):
+class FilesStream(OncePerParentChild, IveskStream):
     """One record per downloaded PDF. A PDF already stored is not fetched again (documents are immutable
     once digitized; a re-exported document keeps its file)."""
 
     name = "files"
     parent_stream_type = DocumentsStream
     primary_keys = ("id",)
-    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-document state: it would grow forever
     path = ""
     schema = FILE
 
@@ -34,10 +34,6 @@ class FilesStream(IveskStream):
 
     def validate_status(self, response: requests.Response) -> None:
         ProviderHTTPMixin.validate_status(self, response)  # S3 answers 403 for an expired URL: not the API key
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return False  # synced once per document: never announce a new table version
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         sink = FileSink(self.config["files_dir"])

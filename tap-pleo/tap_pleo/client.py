@@ -61,14 +61,6 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
             raise MalformedResponseError(msg, response)
         yield from data
 
-    def request_json(self, method: str, path: str, *, json: t.Any = None, params: dict | None = None,
-                     required: tuple[str, ...] = ()) -> t.Any:
-        """One request through the full policy (auth, rate limit, retries); returns the parsed body."""
-        url = path if path.startswith("http") else f"{self.url_base}{path}"
-        prepared = self.build_prepared_request(method=method, url=url, json=json, params=params or {},
-                                               headers=self.http_headers)
-        return self.send_json(prepared, required=required)
-
     def list_all(self, path: str, params: dict | None = None) -> t.Iterator[dict]:
         """Every record of a cursor-paged `GET` list outside the stream's own paging (`after=endCursor`
         while `hasNextPage`)."""

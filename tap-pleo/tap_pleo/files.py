@@ -25,20 +25,20 @@ from tap_pleo.streams_entries import AccountingEntriesStream
 from tap_pleo.streams_export import ExportItemsStream
 from tapkit.files import FileSink, no_auth, safe_name, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
+from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/heic": "heic",
               "image/webp": "webp", "image/gif": "gif", "text/xml": "xml", "application/xml": "xml"}
 
 
-class FilesStream(PleoStream):
+class FilesStream(OncePerParentChild, PleoStream):
     """One record per stored receipt; a receipt already stored is not fetched again."""
 
     name = "files"
     parent_stream_type = ExportItemsStream
     also_child_of = (AccountingEntriesStream,)  # wired by tapkit's ProviderTap.streams
     primary_keys = ("id",)
-    state_partitioning_keys: t.ClassVar[list[str]] = []
     company_param = None
     path = ""
     schema = th.PropertiesList(
@@ -58,10 +58,6 @@ class FilesStream(PleoStream):
     @property
     def authenticator(self) -> t.Any:
         return no_auth  # pre-signed URLs: never send the Pleo credentials to the storage host
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return False
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         sink = FileSink(self.config["files_dir"])

@@ -19,6 +19,7 @@ from tap_pleo import money
 from tap_pleo.client import PleoStream
 from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, NAMED, B, I, S, in_both_currencies, obj, req
 from tapkit.http import ProviderClientError
+from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
 OPEN = ["pending", "in_progress"]
@@ -123,15 +124,10 @@ class ExportJobsStream(PleoStream):
         yield {"exportJobId": record["id"], "jobStatus": record["status"]}
 
 
-class _JobChild(PleoStream):
+class _JobChild(OncePerParentChild, PleoStream):
     parent_stream_type = ExportJobsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = []  # no per-job state: it would grow forever
     company_param = None
     primary_keys = ("exportJobId", "accountingEntryId")
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return False  # synced once per job: a new table version per job would drop the other jobs' rows
 
 
 class ExportJobItemsStream(_JobChild):

@@ -9,6 +9,7 @@ from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
 from tap_pleo.schema_objects import DT, B, D, I, S, obj, req
+from tapkit.streams import OncePerParentChild
 
 
 class _Reference(PleoStream):
@@ -80,22 +81,17 @@ class TagGroupsStream(_Reference):
         yield {"tagGroupId": record["id"]}
 
 
-class TagsStream(_Reference):
+class TagsStream(OncePerParentChild, _Reference):
     """`GET /v0/tag-groups/{id}/tags` for every tag group."""
 
     name = "tags"
     path = "/v0/tag-groups/{tagGroupId}/tags"
     parent_stream_type = TagGroupsStream
-    state_partitioning_keys: t.ClassVar[list[str]] = []
     company_param = None
     schema = th.PropertiesList(  # TagModel
         th.Property("id", S, required=True), req("groupId", S), req("code", S), th.Property("name", S),
         req("archived", B), req("createdAt", DT), req("updatedAt", DT),
     ).to_dict()
-
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return False  # synced once per group: a new table version per group would drop the other groups' tags
 
 
 class AccountsStream(_Reference):

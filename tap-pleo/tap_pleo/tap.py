@@ -16,6 +16,7 @@ from tap_pleo.streams_reference import (
 )
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest
+from tapkit.oauth import refresh_token_properties
 from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
@@ -35,18 +36,11 @@ class TapPleo(ProviderTap):
         th.Property("api_key", th.StringType, secret=True, title="API key",
                     description="Pleo API key (`plp_…`, Settings → API Keys), sent as the HTTP Basic user name "
                                 "with an empty password. Or use the OAuth settings."),
-        th.Property("client_id", th.StringType, title="OAuth client ID", description="OAuth client id."),
-        th.Property("client_secret", th.StringType, secret=True, title="OAuth client secret",
-                    description="OAuth client secret (sent with HTTP Basic to the token endpoint)."),
-        th.Property("refresh_token", th.StringType, secret=True, title="Refresh token",
-                    description="Refresh token from the authorization-code flow. Pleo rotates it on every refresh "
-                                "and revokes the authorization if a used one is sent again: the newest one is kept "
-                                "in `token_store_dir`, so this value is only read until the first rotation."),
-        th.Property("token_url", th.StringType, default=TOKEN_URL, title="Token URL",
-                    description="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token)."),
-        th.Property("token_store_dir", th.StringType, title="Token store directory",
-                    description="Where rotated refresh tokens are persisted (atomically) between runs. Default: "
-                                "$XDG_STATE_HOME/tap-pleo/tokens (~/.local/state/tap-pleo/tokens)."),
+        *refresh_token_properties(
+            "tap-pleo", "Pleo", token_url=TOKEN_URL, client_secret=" (sent with HTTP Basic to the token endpoint)",
+            refresh_token=". Pleo rotates it on every refresh and revokes the authorization if a used one is sent "
+                          "again",
+            token_url_note="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token)."),
         th.Property("company_id", th.StringType, title="Company ID",
                     description="Pleo company to extract (required for multi-entity organizations; default: the "
                                 "only company the credentials see)."),

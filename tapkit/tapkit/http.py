@@ -156,6 +156,15 @@ class ProviderHTTPMixin:
         with self._tap.rate_limiter.slot():
             return super()._request(prepared_request, context)
 
+    def request_json(self, method: str, path: str, *, json: t.Any = None, params: dict | None = None,
+                     required: tuple[str, ...] = ()) -> t.Any:
+        """One request outside the stream's own paging, through the full policy (auth, rate limit, retries);
+        returns the parsed body. ``path`` is relative to ``url_base``, or an absolute URL."""
+        url = path if path.startswith(("http://", "https://")) else f"{self.url_base}{path}"
+        prepared = self.build_prepared_request(method=method, url=url, json=json, params=params or {},
+                                               headers=self.http_headers)
+        return self.send_json(prepared, required=required)
+
     def send_json(self, prepared: requests.PreparedRequest, *, required: tuple[str, ...] = ()) -> t.Any:
         """Send one request through the whole policy (rate limit, auth, retries); return its parsed JSON."""
         self._tapkit_required = required

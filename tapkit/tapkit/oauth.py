@@ -8,12 +8,32 @@ import logging
 import typing as t
 
 import requests
+from singer_sdk import typing as th
 from singer_sdk.authenticators import OAuthAuthenticator
 
 from tapkit.errors import TapError
 from tapkit.token_store import RefreshTokenStore, default_store_dir
 
 LOGGER = logging.getLogger(__name__)
+
+
+def refresh_token_properties(tap_name: str, provider: str, *, token_url: str, client_secret: str,
+                             refresh_token: str, token_url_note: str) -> list[th.Property]:
+    """The settings of the rotating refresh-token flow (Candis, Pleo): client, refresh token, token URL and the
+    store of the rotated token. The notes are the provider's own details."""
+    return [
+        th.Property("client_id", th.StringType, title="OAuth client ID",
+                    description=f"OAuth client id of your {provider} API client."),
+        th.Property("client_secret", th.StringType, secret=True, title="OAuth client secret",
+                    description=f"OAuth client secret{client_secret}."),
+        th.Property("refresh_token", th.StringType, secret=True, title="Refresh token",
+                    description=f"Refresh token from the authorization-code flow{refresh_token}: the newest one is "
+                                "kept in `token_store_dir`, so this value is only read until the first rotation."),
+        th.Property("token_url", th.StringType, default=token_url, title="Token URL", description=token_url_note),
+        th.Property("token_store_dir", th.StringType, title="Token store directory",
+                    description=f"Where the rotated refresh token is persisted (atomically) between runs. Default: "
+                                f"$XDG_STATE_HOME/{tap_name}/tokens (~/.local/state/{tap_name}/tokens)."),
+    ]
 
 
 class RenewingOAuthAuthenticator(OAuthAuthenticator):
