@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import typing as t
 
 from singer_sdk import RESTStream
@@ -10,18 +9,12 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import OffsetPaginator
 
 from tapkit.http import ProviderHTTPMixin, parsed_json
-from tapkit.timeutil import to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
 
 MAX_PAGE = 50  # Candis clamps larger limits to 50 silently
 
-
-def api_time(value: str | datetime.datetime) -> str:
-    """A timestamp as Candis query parameters take it: UTC, milliseconds, `Z`."""
-    moment = datetime.datetime.fromisoformat(to_utc_iso(value) or "")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class CandisOffsetPaginator(OffsetPaginator):

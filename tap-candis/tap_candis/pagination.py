@@ -24,9 +24,9 @@ import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_candis.client import api_time, to_utc_iso
 from tapkit.errors import TapError
 from tapkit.http import parsed_json
+from tapkit.timeutil import to_api_ms, to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
@@ -45,7 +45,7 @@ def epoch_us(value: str | datetime.datetime) -> int:
 
 
 def api_bound(us: int) -> str:
-    return api_time(EPOCH + datetime.timedelta(microseconds=us))
+    return to_api_ms(EPOCH + datetime.timedelta(microseconds=us))
 
 
 class UpdatedAtKeysetPaginator(BaseAPIPaginator[dict]):

@@ -9,7 +9,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_candis import money
-from tap_candis.client import CandisListStream, CandisStream, api_time, to_utc_iso
+from tap_candis.client import CandisListStream, CandisStream
 from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator, api_bound
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
 from tap_candis.schema_objects import (
@@ -18,6 +18,7 @@ from tap_candis.schema_objects import (
 )
 from tapkit.http import ProviderClientError, parsed_json
 from tapkit.streams import OncePerParentChild
+from tapkit.timeutil import to_api_ms, to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
@@ -268,7 +269,7 @@ class KeysetStream(UpdatedAtStream):
         if statuses:
             params["status"] = ",".join(statuses)
         if token.get("from"):
-            params["updatedAtFrom"] = api_time(token["from"])
+            params["updatedAtFrom"] = to_api_ms(token["from"])
         return params
 
 

@@ -19,7 +19,6 @@ Settings come from ``--config FILE`` (repeatable) or, by default, ``TAP_FINDITY_
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 import typing as t
@@ -28,7 +27,8 @@ from pathlib import Path
 from tap_findity.package_reader import read_vouchers
 from tap_findity.tap import TapFindity
 from tapkit.errors import TapError, one_line_errors
-from tapkit.http import ProviderClientError, parsed_json
+from tapkit.http import ProviderClientError
+from tapkit.timeutil import utc_now_seconds
 
 BATCH = 500  # voucher updates per request
 PROCESSED_ALREADY = "INVALID_SEND_STATE"
@@ -86,7 +86,7 @@ class Findity:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_now_seconds()
 
 
 def _already_processed(api: Findity, export_id: str) -> str | None:

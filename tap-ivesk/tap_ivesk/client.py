@@ -1,4 +1,4 @@
-"""Base stream for Įvesk: `x-api-key` auth, the shared HTTP policy (tapkit), UTC timestamps."""
+"""Base stream for Įvesk: `x-api-key` auth, the shared HTTP policy (tapkit)."""
 
 from __future__ import annotations
 
@@ -13,32 +13,7 @@ from tapkit.http import ProviderHTTPMixin, describe, parsed_json
 if t.TYPE_CHECKING:
     import requests
 
-UTC = datetime.timezone.utc
 ONE_MS = datetime.timedelta(milliseconds=1)
-
-
-def parse_ts(value: t.Any) -> datetime.datetime:
-    """An Įvesk timestamp (`2020-12-18T11:52:42.313Z`, any ISO 8601) as an aware UTC datetime."""
-    if isinstance(value, datetime.datetime):
-        moment = value
-    else:
-        moment = datetime.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def to_utc_iso(value: t.Any) -> str | None:
-    """Normalised UTC ISO 8601 with microseconds (what records and bookmarks hold; sortable as text)."""
-    if value in (None, ""):
-        return None
-    return parse_ts(value).isoformat(timespec="microseconds")
-
-
-def api_time(moment: datetime.datetime) -> str:
-    """A timestamp the way Įvesk sends and takes them: UTC, milliseconds, `Z`."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class IveskStream(ProviderHTTPMixin, RESTStream):

@@ -15,8 +15,8 @@ import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
 
-from tap_ivesk.client import parse_ts, to_utc_iso
 from tapkit.http import parsed_json
+from tapkit.timeutil import parse_utc, to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
@@ -37,7 +37,7 @@ class QueuePaginator(BaseAPIPaginator[dict]):
             return None
         token = {"from": to_utc_iso(nxt), "margin": True}
         position = self.stream.position
-        stuck = self.stream.page_new == 0 and position is not None and parse_ts(nxt) <= position
+        stuck = self.stream.page_new == 0 and position is not None and parse_utc(nxt) <= position
         if token == self.current_value:
             stuck = True
         if not stuck:

@@ -11,10 +11,11 @@ import typing as t
 from singer_sdk.pagination import JSONPathPaginator
 
 from tap_ivesk import money
-from tap_ivesk.client import ONE_MS, IveskStream, api_time, parse_ts, to_utc_iso
+from tap_ivesk.client import ONE_MS, IveskStream
 from tap_ivesk.pagination import QueuePaginator
 from tap_ivesk.schemas import COLUMN_ITEM, DOCUMENT
 from tapkit.http import parsed_json
+from tapkit.timeutil import parse_utc, to_api_ms, to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
@@ -81,7 +82,7 @@ class DocumentsStream(IveskStream):
         else:
             value = self.config.get("start_date")
             self.boundary = set()
-        self.position = parse_ts(value) if value else None
+        self.position = parse_utc(value) if value else None
         return to_utc_iso(value) if value else None
 
     def _commit(self, doc: dict, context: t.Any) -> None:
@@ -89,7 +90,7 @@ class DocumentsStream(IveskStream):
         value = doc.get(self.replication_key)
         if not value:
             return
-        ts = parse_ts(value)
+        ts = parse_utc(value)
         if self.position is None or ts > self.position:
             self.position, self.boundary = ts, set()
         self.boundary.add(doc["id"])
@@ -99,7 +100,7 @@ class DocumentsStream(IveskStream):
         value = doc.get(self.replication_key)
         if self.position is None or not value:
             return False
-        ts = parse_ts(value)
+        ts = parse_utc(value)
         return ts < self.position or (ts == self.position and doc.get("id") in self.boundary)
 
     # --- requests ------------------------------------------------------------------------------------
@@ -115,8 +116,8 @@ class DocumentsStream(IveskStream):
         token = next_page_token or {"from": self._start, "margin": True}
         if not token.get("from"):
             return {}
-        moment = parse_ts(token["from"])
-        return {"from": api_time(moment - ONE_MS if token.get("margin") else moment)}
+        moment = parse_utc(token["from"])
+        return {"from": to_api_ms(moment - ONE_MS if token.get("margin") else moment)}
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         self.page_new = 0
@@ -190,7 +191,7 @@ class ColumnsStream(IveskStream):
             params["next"] = next_page_token
         bookmark = self.get_context_state(context).get("replication_key_value")
         if bookmark:
-            params["modifiedsince"] = api_time(parse_ts(bookmark) - ONE_MS)
+            params["modifiedsince"] = to_api_ms(parse_utc(bookmark) - ONE_MS)
         return params
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:

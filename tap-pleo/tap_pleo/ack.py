@@ -28,13 +28,13 @@ goes on with the next job. Every step is printed.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 import typing as t
 
 from tapkit.errors import TapError, one_line_errors
 from tapkit.http import ProviderClientError
+from tapkit.timeutil import utc_now_seconds
 
 BATCH = 100
 ITEM_NOT_LOADED = "unexpected_failure"  # ExportJobItemFailureReasonType
@@ -82,7 +82,7 @@ class Acknowledger:
             self.event(job_id, "started")
             say(f"job {job_id}: started")
         not_loaded = [i for i in self.job_item_ids(job_id) if i not in set(loaded)]
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        now = utc_now_seconds()
         updates = [self.success(job_id, entry_id, now) for entry_id in loaded]
         updates += [{"accountingEntryId": e, "status": "failed", "failureReasonType": ITEM_NOT_LOADED,
                      "failureReason": "The item was not loaded into the warehouse by this run"} for e in not_loaded]

@@ -28,7 +28,7 @@ from tap_pleo import money
 from tap_pleo.client import PleoStream
 from tap_pleo.schema_objects import DT, ENTRY_TAG, MINORS, S, obj, req
 from tapkit.errors import TapError
-from tapkit.timeutil import to_utc_iso
+from tapkit.timeutil import to_api_ms, to_utc_iso
 
 #: Pleo's `ExportStatus` values; the export queue is every one but EXPORTED
 EXPORT_STATUSES = ("CREATED", "EXPORTED", "EXPORTING", "NOT_CREATED", "NOT_EXPORTED", "QUEUED")
@@ -50,10 +50,6 @@ def open_statuses(configured: t.Sequence[str] | None) -> list[str]:
                 out.append(status)
     return out
 
-
-def _api_time(value: str) -> str:
-    moment = datetime.datetime.fromisoformat(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class AccountingEntriesStream(PleoStream):
@@ -116,13 +112,13 @@ class AccountingEntriesStream(PleoStream):
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         window_start = self._window_start(context)
-        self._filter = {"performedAtStart": _api_time(window_start)} if window_start else {}
+        self._filter = {"performedAtStart": to_api_ms(window_start)} if window_start else {}
         yield from self.request_records(context)
         if window_start is None:
             return  # pass 1 read the whole history: the queue is in it
         start = to_utc_iso(self.config.get("start_date"))
         statuses = open_statuses(self.config.get("accounting_entries_open_statuses"))
-        self._filter = {"exportStatus": statuses, **({"performedAtStart": _api_time(start)} if start else {})}
+        self._filter = {"exportStatus": statuses, **({"performedAtStart": to_api_ms(start)} if start else {})}
         for entry in self.request_records(context):
             # pass 1 already delivered everything performed since window_start: dedupe without a set
             if (to_utc_iso(entry.get("performedAt")) or "") < window_start:

@@ -8,7 +8,6 @@ import datetime
 import decimal
 import email.utils
 import json
-import logging
 import random
 import typing as t
 from urllib.parse import urlparse

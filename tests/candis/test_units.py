@@ -1,4 +1,4 @@
-"""Unit tests of tap-candis's own tricky pieces: reimbursement money, API timestamps.
+"""Unit tests of tap-candis's own tricky pieces: reimbursement money.
 
 The shared pieces (money, Retry-After, rate limiter, token store, UTC timestamps) are tested in tests/tapkit/."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import decimal
 
-from tap_candis.client import api_time
 from tap_candis.money import add_reimbursement_minor_units
 
 
@@ -21,6 +20,3 @@ def test_reimbursement_amounts_in_minor_units_with_precision_or_major_without() 
     assert bare["totalAmount"]["amountMinor"] == 2784
     assert bare["bookings"][0]["amountMinor"] == 2784
 
-
-def test_api_timestamps_are_utc_with_milliseconds() -> None:
-    assert api_time("2024-05-01T10:00:00.123456+00:00") == "2024-05-01T10:00:00.123Z"
