@@ -8,10 +8,10 @@ from urllib.parse import urlparse
 from singer_sdk import typing as th
 
 from tap_candis.client import CandisStream
-from tap_candis.schema_objects import S
 from tap_candis.streams import PostingsStream
 from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
+from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
 
 
@@ -23,13 +23,13 @@ class FilesStream(OncePerParentChild, CandisStream):
     primary_keys = ("id",)
     path = "/files/{fileId}"
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="Candis file id."),
-        th.Property("ownerStream", S, description="Stream of the record that lists this file (postings)."),
-        th.Property("ownerId", S, description="Primary key of that record (posting id)."),
-        th.Property("exportId", S),
-        th.Property("name", S, description="File name as Candis gives it."),
-        th.Property("type", S, description="AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
-        th.Property("contentType", S),
+        th.Property("id", String, required=True, description="Candis file id."),
+        th.Property("ownerStream", String, description="Stream of the record that lists this file (postings)."),
+        th.Property("ownerId", String, description="Primary key of that record (posting id)."),
+        th.Property("exportId", String),
+        th.Property("name", String, description="File name as Candis gives it."),
+        th.Property("type", String, description="AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
+        th.Property("contentType", String),
         *stored_file_properties(),
     ).to_dict()
 

@@ -12,11 +12,12 @@ from tap_candis import money
 from tap_candis.client import CandisListStream, CandisStream
 from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator, api_bound
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
-from tap_candis.schema_objects import (
-    CODE, DT, FILE, INVOICE_BOOKING, LOCALIZED, MONEY, PLACE, POSTING_CONTACT, RATE, REIMBURSEMENT_AMOUNT,
-    REIMBURSEMENT_BOOKING, SPLIT_POSTING, B, D, S, amount_object, obj, opt, req,
+from tap_candis.schemas import (
+    CODE, FILE, INVOICE_BOOKING, LOCALIZED, MONEY, PLACE, POSTING_CONTACT, RATE, REIMBURSEMENT_AMOUNT,
+    REIMBURSEMENT_BOOKING, SPLIT_POSTING, amount_object,
 )
 from tapkit.http import ProviderClientError, parsed_json
+from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, req
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_api_ms, to_utc_iso
 
@@ -42,10 +43,10 @@ class ExportsStream(CandisListStream):
     replication_key = "createdAt"
     is_sorted = False  # the list is newest-first
     schema = th.PropertiesList(
-        req("id", S, "Export id (UUID)."),
-        req("postingsCount", D, "Number of postings in the export (a JSON number, as the OpenAPI types it)."),
-        req("status", S, "EXPORTING | EXPORTED | FAILED | PARTIALLY_EXPORTED"),
-        req("createdAt", DT, "When the export was created (normalised to UTC by the tap)."),
+        req("id", String, "Export id (UUID)."),
+        req("postingsCount", Decimal, "Number of postings in the export (a JSON number, as the OpenAPI types it)."),
+        req("status", String, "EXPORTING | EXPORTED | FAILED | PARTIALLY_EXPORTED"),
+        req("createdAt", DateTime, "When the export was created (normalised to UTC by the tap)."),
     ).to_dict()
 
     # --- creating exports --------------------------------------------------------------------------------
@@ -160,35 +161,35 @@ class PostingsStream(_ExportChild):
     primary_keys = ("id",)
     # The OpenAPI's posting is a `oneOf` of three variants; fields of one variant only are null in the others.
     schema = th.PropertiesList(
-        req("id", S, "Posting id."),
-        opt("exportId", S, "Added by the tap: the export this posting came in."),
-        req("entityGuid", S),
-        req("type", S, "DOCUMENT | CARD_TRANSACTION | CARD_SETTLEMENT | REIMBURSEMENT_ITEM"),
-        req("status", S, "EXPORTED"),
+        req("id", String, "Posting id."),
+        opt("exportId", String, "Added by the tap: the export this posting came in."),
+        req("entityGuid", String),
+        req("type", String, "DOCUMENT | CARD_TRANSACTION | CARD_SETTLEMENT | REIMBURSEMENT_ITEM"),
+        req("status", String, "EXPORTED"),
         req("amount", MONEY),
-        req("invoiceId", S),
-        req("invoiceDate", DT),
-        req("url", S, "Link to the document in the Candis archive."),
+        req("invoiceId", String),
+        req("invoiceDate", DateTime),
+        req("url", String, "Link to the document in the Candis archive."),
         req("files", th.ArrayType(FILE)),
         req("splitPostings", th.ArrayType(SPLIT_POSTING)),
         # DOCUMENT and card variants
         opt("contact", POSTING_CONTACT, "DOCUMENT and card postings (required there)."),
-        opt("purchaseOrder", obj(req("orderNumber", S))),
-        opt("accountingArea", obj(req("name", S), req("description", S))),
-        opt("deliveryDate", DT),
-        opt("invoiceFormat", S, "REGULAR | XRECHNUNG | ZUGFERD (DOCUMENT and card postings)."),
-        opt("dueDate", DT),
-        opt("paymentCondition", obj(opt("name", S), opt("discountPercentage", D), opt("discountPaymentDate", DT))),
-        opt("documentType", S, "Free text, often German (e.g. Eingangsrechnung)."),
+        opt("purchaseOrder", obj(req("orderNumber", String))),
+        opt("accountingArea", obj(req("name", String), req("description", String))),
+        opt("deliveryDate", DateTime),
+        opt("invoiceFormat", String, "REGULAR | XRECHNUNG | ZUGFERD (DOCUMENT and card postings)."),
+        opt("dueDate", DateTime),
+        opt("paymentCondition", obj(opt("name", String), opt("discountPercentage", Decimal), opt("discountPaymentDate", DateTime))),
+        opt("documentType", String, "Free text, often German (e.g. Eingangsrechnung)."),
         # card variant (CARD_TRANSACTION, CARD_SETTLEMENT)
-        opt("creditCardSettings", obj(opt("bookingAccount", S), opt("transitAccount", S))),
-        opt("payment", obj(opt("method", S, "CARD_TRANSACTION in the OpenAPI, or null."), opt("paidAt", DT))),
+        opt("creditCardSettings", obj(opt("bookingAccount", String), opt("transitAccount", String))),
+        opt("payment", obj(opt("method", String, "CARD_TRANSACTION in the OpenAPI, or null."), opt("paidAt", DateTime))),
         # REIMBURSEMENT_ITEM variant
-        opt("reason", S),
-        opt("reimbursementType", S, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
-        opt("employee", obj(req("name", S), opt("accountsPayableNumber", S))),
-        opt("reimbursementDate", DT),
-        opt("reimbursementCase", obj(req("id", S), req("title", S))),
+        opt("reason", String),
+        opt("reimbursementType", String, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
+        opt("employee", obj(req("name", String), opt("accountsPayableNumber", String))),
+        opt("reimbursementDate", DateTime),
+        opt("reimbursementCase", obj(req("id", String), req("title", String))),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -220,10 +221,10 @@ class FailedPostingsStream(_ExportChild):
     name = "failed_postings"
     primary_keys = ("exportId", "id")
     schema = th.PropertiesList(
-        req("exportId", S, "Added by the tap: the export this failed posting belongs to."),
-        req("id", S),
-        opt("entityId", S),
-        req("errorCode", S, "e.g. EXPORTABLE_ENTITY_NOT_FOUND"),
+        req("exportId", String, "Added by the tap: the export this failed posting belongs to."),
+        req("id", String),
+        opt("entityId", String),
+        req("errorCode", String, "e.g. EXPORTABLE_ENTITY_NOT_FOUND"),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -283,40 +284,40 @@ class ReimbursementItemsStream(KeysetStream):
     default_statuses: t.ClassVar[list[str] | None] = ["APPROVED", "EXPORTED"]
     # The OpenAPI's item is a `oneOf` on `type`; fields of one type only are null for the others.
     schema = th.PropertiesList(
-        req("id", S),
-        req("type", S, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
-        req("status", S, "APPROVED | EXPORTED"),
-        req("createdAt", DT, "Normalised to UTC by the tap."),
-        req("updatedAt", DT, "Last change (normalised to UTC by the tap); the replication key."),
-        req("title", S),
-        req("invoiceNumber", S),
-        req("expenseDate", S),
+        req("id", String),
+        req("type", String, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
+        req("status", String, "APPROVED | EXPORTED"),
+        req("createdAt", DateTime, "Normalised to UTC by the tap."),
+        req("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
+        req("title", String),
+        req("invoiceNumber", String),
+        req("expenseDate", String),
         req("totalAmount", REIMBURSEMENT_AMOUNT),
-        req("reimbursementCase", obj(req("id", S), req("title", S), req("submittedForReviewAt", S))),
+        req("reimbursementCase", obj(req("id", String), req("title", String), req("submittedForReviewAt", String))),
         req("contact", obj(
-            opt("name", S), opt("accountsPayableNumber", S),
+            opt("name", String), opt("accountsPayableNumber", String),
             opt("paymentInfo", obj(
-                req("iban", S), opt("swiftCode", S), opt("bankAccountNumber", S), opt("accountHolder", S))))),
+                req("iban", String), opt("swiftCode", String), opt("bankAccountNumber", String), opt("accountHolder", String))))),
         req("bookings", th.ArrayType(REIMBURSEMENT_BOOKING)),
         # HOSPITALITY_EXPENSE
-        opt("location", S),
-        opt("internalGuests", th.ArrayType(S)),
-        opt("externalGuests", th.ArrayType(S)),
+        opt("location", String),
+        opt("internalGuests", th.ArrayType(String)),
+        opt("externalGuests", th.ArrayType(String)),
         opt("tipAmount", REIMBURSEMENT_AMOUNT),
         opt("receiptAmount", REIMBURSEMENT_AMOUNT, "HOSPITALITY_EXPENSE (required there)."),
         # PER_DIEM
-        opt("segments", th.ArrayType(obj(req("startAt", S), req("endAt", S), req("location", PLACE)))),
+        opt("segments", th.ArrayType(obj(req("startAt", String), req("endAt", String), req("location", PLACE)))),
         opt("days", th.ArrayType(obj(
-            req("date", S), req("numberOfMinutes", D), req("dayRate", RATE), req("reimbursableRate", RATE),
-            req("location", PLACE), req("providedBreakfast", B), req("providedLunch", B), req("providedDinner", B),
-            opt("providedAccommodation", B)))),
+            req("date", String), req("numberOfMinutes", Decimal), req("dayRate", RATE), req("reimbursableRate", RATE),
+            req("location", PLACE), req("providedBreakfast", Boolean), req("providedLunch", Boolean), req("providedDinner", Boolean),
+            opt("providedAccommodation", Boolean)))),
         # MILEAGE
         opt("locations", th.ArrayType(LOCALIZED)),
         opt("applicableRate", RATE, "Rate per km (major units, as sent)."),
-        opt("distanceOverride", obj(opt("enabled", B), opt("distanceInKm", D), opt("reason", S))),
-        opt("vehicleType", S, "CAR | MOTORBIKE"),
-        opt("calculatedDistanceInKm", D),
-        opt("isRoundTrip", B),
+        opt("distanceOverride", obj(opt("enabled", Boolean), opt("distanceInKm", Decimal), opt("reason", String))),
+        opt("vehicleType", String, "CAR | MOTORBIKE"),
+        opt("calculatedDistanceInKm", Decimal),
+        opt("isRoundTrip", Boolean),
     ).to_dict()
 
     def add_minor_units(self, row: dict) -> None:
@@ -331,24 +332,24 @@ class PurchaseRequestsStream(KeysetStream):
     records_key = "purchaseRequests"
     status_setting = "purchase_request_statuses"
     schema = th.PropertiesList(
-        req("id", S),
-        req("status", S, "APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
-        req("createdAt", DT, "Normalised to UTC by the tap."),
-        req("updatedAt", DT, "Last change (normalised to UTC by the tap); the replication key."),
-        opt("supplier", obj(req("name", S), opt("accountPayableNumber", S), opt("accountReceivableNumber", S))),
-        opt("title", S),
-        opt("description", S),
-        opt("requestNumber", S),
+        req("id", String),
+        req("status", String, "APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
+        req("createdAt", DateTime, "Normalised to UTC by the tap."),
+        req("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
+        opt("supplier", obj(req("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String))),
+        opt("title", String),
+        opt("description", String),
+        opt("requestNumber", String),
         opt("grossAmount", MONEY),
         opt("netAmount", MONEY),
         opt("outstandingNetAmount", MONEY),
-        opt("deliveryDate", S),
-        opt("notes", S),
+        opt("deliveryDate", String),
+        opt("notes", String),
         opt("costCenter", CODE),
         opt("costObject", CODE),
         opt("generalLedgerAccount", CODE),
         opt("extraCostInfo", CODE),
-        opt("customCategory", obj(req("id", S), req("value", S))),
+        opt("customCategory", obj(req("id", String), req("value", String))),
     ).to_dict()
 
     def add_minor_units(self, row: dict) -> None:
@@ -363,25 +364,25 @@ class InvoicesStream(UpdatedAtStream):
     records_key = "invoices"
     is_sorted = True  # each window is emitted sorted by the tap, windows ascend
     schema = th.PropertiesList(
-        req("id", S),
-        req("organizationId", S),
-        req("status", S, "APPROVED | EXPORTED"),
-        req("createdAt", DT, "Normalised to UTC by the tap."),
-        opt("updatedAt", DT, "Last change (normalised to UTC by the tap); the replication key."),
-        opt("requestedAt", S),
-        opt("approvedAt", S),
+        req("id", String),
+        req("organizationId", String),
+        req("status", String, "APPROVED | EXPORTED"),
+        req("createdAt", DateTime, "Normalised to UTC by the tap."),
+        opt("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
+        opt("requestedAt", String),
+        opt("approvedAt", String),
         opt("amount", amount_object(required=False)),
-        opt("automaticPayment", B),
-        opt("bankAccount", obj(opt("iban", S), opt("swiftCode", S))),
+        opt("automaticPayment", Boolean),
+        opt("bankAccount", obj(opt("iban", String), opt("swiftCode", String))),
         opt("bookings", th.ArrayType(INVOICE_BOOKING)),
-        opt("category", obj(opt("documentType", S))),
-        opt("contact", obj(opt("name", S), opt("accountPayableNumber", S), opt("accountReceivableNumber", S))),
-        opt("deliveryDate", S),
-        opt("invoiceDate", S),
-        opt("invoiceId", S),
-        opt("payment", obj(opt("method", S, "CARD_TRANSACTION, or null (paid another way)."), opt("paidAt", DT))),
-        opt("purchaseOrderNumber", S),
-        opt("archiveUrl", S),
+        opt("category", obj(opt("documentType", String))),
+        opt("contact", obj(opt("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String))),
+        opt("deliveryDate", String),
+        opt("invoiceDate", String),
+        opt("invoiceId", String),
+        opt("payment", obj(opt("method", String, "CARD_TRANSACTION, or null (paid another way)."), opt("paidAt", DateTime))),
+        opt("purchaseOrderNumber", String),
+        opt("archiveUrl", String),
     ).to_dict()
 
     def get_new_paginator(self) -> UpdatedWindowPaginator:

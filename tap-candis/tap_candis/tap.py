@@ -7,22 +7,21 @@ import time
 import typing as t
 
 from singer_sdk import typing as th
-from singer_sdk.authenticators import BearerTokenAuthenticator
 
+from tap_candis.auth import TOKEN_URL, build_authenticator
 from tap_candis.files import FilesStream
 from tap_candis.streams import (
     ExportsStream, FailedPostingsStream, InvoicesStream, PostingsStream, PurchaseRequestsStream,
     ReimbursementItemsStream,
 )
 from tapkit.errors import TapError
-from tapkit.oauth import refresh_token_properties, rotating_authenticator
+from tapkit.oauth import refresh_token_properties
 from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 API_URL = "https://api.candis.io"
-TOKEN_URL = "https://id.my.candis.io/auth/realms/candis/protocol/openid-connect/token"
 STATUSES = ["APPROVED", "EXPORTED"]
 ENTITY_TYPES = ("DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM")
 #: enum values Candis's OpenAPI accepts for each list setting (sent comma-separated, as its descriptions say)
@@ -99,11 +98,7 @@ class TapCandis(ProviderTap):
                 raise TapError(msg)
 
     def build_authenticator(self) -> t.Any:
-        cfg = self.config
-        if cfg.get("access_token"):
-            return BearerTokenAuthenticator(token=cfg["access_token"])
-        return rotating_authenticator(self.name, cfg, token_url=TOKEN_URL,
-                                      client_auth=cfg.get("token_client_auth") or "basic")
+        return build_authenticator(self.name, self.config)
 
     @functools.cached_property
     def organization_id(self) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import typing as t
 
 import requests
 
 from tapkit.errors import TapError
 from tapkit.oauth import RenewingOAuthAuthenticator
+
+TOKEN_URL = "https://expense.findity.com/oauth/token"
 
 LOGGER = logging.getLogger(__name__)
 
@@ -65,3 +68,14 @@ class ClientCredentialsAuthenticator(RenewingOAuthAuthenticator):
     def _error_code(cls, response: requests.Response) -> str | None:
         body = cls._error_body(response)
         return str(body.get("error") or body.get("code") or "") or None
+
+
+def build_authenticator(tap_name: str, config: t.Mapping[str, t.Any]) -> ClientCredentialsAuthenticator:
+    return ClientCredentialsAuthenticator(
+        auth_endpoint=config.get("token_url") or TOKEN_URL,
+        client_id=config["client_id"],
+        client_secret=config["client_secret"],
+        client_auth=config.get("token_client_auth") or "post",
+        timeout=float(config.get("request_timeout") or 60),
+        user_agent=config.get("user_agent"),
+    )

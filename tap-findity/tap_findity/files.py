@@ -11,8 +11,8 @@ from singer_sdk import typing as th
 from tap_findity.streams import VoucherEntry, _VoucherChild
 from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
+from tapkit.schema import String
 
-S = th.StringType
 
 
 def pdf_url(basis_url: str) -> str:
@@ -26,12 +26,12 @@ class FilesStream(_VoucherChild):
     name = "files"
     primary_keys = ("id",)
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="`<voucher id>-basis`."),
-        th.Property("ownerStream", S, description="Stream of the record this file belongs to (vouchers)."),
-        th.Property("ownerId", S, description="Primary key of that record (the voucher id)."),
-        th.Property("exportId", S),
-        th.Property("name", S),
-        th.Property("contentType", S),
+        th.Property("id", String, required=True, description="`<voucher id>-basis`."),
+        th.Property("ownerStream", String, description="Stream of the record this file belongs to (vouchers)."),
+        th.Property("ownerId", String, description="Primary key of that record (the voucher id)."),
+        th.Property("exportId", String),
+        th.Property("name", String),
+        th.Property("contentType", String),
         *stored_file_properties(),
     ).to_dict()
 

@@ -20,24 +20,12 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_findity.client import FindityStream
 from tap_findity.package_reader import read_vouchers
+from tap_findity.schemas import RECIPIENT
 from tapkit.http import ProviderClientError
 from tapkit.money import to_minor
+from tapkit.schema import Boolean, DateTime, Decimal, Integer, String
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
-
-S, D, I, B, DT = th.StringType, th.DecimalType, th.IntegerType, th.BooleanType, th.DateTimeType
-
-RECIPIENT = th.ObjectType(
-    th.Property("id", S),
-    th.Property("name", S),
-    th.Property("type", S),
-    th.Property("verificationListsType", S, description="The voucher output format of this export: "
-                "REPORT_PER_EXPENSE, REPORT_PER_ACCOUNT, USER_PER_EXPENSE, USER_PER_ACCOUNT, EXPENSE, "
-                "REPORT_PER_REPORT_PAID, USER_PER_REPORT_PAID or REPORT_PER_EXPENSE_PAID."),
-    th.Property("bookkeeping", B),
-    th.Property("webhookUrl", S),
-    additional_properties=True,
-)
 
 
 class ExportsStream(FindityStream):
@@ -53,15 +41,15 @@ class ExportsStream(FindityStream):
     primary_keys = ("id",)
     replication_key = None
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="Export id (32 hex)."),
-        th.Property("organizationId", S),
-        th.Property("externalOrganizationId", S),
-        th.Property("organizationName", S),
-        th.Property("createdAt", DT, description="When the admin's bulk send created the export (UTC)."),
-        th.Property("processedAt", DT),
-        th.Property("status", S, description="UNPROCESSED while listed."),
-        th.Property("numberOfVouchers", I),
-        th.Property("numberOfReports", I),
+        th.Property("id", String, required=True, description="Export id (32 hex)."),
+        th.Property("organizationId", String),
+        th.Property("externalOrganizationId", String),
+        th.Property("organizationName", String),
+        th.Property("createdAt", DateTime, description="When the admin's bulk send created the export (UTC)."),
+        th.Property("processedAt", DateTime),
+        th.Property("status", String, description="UNPROCESSED while listed."),
+        th.Property("numberOfVouchers", Integer),
+        th.Property("numberOfReports", Integer),
         th.Property("organizationRecipient", RECIPIENT, description="The API recipient's configuration."),
     ).to_dict()
 
@@ -154,20 +142,20 @@ class VouchersStream(_SchemaFieldsOnly):
     parent_stream_type = ExportsStream
     primary_keys = ("id",)
     schema = th.PropertiesList(
-        th.Property("id", S, required=True, description="Voucher id (32 hex) as Findity sends it; derived by "
+        th.Property("id", String, required=True, description="Voucher id (32 hex) as Findity sends it; derived by "
                     "the tap only when absent (see idDerived)."),
-        th.Property("exportId", S, required=True, description="Added by the tap: the export of this voucher."),
-        th.Property("idDerived", B, description="Added by the tap: true when Findity sent no voucher id."),
-        th.Property("verificationListsType", S, description="Added by the tap from the export's recipient."),
-        th.Property("ownerId", S, description="The user who owns the expenses."),
-        th.Property("ownerName", S),
-        th.Property("employeeNumber", S),
-        th.Property("expenseReportId", S, description="The report (null when a voucher spans reports)."),
-        th.Property("voucherDate", S),
-        th.Property("currency", S, description="ISO 4217 currency of the voucher's amounts."),
-        th.Property("text", S),
-        th.Property("basisUrl", S, description="Basis of the voucher; append ?format=pdf for the PDF."),
-        th.Property("voucherRowCount", I, description="Added by the tap: rows of this voucher (in voucher_rows)."),
+        th.Property("exportId", String, required=True, description="Added by the tap: the export of this voucher."),
+        th.Property("idDerived", Boolean, description="Added by the tap: true when Findity sent no voucher id."),
+        th.Property("verificationListsType", String, description="Added by the tap from the export's recipient."),
+        th.Property("ownerId", String, description="The user who owns the expenses."),
+        th.Property("ownerName", String),
+        th.Property("employeeNumber", String),
+        th.Property("expenseReportId", String, description="The report (null when a voucher spans reports)."),
+        th.Property("voucherDate", String),
+        th.Property("currency", String, description="ISO 4217 currency of the voucher's amounts."),
+        th.Property("text", String),
+        th.Property("basisUrl", String, description="Basis of the voucher; append ?format=pdf for the PDF."),
+        th.Property("voucherRowCount", Integer, description="Added by the tap: rows of this voucher (in voucher_rows)."),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -256,24 +244,24 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
     name = "voucher_rows"
     primary_keys = ("voucherId", "rowNumber")
     schema = th.PropertiesList(
-        th.Property("voucherId", S, required=True, description="Added by the tap: the voucher's id."),
-        th.Property("rowNumber", I, required=True, description="Added by the tap: 1-based position in the voucher."),
-        th.Property("exportId", S, description="Added by the tap."),
-        th.Property("type", S, description="DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
-        th.Property("account", S, description="Account number."),
-        th.Property("amount", D, description="Signed amount in major units (debit +, credit -), exact as sent."),
-        th.Property("taxAmount", D, description="VAT booked (VAT rows) or included (payment rows), major units."),
-        th.Property("taxPercent", D),
-        th.Property("salaryCode", S, description="Salary type code (mileage, per diem), when any."),
-        th.Property("dimension", th.ObjectType(th.Property("costCenter", S), th.Property("project", S),
+        th.Property("voucherId", String, required=True, description="Added by the tap: the voucher's id."),
+        th.Property("rowNumber", Integer, required=True, description="Added by the tap: 1-based position in the voucher."),
+        th.Property("exportId", String, description="Added by the tap."),
+        th.Property("type", String, description="DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
+        th.Property("account", String, description="Account number."),
+        th.Property("amount", Decimal, description="Signed amount in major units (debit +, credit -), exact as sent."),
+        th.Property("taxAmount", Decimal, description="VAT booked (VAT rows) or included (payment rows), major units."),
+        th.Property("taxPercent", Decimal),
+        th.Property("salaryCode", String, description="Salary type code (mileage, per diem), when any."),
+        th.Property("dimension", th.ObjectType(th.Property("costCenter", String), th.Property("project", String),
                                                additional_properties=True),
                     description="Cost dimensions; a non-object value is kept under `value`."),
-        th.Property("text", S),
-        th.Property("expenseRecordId", S, description="The expense (seed document); null on aggregated rows."),
-        th.Property("expenseReportId", S),
-        th.Property("currency", S, description="ISO 4217; the voucher's currency when the row has none."),
-        th.Property("amountMinor", I, description="Added by the tap: `amount` as exact integer minor units."),
-        th.Property("taxAmountMinor", I, description="Added by the tap: `taxAmount` as exact integer minor units."),
+        th.Property("text", String),
+        th.Property("expenseRecordId", String, description="The expense (seed document); null on aggregated rows."),
+        th.Property("expenseReportId", String),
+        th.Property("currency", String, description="ISO 4217; the voucher's currency when the row has none."),
+        th.Property("amountMinor", Integer, description="Added by the tap: `amount` as exact integer minor units."),
+        th.Property("taxAmountMinor", Integer, description="Added by the tap: `taxAmount` as exact integer minor units."),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:

@@ -7,7 +7,7 @@ import typing as t
 
 from singer_sdk import typing as th
 
-from tap_findity.auth import ClientCredentialsAuthenticator
+from tap_findity.auth import TOKEN_URL, build_authenticator
 from tap_findity.files import FilesStream
 from tap_findity.streams import ExportsStream, VoucherRowsStream, VouchersStream
 from tapkit.errors import TapError
@@ -18,7 +18,6 @@ if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 API_URL = "https://expense.findity.com/api"
-TOKEN_URL = "https://expense.findity.com/oauth/token"
 
 
 class TapFindity(ProviderTap):
@@ -58,16 +57,8 @@ class TapFindity(ProviderTap):
                 raise TapError(msg)
         check_url("token_url", self.config.get("token_url"))
 
-    def build_authenticator(self) -> ClientCredentialsAuthenticator:
-        cfg = self.config
-        return ClientCredentialsAuthenticator(
-            auth_endpoint=cfg.get("token_url") or TOKEN_URL,
-            client_id=cfg["client_id"],
-            client_secret=cfg["client_secret"],
-            client_auth=cfg.get("token_client_auth") or "post",
-            timeout=float(cfg.get("request_timeout") or 60),
-            user_agent=cfg.get("user_agent"),
-        )
+    def build_authenticator(self) -> t.Any:
+        return build_authenticator(self.name, self.config)
 
     # --- what this run extracted (for the write-back command) ------------------------------------------
     @functools.cached_property

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
-from singer_sdk.authenticators import APIKeyAuthenticator
 
+from tap_ivesk.auth import build_authenticator
 from tap_ivesk.files import FilesStream
 from tap_ivesk.streams import QUEUE_KEYS, ColumnsStream, DocumentsStream
 from tapkit.errors import TapError
@@ -61,7 +61,7 @@ class TapIvesk(ProviderTap):
                 raise TapError(msg)
 
     def build_authenticator(self) -> t.Any:
-        return APIKeyAuthenticator(key="x-api-key", value=str(self.config.get("api_key") or ""), location="header")
+        return build_authenticator(self.name, self.config)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from urllib.parse import urlparse
 from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import S
 from tap_pleo.streams_entries import AccountingEntriesStream
 from tap_pleo.streams_export import ExportItemsStream
 from tapkit.files import FileSink, no_auth, safe_name, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
+from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
@@ -42,15 +42,15 @@ class FilesStream(OncePerParentChild, PleoStream):
     company_param = None
     path = ""
     schema = th.PropertiesList(
-        th.Property("id", S, required=True,
+        th.Property("id", String, required=True,
                     description="`<accountingEntryId>/<receipt id>` (for export-item files: the last segment of "
                                 "the file URL, which is the receipt id)."),
-        th.Property("ownerStream", S, description="export_items | accounting_entries"),
-        th.Property("ownerId", S, description="accountingEntryId of the owning export item or accounting entry."),
-        th.Property("exportJobId", S, description="Export job of the owning export item (export_items only)."),
-        th.Property("name", S, description="Stored file name."),
-        th.Property("contentType", S, description="MIME type Pleo gives (`type` / `mimeType`)."),
-        th.Property("source", S, description="How the receipt reached Pleo (accounting_entries only)."),
+        th.Property("ownerStream", String, description="export_items | accounting_entries"),
+        th.Property("ownerId", String, description="accountingEntryId of the owning export item or accounting entry."),
+        th.Property("exportJobId", String, description="Export job of the owning export item (export_items only)."),
+        th.Property("name", String, description="Stored file name."),
+        th.Property("contentType", String, description="MIME type Pleo gives (`type` / `mimeType`)."),
+        th.Property("source", String, description="How the receipt reached Pleo (accounting_entries only)."),
         th.Property("createdAt", th.DateTimeType, description="When Pleo received it (accounting_entries only)."),
         *stored_file_properties(sha256="Hex SHA-256."),
     ).to_dict()

@@ -26,8 +26,9 @@ from singer_sdk import typing as th
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, ENTRY_TAG, MINORS, S, obj, req
+from tap_pleo.schemas import ENTRY_TAG, MINORS
 from tapkit.errors import TapError
+from tapkit.schema import DateTime, String, obj, req
 from tapkit.timeutil import to_api_ms, to_utc_iso
 
 #: Pleo's `ExportStatus` values; the export queue is every one but EXPORTED
@@ -62,31 +63,31 @@ class AccountingEntriesStream(PleoStream):
     replication_key = "performedAt"
     is_sorted = False
     schema = th.PropertiesList(  # AccountingEntryV1
-        th.Property("id", S, required=True), req("companyId", S),
+        th.Property("id", String, required=True), req("companyId", String),
         # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
-        req("createdAt", DT), req("updatedAt", DT),
-        req("performedAt", DT, description="When the spend happened (UTC); the replication key."),
-        th.Property("settledAt", DT), th.Property("bookkeepingDate", DT),
-        req("exportStatus", S, description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | "
+        req("createdAt", DateTime), req("updatedAt", DateTime),
+        req("performedAt", DateTime, description="When the spend happened (UTC); the replication key."),
+        th.Property("settledAt", DateTime), th.Property("bookkeepingDate", DateTime),
+        req("exportStatus", String, description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | "
                                                     "CREATED | NOT_CREATED"),
-        req("family", S, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
-        th.Property("subFamily", S, description="AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
-        req("reviewStatus", S), req("status", S, description="AccountingEntryStatus, e.g. COMPLETED"),
-        th.Property("employeeId", S), th.Property("teamId", S), th.Property("note", S),
-        th.Property("accountId", S), th.Property("accountCode", S), th.Property("taxCodeId", S),
-        th.Property("foreignExtensionId", S),
-        req("receiptIds", th.ArrayType(S)),
+        req("family", String, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
+        th.Property("subFamily", String, description="AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
+        req("reviewStatus", String), req("status", String, description="AccountingEntryStatus, e.g. COMPLETED"),
+        th.Property("employeeId", String), th.Property("teamId", String), th.Property("note", String),
+        th.Property("accountId", String), th.Property("accountCode", String), th.Property("taxCodeId", String),
+        th.Property("foreignExtensionId", String),
+        req("receiptIds", th.ArrayType(String)),
         req("transactionValue", MINORS, description="In the currency the payment was made in."),
         th.Property("totalBillValue", MINORS, description="In the company's currency, fees included."),
         req("splitItems", th.ArrayType(obj(
-            req("id", S), req("createdAt", DT), req("updatedAt", DT),
-            th.Property("accountId", S), th.Property("accountCode", S), th.Property("taxCodeId", S),
+            req("id", String), req("createdAt", DateTime), req("updatedAt", DateTime),
+            th.Property("accountId", String), th.Property("accountCode", String), th.Property("taxCodeId", String),
             req("tags", th.ArrayType(ENTRY_TAG)),
             th.Property("transactionValue", MINORS, description="This split in the currency the payment was made in."),
             th.Property("totalBillValue", MINORS, description="This split in the company's currency.")))),
         req("tags", th.ArrayType(ENTRY_TAG)),
-        req("attendees", th.ArrayType(obj(req("id", S), req("attendableId", S), req("attendableType", S)))),
-        th.Property("supplier", obj(*(th.Property(k, S) for k in ("cif", "documentNumber", "documentType",
+        req("attendees", th.ArrayType(obj(req("id", String), req("attendableId", String), req("attendableType", String)))),
+        th.Property("supplier", obj(*(th.Property(k, String) for k in ("cif", "documentNumber", "documentType",
                                                                  "externalAccountNumber", "externalSupplierId")))),
     ).to_dict()
 

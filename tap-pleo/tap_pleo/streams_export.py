@@ -17,8 +17,9 @@ from singer_sdk import typing as th
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import ACCOUNT_REF, DT, EXPORT_FILE, LINE, NAMED, B, I, S, in_both_currencies, obj, req
+from tap_pleo.schemas import ACCOUNT_REF, EXPORT_FILE, LINE, NAMED, in_both_currencies
 from tapkit.http import ProviderClientError
+from tapkit.schema import Boolean, DateTime, Integer, String, obj, req
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
@@ -45,14 +46,14 @@ class ExportJobsStream(PleoStream):
     replication_key = "changedAt"
     is_sorted = False
     schema = th.PropertiesList(
-        th.Property("id", S, required=True), req("companyId", S),
-        req("status", S, description="pending | in_progress | completed | completed_with_errors | failed"),
-        req("createdAt", DT), req("expiresIn", I, description="Seconds an open job lives after its last action."),
-        req("isInteractive", B), req("numberOfItems", I), req("vendorBasedBookkeeping", B),
-        th.Property("createdBy", S), th.Property("startedAt", DT), th.Property("completedAt", DT),
-        th.Property("expiredAt", DT), th.Property("lastUpdatedAt", DT), th.Property("failureReason", S),
-        th.Property("failureReasonType", S, description="e.g. job_expired"),
-        th.Property("changedAt", DT, description="Added by the tap: the latest of the job's timestamps (UTC); the "
+        th.Property("id", String, required=True), req("companyId", String),
+        req("status", String, description="pending | in_progress | completed | completed_with_errors | failed"),
+        req("createdAt", DateTime), req("expiresIn", Integer, description="Seconds an open job lives after its last action."),
+        req("isInteractive", Boolean), req("numberOfItems", Integer), req("vendorBasedBookkeeping", Boolean),
+        th.Property("createdBy", String), th.Property("startedAt", DateTime), th.Property("completedAt", DateTime),
+        th.Property("expiredAt", DateTime), th.Property("lastUpdatedAt", DateTime), th.Property("failureReason", String),
+        th.Property("failureReasonType", String, description="e.g. job_expired"),
+        th.Property("changedAt", DateTime, description="Added by the tap: the latest of the job's timestamps (UTC); the "
                                                  "replication key."),
     ).to_dict()
 
@@ -136,10 +137,10 @@ class ExportJobItemsStream(_JobChild):
     name = "export_job_items"
     path = "/v3/export-jobs/{exportJobId}/items"
     schema = th.PropertiesList(
-        th.Property("exportJobId", S, required=True), th.Property("accountingEntryId", S, required=True),
-        req("status", S, description="pending | in_progress | failed | successful | abandoned"),
-        th.Property("exportedAt", DT), th.Property("externalId", S), th.Property("externalUrl", S),
-        th.Property("failureReason", S), th.Property("failureReasonType", S),
+        th.Property("exportJobId", String, required=True), th.Property("accountingEntryId", String, required=True),
+        req("status", String, description="pending | in_progress | failed | successful | abandoned"),
+        th.Property("exportedAt", DateTime), th.Property("externalId", String), th.Property("externalUrl", String),
+        th.Property("failureReason", String), th.Property("failureReasonType", String),
     ).to_dict()
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
@@ -156,33 +157,33 @@ class ExportItemsStream(_JobChild):
     name = "export_items"
     path = "/v3/export-items"
     schema = th.PropertiesList(
-        th.Property("exportJobId", S, required=True, description="Added by the tap: the job it was read from."),
-        th.Property("accountingEntryId", S, required=True), req("companyId", S),
+        th.Property("exportJobId", String, required=True, description="Added by the tap: the job it was read from."),
+        th.Property("accountingEntryId", String, required=True), req("companyId", String),
         req("_links", obj(*(th.Property(k, LINK) for k in ("api", "mobile", "web")))),
-        req("type", S, description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
+        req("type", String, description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
                                            "per_diem | invoice | refund | fee | ..."),
-        th.Property("subType", S, description="ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
-        req("date", DT),
-        th.Property("servicePeriod", obj(req("from", DT), req("to", DT))),
-        th.Property("note", S),
+        th.Property("subType", String, description="ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
+        req("date", DateTime),
+        th.Property("servicePeriod", obj(req("from", DateTime), req("to", DateTime))),
+        th.Property("note", String),
         req("amount", in_both_currencies("Amount of the entry")),
         th.Property("files", th.ArrayType(EXPORT_FILE)),
-        th.Property("bookkeeping", obj(req("method", S, description="none | journal | accounts_payable"))),
+        th.Property("bookkeeping", obj(req("method", String, description="none | journal | accounts_payable"))),
         th.Property("contraAccount", ACCOUNT_REF),
         req("additionalInformation", obj(
-            req("reconciliationId", S),
-            th.Property("attendees", th.ArrayType(S)),
-            th.Property("reconciledEntries", th.ArrayType(S)),
+            req("reconciliationId", String),
+            th.Property("attendees", th.ArrayType(String)),
+            th.Property("reconciledEntries", th.ArrayType(String)),
             th.Property("invoiceInformation", obj(
-                req("invoiceNumber", S), req("invoiceDate", DT), th.Property("dueDate", DT),
-                th.Property("paymentDate", DT), req("status", S, description="InvoiceInformationStatusV3"),
+                req("invoiceNumber", String), req("invoiceDate", DateTime), th.Property("dueDate", DateTime),
+                th.Property("paymentDate", DateTime), req("status", String, description="InvoiceInformationStatusV3"),
                 th.Property("supplierBankAccount", obj(
-                    req("bankName", S), req("country", S),
-                    *(th.Property(k, S) for k in ("accountNumber", "bankCode", "bic", "iban")))))))),
-        th.Property("supplier", obj(*(th.Property(k, S) for k in ("name", "code", "account", "categoryCode", "country",
+                    req("bankName", String), req("country", String),
+                    *(th.Property(k, String) for k in ("accountNumber", "bankCode", "bic", "iban")))))))),
+        th.Property("supplier", obj(*(th.Property(k, String) for k in ("name", "code", "account", "categoryCode", "country",
                                                                  "taxIdentifier")))),
-        th.Property("vendor", obj(req("id", S), req("name", S), req("defaultCurrency", S),
-                                  *(th.Property(k, S) for k in ("code", "country", "externalId", "registrationNumber",
+        th.Property("vendor", obj(req("id", String), req("name", String), req("defaultCurrency", String),
+                                  *(th.Property(k, String) for k in ("code", "country", "externalId", "registrationNumber",
                                                                 "taxRegistrationNumber")))),
         th.Property("team", NAMED), th.Property("user", NAMED),
         req("accountingEntryLines", th.ArrayType(LINE)),

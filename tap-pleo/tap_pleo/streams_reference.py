@@ -8,7 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_pleo.client import PleoStream
-from tap_pleo.schema_objects import DT, B, D, I, S, obj, req
+from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, obj, req
 from tapkit.streams import OncePerParentChild
 
 
@@ -23,10 +23,10 @@ class CompaniesStream(_Reference):
     path = "/v1/companies"
     company_param = None
     schema = th.PropertiesList(  # ExternalCompanyResponseModel
-        th.Property("id", S, required=True), req("name", S), th.Property("organizationId", S),
-        req("address", obj(*(th.Property(k, S) for k in ("addressLine1", "addressLine2", "locality", "postalCode",
+        th.Property("id", String, required=True), req("name", String), th.Property("organizationId", String),
+        req("address", obj(*(th.Property(k, String) for k in ("addressLine1", "addressLine2", "locality", "postalCode",
                                                                 "region", "country")))),
-        th.Property("registrationNumber", S),
+        th.Property("registrationNumber", String),
     ).to_dict()
 
 
@@ -37,9 +37,9 @@ class EmployeesStream(_Reference):
     path = "/v2/employees"
     company_param = "companyId"
     schema = th.PropertiesList(  # ExternalEmployeeResponseModel
-        th.Property("id", S, required=True), req("companyId", S), req("firstName", S),
-        req("lastName", S), req("email", S), th.Property("code", S), th.Property("jobTitle", S),
-        th.Property("phone", S),
+        th.Property("id", String, required=True), req("companyId", String), req("firstName", String),
+        req("lastName", String), req("email", String), th.Property("code", String), th.Property("jobTitle", String),
+        th.Property("phone", String),
     ).to_dict()
 
 
@@ -50,11 +50,11 @@ class TaxCodesStream(_Reference):
     path = "/v0/tax-codes:search"
     http_method = "POST"
     schema = th.PropertiesList(  # TaxCodeModel
-        th.Property("id", S, required=True), req("companyId", S), th.Property("code", S), req("name", S),
-        req("rate", D, description="Fraction, e.g. 0.25 for 25 %."),
-        req("type", S, description="inclusive | exclusive | reverse"),
-        th.Property("ingoingTaxAccount", S), th.Property("outgoingTaxAccount", S), req("archived", B),
-        th.Property("accountingIntegrationSystem", S), req("createdAt", DT), req("updatedAt", DT),
+        th.Property("id", String, required=True), req("companyId", String), th.Property("code", String), req("name", String),
+        req("rate", Decimal, description="Fraction, e.g. 0.25 for 25 %."),
+        req("type", String, description="inclusive | exclusive | reverse"),
+        th.Property("ingoingTaxAccount", String), th.Property("outgoingTaxAccount", String), req("archived", Boolean),
+        th.Property("accountingIntegrationSystem", String), req("createdAt", DateTime), req("updatedAt", DateTime),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
@@ -67,10 +67,10 @@ class TagGroupsStream(_Reference):
     name = "tag_groups"
     path = "/v0/tag-groups"
     schema = th.PropertiesList(  # TagGroupModel
-        th.Property("id", S, required=True), req("companyId", S), req("code", S),
-        req("name", S), req("archived", B), th.Property("totalTagsCount", I),
+        th.Property("id", String, required=True), req("companyId", String), req("code", String),
+        req("name", String), req("archived", Boolean), th.Property("totalTagsCount", Integer),
         req("metadata", th.CustomType({"type": "object", "additionalProperties": {"type": "string"}})),
-        req("createdAt", DT), req("updatedAt", DT),
+        req("createdAt", DateTime), req("updatedAt", DateTime),
     ).to_dict()
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
@@ -89,8 +89,8 @@ class TagsStream(OncePerParentChild, _Reference):
     parent_stream_type = TagGroupsStream
     company_param = None
     schema = th.PropertiesList(  # TagModel
-        th.Property("id", S, required=True), req("groupId", S), req("code", S), th.Property("name", S),
-        req("archived", B), req("createdAt", DT), req("updatedAt", DT),
+        th.Property("id", String, required=True), req("groupId", String), req("code", String), th.Property("name", String),
+        req("archived", Boolean), req("createdAt", DateTime), req("updatedAt", DateTime),
     ).to_dict()
 
 
@@ -102,9 +102,9 @@ class AccountsStream(_Reference):
     http_method = "POST"
     company_param = None  # the company goes in the body
     schema = th.PropertiesList(  # BookkeepingAccountRestModelV1
-        th.Property("id", S, required=True), req("companyId", S), th.Property("code", S), req("name", S),
-        req("externalId", S, description="The account's id in the accounting system."),
-        th.Property("taxCodeExternalId", S), req("archived", B),
+        th.Property("id", String, required=True), req("companyId", String), th.Property("code", String), req("name", String),
+        req("externalId", String, description="The account's id in the accounting system."),
+        th.Property("taxCodeExternalId", String), req("archived", Boolean),
         th.Property("metadata", th.CustomType({"type": ["object", "null"]})),
     ).to_dict()
 
@@ -121,11 +121,11 @@ class VendorsStream(_Reference):
     path = "/v1/vendors:search"
     http_method = "POST"
     schema = th.PropertiesList(  # VendorResponse
-        th.Property("id", S, required=True), req("companyId", S), req("name", S),
-        req("defaultCurrency", S), th.Property("country", S), th.Property("code", S),
-        req("state", S, description="DRAFT | ACTIVE | ARCHIVED"), th.Property("externalId", S),
-        th.Property("registrationNumber", S), th.Property("taxRegistrationNumber", S),
-        th.Property("accountingSystem", S), th.Property("createdAt", DT), th.Property("updatedAt", DT),
+        th.Property("id", String, required=True), req("companyId", String), req("name", String),
+        req("defaultCurrency", String), th.Property("country", String), th.Property("code", String),
+        req("state", String, description="DRAFT | ACTIVE | ARCHIVED"), th.Property("externalId", String),
+        th.Property("registrationNumber", String), th.Property("taxRegistrationNumber", String),
+        th.Property("accountingSystem", String), th.Property("createdAt", DateTime), th.Property("updatedAt", DateTime),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:

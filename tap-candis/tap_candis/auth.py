@@ -1,0 +1,19 @@
+"""Candis credentials: OAuth2 with rotating refresh tokens against Candis's Keycloak (tapkit's authenticator:
+every new refresh token is persisted atomically before it is used), or a ready access token (not renewed)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk.authenticators import BearerTokenAuthenticator
+
+from tapkit.oauth import rotating_authenticator
+
+TOKEN_URL = "https://id.my.candis.io/auth/realms/candis/protocol/openid-connect/token"
+
+
+def build_authenticator(tap_name: str, config: t.Mapping[str, t.Any]) -> t.Any:
+    if config.get("access_token"):
+        return BearerTokenAuthenticator(token=config["access_token"])
+    return rotating_authenticator(tap_name, config, token_url=TOKEN_URL,
+                                  client_auth=config.get("token_client_auth") or "basic")
