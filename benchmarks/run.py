@@ -34,12 +34,29 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 
 
-def start_sandbox(provider: str, scale: int, workdir: Path, extra: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+def start_sandbox(
+    provider: str, scale: int, workdir: Path, extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, str]:
     port_file = workdir / "ports.json"
     proc = subprocess.Popen(
-        [str(BIN / "sandbox"), "serve", "--providers", provider, f"--{provider}-port", "0", "--scale", str(scale),
-         "--rate-limit", "0", "--quiet", "--port-file", str(port_file), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(BIN / "sandbox"),
+            "serve",
+            "--providers",
+            provider,
+            f"--{provider}-port",
+            "0",
+            "--scale",
+            str(scale),
+            "--rate-limit",
+            "0",
+            "--quiet",
+            "--port-file",
+            str(port_file),
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 300
     while not port_file.exists():  # the sandbox writes the file once it listens
@@ -82,8 +99,9 @@ def measure(args: list[str]) -> tuple[float, int, str]:
 
 
 def catalog_for(tap: str, config_path: Path, wanted: set[str], workdir: Path) -> Path:
-    out = subprocess.run([str(BIN / tap), "--config", str(config_path), "--discover"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(BIN / tap), "--config", str(config_path), "--discover"], capture_output=True, text=True, check=True
+    ).stdout
     catalog = json.loads(out)
     for entry in catalog["streams"]:
         for meta in entry["metadata"]:
@@ -108,21 +126,27 @@ def bench_provider(name: str, sizes: list[int], streams: list[str] | None) -> li
                     config_path.write_text(json.dumps(spec.config(url, workdir)))
                     catalog = catalog_for(spec.TAP, config_path, spec.selected(stream), workdir)
                     requests.delete(f"{url}/_sandbox/requests", timeout=30)
-                    tap_s, tap_kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path),
-                                                 "--catalog", str(catalog)])
+                    tap_s, tap_kib, _ = measure(
+                        [str(BIN / spec.TAP), "--config", str(config_path), "--catalog", str(catalog)]
+                    )
                     tap_calls = len(requests.get(f"{url}/_sandbox/requests", timeout=60).json())
                     requests.delete(f"{url}/_sandbox/requests", timeout=30)
                     base_s, base_kib, base_err = measure(
-                        [sys.executable, "-m", "benchmarks.baseline", name, url, stream])
+                        [sys.executable, "-m", "benchmarks.baseline", name, url, stream]
+                    )
                     base = json.loads(base_err.strip().splitlines()[-1])
                     records = truth[stream]["count"]
                     if base["records"] != records:
                         raise SystemExit(f"baseline read {base['records']} {stream}, sandbox holds {records}")
-                    rows.append((name, size, stream, records, tap_s, tap_kib, tap_calls, base_s, base_kib,
-                                 base["requests"]))
-                    print(f"{name:<8} {size:>7} {stream:<20} tap {records / tap_s:8.0f} rec/s "
-                          f"{tap_kib / 1024:6.1f} MiB | baseline {records / base_s:8.0f} rec/s "
-                          f"{base_kib / 1024:6.1f} MiB", flush=True)
+                    rows.append(
+                        (name, size, stream, records, tap_s, tap_kib, tap_calls, base_s, base_kib, base["requests"])
+                    )
+                    print(
+                        f"{name:<8} {size:>7} {stream:<20} tap {records / tap_s:8.0f} rec/s "
+                        f"{tap_kib / 1024:6.1f} MiB | baseline {records / base_s:8.0f} rec/s "
+                        f"{base_kib / 1024:6.1f} MiB",
+                        flush=True,
+                    )
             finally:
                 sandbox.send_signal(signal.SIGINT)
                 sandbox.wait(timeout=60)
@@ -141,7 +165,8 @@ def table(rows: list[tuple]) -> str:
     for name, size, stream, records, ts, tk, tcalls, bs, bk, bcalls in rows:
         lines.append(
             f"| {name} | {size:,} | {stream} | {records:,} | {ts:.1f} | {records / ts:,.0f} | {tk / 1024:.0f} "
-            f"| {tcalls:,} | {bs:.1f} | {records / bs:,.0f} | {bk / 1024:.0f} | {bcalls:,} | {bs / ts:.2f} |")
+            f"| {tcalls:,} | {bs:.1f} | {records / bs:,.0f} | {bk / 1024:.0f} | {bcalls:,} | {bs / ts:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -188,8 +213,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in options.providers:
         for stream in options.streams or ():
             if stream not in MEASURABLE[name]:
-                parser.error(f"argument --streams: {name} has no stream {stream!r} to measure "
-                             f"(choose from {', '.join(MEASURABLE[name])})")
+                parser.error(
+                    f"argument --streams: {name} has no stream {stream!r} to measure "
+                    f"(choose from {', '.join(MEASURABLE[name])})"
+                )
     return options
 
 

@@ -63,11 +63,13 @@ def meltano_env() -> dict[str, str]:
 def meltano(*args: str, log: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     command = [str(BIN / "meltano"), f"--environment={ENVIRONMENT}", *args]
     if log is None:
-        proc = subprocess.run(command, cwd=ROOT, env=meltano_env(), capture_output=True, text=True, check=False)  # noqa: S603
+        proc = subprocess.run(command, cwd=ROOT, env=meltano_env(), capture_output=True, text=True, check=False)
         output = proc.stderr
     else:
         with log.open("w", encoding="utf-8") as out:
-            proc = subprocess.run(command, cwd=ROOT, env=meltano_env(), stdout=out, stderr=subprocess.STDOUT, text=True, check=False)  # noqa: S603
+            proc = subprocess.run(
+                command, cwd=ROOT, env=meltano_env(), stdout=out, stderr=subprocess.STDOUT, text=True, check=False
+            )
         output = log.read_text(encoding="utf-8", errors="replace")
     if check and proc.returncode != 0:
         tail = "\n".join(output.splitlines()[-40:])
@@ -134,9 +136,13 @@ class Sandbox:
     def start(self) -> dict[str, str]:
         self.port_file.unlink(missing_ok=True)
         with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(  # noqa: S603
+            self.proc = subprocess.Popen(
                 [str(BIN / "sandbox"), "serve", "--port-file", str(self.port_file), *SANDBOX_ARGS],
-                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         deadline = time.monotonic() + SANDBOX_START_TIMEOUT
         while True:  # the CLI writes the port file once every emulator accepts connections
@@ -146,7 +152,9 @@ class Sandbox:
             if self.proc.poll() is not None:
                 raise DemoError(f"the sandbox exited with code {self.proc.returncode}:\n{self._log_tail()}")
             if time.monotonic() > deadline:
-                raise DemoError(f"the sandbox wrote no port file within {SANDBOX_START_TIMEOUT:.0f}s:\n{self._log_tail()}")
+                raise DemoError(
+                    f"the sandbox wrote no port file within {SANDBOX_START_TIMEOUT:.0f}s:\n{self._log_tail()}"
+                )
             time.sleep(0.05)  # polling the port file, not waiting for a guess
         self.urls = ports
         for provider, url in ports.items():
@@ -189,7 +197,7 @@ class Sandbox:
 
 
 def http_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(url, timeout=60) as response:
         from decimal import Decimal
 
         return json.loads(response.read(), parse_float=Decimal)
@@ -267,7 +275,9 @@ def main() -> int:
                 checks += len(report.lines)
                 differ += len(report.failures)
     if ran and not differ:
-        print(f"{GREEN}{BOLD}✓ {len(ran)} tap(s), {checks} checks: everything the sandbox holds arrived, to the cent.{RESET}")
+        print(
+            f"{GREEN}{BOLD}✓ {len(ran)} tap(s), {checks} checks: everything the sandbox holds arrived, to the cent.{RESET}"
+        )
     elif ran:
         print(f"{RED}{BOLD}✗ {differ} of {checks} checks differ{RESET} (logs in {LOGS.relative_to(ROOT)})")
     if failures:

@@ -51,9 +51,32 @@ PRIMARY_KEYS: dict[str, list[str]] = {
 
 # ISO 4217 minor-unit exponents that are not 2.
 _EXPONENTS = {
-    "BHD": 3, "BIF": 0, "CLF": 4, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
-    "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0, "TND": 3, "UGX": 0, "UYI": 0,
-    "UYW": 4, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3,
+    "BIF": 0,
+    "CLF": 4,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "PYG": 0,
+    "RWF": 0,
+    "TND": 3,
+    "UGX": 0,
+    "UYI": 0,
+    "UYW": 4,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
 }
 CURRENCY_SIBLINGS = ("currencyCode", "currency")
 MINOR_SUFFIX = "Minor"
@@ -100,7 +123,7 @@ def load_ground_truth(source: str) -> dict[str, Any]:
     """Ground truth from the sandbox admin URL (http...) or from a saved JSON file."""
     if source.startswith(("http://", "https://")):
         url = source if "/_sandbox/" in source else source.rstrip("/") + "/_sandbox/ground-truth"
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (loopback admin URL)
+        with urllib.request.urlopen(url, timeout=60) as response:
             return json.loads(response.read(), parse_float=Decimal)
     return json.loads(Path(source).read_text(), parse_float=Decimal)
 
@@ -208,7 +231,9 @@ class _SqlWarehouse(Warehouse):
         deduped = f"(SELECT DISTINCT ON ({key_list}) * FROM {source}) d"
         observed = Observed(rows=int(rows), raw_rows=int(raw_rows), minor={}, exact={} if self.exact_numbers else None)
         if "size" in columns:
-            total = self._query(f"SELECT SUM(CAST({_quote(columns['size'])} AS {self._number_type()})) FROM {deduped}")[0][0]
+            total = self._query(f"SELECT SUM(CAST({_quote(columns['size'])} AS {self._number_type()})) FROM {deduped}")[
+                0
+            ][0]
             observed.bytes = int(total or 0)
         for item in money:
             currency_exprs = [e for e in (self._text(p, columns) for p in item.currency_paths) if e]
@@ -331,7 +356,9 @@ class JsonlWarehouse(Warehouse):
         raw_rows = 0
         for record in self.records(stream):
             raw_rows += 1
-            key = tuple(json.dumps(_lookup(record, k), default=str) for k in self.keys.get(stream) or primary_key(stream))
+            key = tuple(
+                json.dumps(_lookup(record, k), default=str) for k in self.keys.get(stream) or primary_key(stream)
+            )
             latest[key] = record  # last one wins, as an upsert would
         observed = Observed(rows=len(latest), raw_rows=raw_rows, minor={}, exact={})
         sizes = [r["size"] for r in latest.values() if isinstance(r.get("size"), (int, Decimal))]
@@ -340,9 +367,7 @@ class JsonlWarehouse(Warehouse):
             minor_totals: dict[str, int] = {}
             exact_totals: dict[str, Decimal] = {}
             for record in latest.values():
-                currency = next(
-                    (c for c in (_lookup(record, p) for p in item.currency_paths) if c is not None), None
-                )
+                currency = next((c for c in (_lookup(record, p) for p in item.currency_paths) if c is not None), None)
                 minor = _lookup(record, item.minor_path)
                 if minor is not None:
                     if isinstance(minor, Decimal) and minor != minor.to_integral_value():

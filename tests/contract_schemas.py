@@ -45,8 +45,9 @@ def _nullable(schema: dict) -> bool:
     return "null" in _types(schema)
 
 
-def differences(contract: Contract, spec: dict, tap: dict, path: str = "", *,
-                exceptions: t.Mapping[str, str] = {}) -> list[str]:  # noqa: B006 - never mutated
+def differences(
+    contract: Contract, spec: dict, tap: dict, path: str = "", *, exceptions: t.Mapping[str, str] = {}
+) -> list[str]:
     """Where a tap schema ``tap`` differs from the published model ``spec`` (empty when it follows it).
     ``exceptions`` maps dotted paths (``accountingEntryLines[].lineAmount.inWalletCurrency``) the tap
     knowingly leaves out or lets be null to the reason."""
@@ -78,8 +79,10 @@ def differences(contract: Contract, spec: dict, tap: dict, path: str = "", *,
         if _join(path, name) in exceptions:
             must = False  # knowingly optional in the tap
         if must != (name in tap_required) or must == _nullable(sub):
-            out.append(f"{_join(path, name)}: the document says required={must}, the tap required="
-                       f"{name in tap_required} nullable={_nullable(sub)}")
+            out.append(
+                f"{_join(path, name)}: the document says required={must}, the tap required="
+                f"{name in tap_required} nullable={_nullable(sub)}"
+            )
         out += differences(contract, doc_props[name], sub, _join(path, name), exceptions=exceptions)
     return out
 

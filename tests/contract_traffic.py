@@ -14,6 +14,7 @@ import re
 import typing as t
 
 from sandbox.contract import ContractError, Deviation, load
+
 from tests.helpers import Sandbox
 
 
@@ -48,10 +49,12 @@ def check(sandbox: Sandbox, provider: str, *, outside: t.Sequence[str]) -> Traff
             continue
         traffic.operations[operation.key] = traffic.operations.get(operation.key, 0) + 1
         assert "requestBody" in entry, "the sandbox did not log bodies (POST /_sandbox/requests/bodies)"
-        errors = operation.request_errors(entry["path"], entry["query"], entry["requestBody"],
-                                          has_body=entry["requestBody"] is not None, strict=True)
-        errors += operation.response_errors(entry["status"], entry.get("contentType"), entry.get("responseBody"),
-                                            strict=True)
+        errors = operation.request_errors(
+            entry["path"], entry["query"], entry["requestBody"], has_body=entry["requestBody"] is not None, strict=True
+        )
+        errors += operation.response_errors(
+            entry["status"], entry.get("contentType"), entry.get("responseBody"), strict=True
+        )
         if entry.get("responseBody") is not None:
             traffic.bodies += 1
         for error in errors:

@@ -95,9 +95,12 @@ def run_tap(
     messages: list[dict] = []
     seen = 0
     err_path = tmp / "stderr.log"
-    with err_path.open("w") as err, subprocess.Popen(  # stderr to a file: a full pipe would block the tap
-        args, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, **(env or {})}
-    ) as proc:
+    with (
+        err_path.open("w") as err,
+        subprocess.Popen(  # stderr to a file: a full pipe would block the tap
+            args, stdout=subprocess.PIPE, stderr=err, text=True, env={**os.environ, **(env or {})}
+        ) as proc,
+    ):
         assert proc.stdout is not None
         for line in proc.stdout:
             message = json.loads(line, parse_float=decimal.Decimal)
@@ -116,7 +119,9 @@ def discover(executable: str, config: dict, tmp: Path) -> dict:
     """The tap's catalog from `--discover`."""
     out = subprocess.run(
         [str(BIN / executable), "--config", _write(tmp, "discover-config.json", config), "--discover"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out)
 
@@ -131,13 +136,15 @@ def select_only(catalog: dict, *streams: str) -> dict:
 
 
 # --- fixtures shared by the per-tap conftest.py files ----------------------------------------------------
-def sandbox_factory(create_app: t.Callable[[t.Any], t.Any], config_cls: t.Callable[..., t.Any],
-                    scale: int) -> t.Iterator[t.Callable[..., Sandbox]]:
+def sandbox_factory(
+    create_app: t.Callable[[t.Any], t.Any], config_cls: t.Callable[..., t.Any], scale: int
+) -> t.Iterator[t.Callable[..., Sandbox]]:
     """Body of a `<provider>_factory` fixture: `start(**options)` serves an emulator built from
     `config_cls(**options)` (default `scale`) on a free loopback port; all are stopped after the test."""
     from sandbox.framework.server import serve_in_thread
 
     with contextlib.ExitStack() as stack:
+
         def start(**options: t.Any) -> Sandbox:
             options.setdefault("scale", scale)
             return Sandbox(stack.enter_context(serve_in_thread(create_app(config_cls(**options)))))
@@ -169,8 +176,13 @@ def command_fixture(name: str, executable: str) -> t.Any:
     def command(tmp_path: Path) -> t.Callable[..., subprocess.CompletedProcess[str]]:
         def run(config: dict, *args: str) -> subprocess.CompletedProcess[str]:
             path = _write(tmp_path, f"{name}-config.json", config)
-            return subprocess.run([str(BIN / executable), "--config", path, *args],
-                                  capture_output=True, text=True, timeout=120, check=False)
+            return subprocess.run(
+                [str(BIN / executable), "--config", path, *args],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
 
         return run
 

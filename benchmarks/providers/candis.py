@@ -25,8 +25,10 @@ def config(url: str, workdir: Path) -> dict:
     return {
         "api_url": url,
         "token_url": f"{url}/auth/realms/candis/protocol/openid-connect/token",
-        "client_id": "sandbox-client", "client_secret": "sandbox-secret",
-        "refresh_token": "sandbox-refresh-token", "token_store_dir": str(workdir / "tokens"),
+        "client_id": "sandbox-client",
+        "client_secret": "sandbox-secret",
+        "refresh_token": "sandbox-refresh-token",
+        "token_store_dir": str(workdir / "tokens"),
         "max_requests_per_minute": 0,
     }
 
@@ -40,7 +42,8 @@ def baseline(url: str, stream: str, out: t.TextIO) -> tuple[int, int]:
     token = session.post(
         f"{url}/auth/realms/candis/protocol/openid-connect/token",
         data={"grant_type": "refresh_token", "refresh_token": "sandbox-refresh-token"},
-        auth=("sandbox-client", "sandbox-secret"), timeout=30,
+        auth=("sandbox-client", "sandbox-secret"),
+        timeout=30,
     ).json()["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
     base = f"{url}/v1/organizations/{ORG}"

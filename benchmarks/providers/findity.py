@@ -21,9 +21,13 @@ ORG = "8ab28c4f8499e01c01849e2631a107a9"
 
 def config(url: str, workdir: Path) -> dict:
     return {
-        "api_url": f"{url}/api", "token_url": f"{url}/oauth/token",
-        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "organization_id": ORG,
-        "manifest_dir": str(workdir / "manifests"), "max_requests_per_minute": 0,
+        "api_url": f"{url}/api",
+        "token_url": f"{url}/oauth/token",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "organization_id": ORG,
+        "manifest_dir": str(workdir / "manifests"),
+        "max_requests_per_minute": 0,
     }
 
 
@@ -33,9 +37,15 @@ def selected(stream: str) -> set[str]:
 
 def baseline(url: str, stream: str, out: t.TextIO) -> tuple[int, int]:
     session = requests.Session()
-    token = session.post(f"{url}/oauth/token", timeout=30, data={
-        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-    }).json()["access_token"]
+    token = session.post(
+        f"{url}/oauth/token",
+        timeout=30,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+    ).json()["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
     base = f"{url}/api/v1/connect/organizations/{ORG}"
     exports = session.get(f"{base}/exports", timeout=60).json()

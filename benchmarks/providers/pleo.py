@@ -16,15 +16,22 @@ COMPANY = "9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e51"
 
 
 def config(url: str, workdir: Path) -> dict:
-    return {"api_url": url, "api_key": API_KEY, "company_id": COMPANY, "manifest_dir": str(workdir / "manifests"),
-            "max_requests_per_minute": 0}
+    return {
+        "api_url": url,
+        "api_key": API_KEY,
+        "company_id": COMPANY,
+        "manifest_dir": str(workdir / "manifests"),
+        "max_requests_per_minute": 0,
+    }
 
 
 def selected(stream: str) -> set[str]:
     return {stream, "export_jobs"} if stream in ("export_job_items", "export_items") else {stream}
 
 
-def _pages(session: requests.Session, method: str, url: str, params: dict, body: t.Any = None) -> t.Iterator[tuple[list, int]]:
+def _pages(
+    session: requests.Session, method: str, url: str, params: dict, body: t.Any = None
+) -> t.Iterator[tuple[list, int]]:
     after = None
     while True:
         query = {**params, "limit": 100, **({"after": after} if after else {})}
@@ -40,9 +47,13 @@ def baseline(url: str, stream: str, out: t.TextIO) -> tuple[int, int]:
     session.auth = (API_KEY, "")
     records = calls = 0
     if stream == "accounting_entries":
-        pages = _pages(session, "POST", f"{url}/v1/accounting-entries:search",
-                       {"company_id": COMPANY, "sorting_keys": "performedAt", "sorting_order": "ASC"},
-                       {"includeDeleted": False})
+        pages = _pages(
+            session,
+            "POST",
+            f"{url}/v1/accounting-entries:search",
+            {"company_id": COMPANY, "sorting_keys": "performedAt", "sorting_order": "ASC"},
+            {"includeDeleted": False},
+        )
         for data, n in pages:
             calls += n
             for record in data:
@@ -52,7 +63,9 @@ def baseline(url: str, stream: str, out: t.TextIO) -> tuple[int, int]:
     for jobs, n in _pages(session, "GET", f"{url}/v3/export-jobs", {"company_id": COMPANY}):
         calls += n
         for job in jobs:
-            path = f"{url}/v3/export-jobs/{job['id']}/items" if stream == "export_job_items" else f"{url}/v3/export-items"
+            path = (
+                f"{url}/v3/export-jobs/{job['id']}/items" if stream == "export_job_items" else f"{url}/v3/export-items"
+            )
             if stream == "export_items" and job["status"] not in ("pending", "in_progress"):
                 continue
             params = {} if stream == "export_job_items" else {"job_id": job["id"]}

@@ -1,14 +1,15 @@
 """``sandbox`` command line: run the emulators, or print a running emulator's ground truth.
 
-    sandbox serve [--providers candis] [--host 127.0.0.1] [--candis-port 8701] [--seed 42] [--scale N]
-                  [--token-lifetime SECONDS] [--export-delay SECONDS] [--rate-limit N]
-                  [--refresh-token-reuse] [--port-file PATH] [--quiet]
-    sandbox ground-truth --url http://127.0.0.1:8701
+sandbox serve [--providers candis] [--host 127.0.0.1] [--candis-port 8701] [--seed 42] [--scale N]
+              [--token-lifetime SECONDS] [--export-delay SECONDS] [--rate-limit N]
+              [--refresh-token-reuse] [--port-file PATH] [--quiet]
+sandbox ground-truth --url http://127.0.0.1:8701
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -18,8 +19,9 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .framework.server import ServerThread
 
@@ -31,8 +33,12 @@ class ProviderEntry:
     description: str
 
 
-def _app_factory(package: str, config_class: str, options: tuple[str, ...],
-                 extra: Callable[[argparse.Namespace], dict[str, Any]] | None = None) -> Callable[[argparse.Namespace], Any]:
+def _app_factory(
+    package: str,
+    config_class: str,
+    options: tuple[str, ...],
+    extra: Callable[[argparse.Namespace], dict[str, Any]] | None = None,
+) -> Callable[[argparse.Namespace], Any]:
     """``make_app`` of one emulator: its ``*Config(seed, scale, …)`` with the command-line ``options`` that
     were given (flags only when set), plus ``extra(args)``; the package is imported on first use."""
 
@@ -56,8 +62,12 @@ def _findity_extra(args: argparse.Namespace) -> dict[str, Any]:
     return {"export_size": max(1, args.scale * 3 // 32)}
 
 
-_candis_app = _app_factory("candis", "CandisConfig", ("token_lifetime", "export_delay", "rate_limit", "refresh_token_reuse"))
-_findity_app = _app_factory("findity", "FindityConfig", ("token_lifetime", "rate_limit", "refresh_token_reuse"), _findity_extra)
+_candis_app = _app_factory(
+    "candis", "CandisConfig", ("token_lifetime", "export_delay", "rate_limit", "refresh_token_reuse")
+)
+_findity_app = _app_factory(
+    "findity", "FindityConfig", ("token_lifetime", "rate_limit", "refresh_token_reuse"), _findity_extra
+)
 # Įvesk publishes no rate limit: off unless asked for; it has no tokens.
 _ivesk_app = _app_factory("ivesk", "IveskConfig", ("rate_limit",))
 _pleo_app = _app_factory("pleo", "PleoConfig", ("token_lifetime", "rate_limit"))
@@ -65,10 +75,18 @@ _pleo_app = _app_factory("pleo", "PleoConfig", ("token_lifetime", "rate_limit"))
 
 #: Every emulator the CLI can run, with its default port (pleo 8702, ivesk 8703, findity 8704 to come).
 PROVIDERS: dict[str, ProviderEntry] = {
-    "candis": ProviderEntry(8701, _candis_app, "Candis API (token URL /auth/realms/candis/protocol/openid-connect/token)"),
-    "pleo": ProviderEntry(8702, _pleo_app, "Pleo Export API v3 (API key plp_sandbox_0rg4n1s4t10n_k3y; token URL {base}/oauth/token)"),
-    "ivesk": ProviderEntry(8703, _ivesk_app, "Įvesk.lt public API (api_url = base URL; x-api-key dp_sandbox_8f3a1c5e9b7d4f20)"),
-    "findity": ProviderEntry(8704, _findity_app, "Findity Connect API (api_url {base}/api, token URL {base}/oauth/token)"),
+    "candis": ProviderEntry(
+        8701, _candis_app, "Candis API (token URL /auth/realms/candis/protocol/openid-connect/token)"
+    ),
+    "pleo": ProviderEntry(
+        8702, _pleo_app, "Pleo Export API v3 (API key plp_sandbox_0rg4n1s4t10n_k3y; token URL {base}/oauth/token)"
+    ),
+    "ivesk": ProviderEntry(
+        8703, _ivesk_app, "Įvesk.lt public API (api_url = base URL; x-api-key dp_sandbox_8f3a1c5e9b7d4f20)"
+    ),
+    "findity": ProviderEntry(
+        8704, _findity_app, "Findity Connect API (api_url {base}/api, token URL {base}/oauth/token)"
+    ),
 }
 
 
@@ -91,12 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run emulators until interrupted (Ctrl+C / SIGTERM)")
-    serve.add_argument("--providers", default=",".join(PROVIDERS),
-                       help=f"comma-separated emulators to run (default: all: {','.join(PROVIDERS)})")
+    serve.add_argument(
+        "--providers",
+        default=",".join(PROVIDERS),
+        help=f"comma-separated emulators to run (default: all: {','.join(PROVIDERS)})",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     for name, entry in PROVIDERS.items():
-        serve.add_argument(f"--{name}-port", type=_non_negative_int, default=entry.default_port,
-                           help=f"port for {name} (default {entry.default_port}; 0 = any free port)")
+        serve.add_argument(
+            f"--{name}-port",
+            type=_non_negative_int,
+            default=entry.default_port,
+            help=f"port for {name} (default {entry.default_port}; 0 = any free port)",
+        )
     serve.add_argument("--seed", type=int, default=42, help="data seed (default 42)")
     serve.add_argument("--scale", type=_non_negative_int, default=200, help="records per stream (default 200)")
     serve.add_argument("--token-lifetime", type=_non_negative_int, help="access-token lifetime in seconds")
@@ -123,7 +148,10 @@ def serve(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.providers.split(",") if n.strip()]
     unknown = [n for n in names if n not in PROVIDERS]
     if unknown or not names:
-        print(f"sandbox: unknown provider(s) {', '.join(unknown) or '(none given)'}; available: {', '.join(PROVIDERS)}", file=sys.stderr)
+        print(
+            f"sandbox: unknown provider(s) {', '.join(unknown) or '(none given)'}; available: {', '.join(PROVIDERS)}",
+            file=sys.stderr,
+        )
         return 2
     servers: dict[str, ServerThread] = {}
     stop = threading.Event()
@@ -136,10 +164,17 @@ def serve(args: argparse.Namespace) -> int:
         for name in names:
             port = getattr(args, f"{name}_port")
             try:
-                server = ServerThread(PROVIDERS[name].make_app(args), args.host, port,
-                                      log_level="warning" if args.quiet else "info", configure_logging=True)
+                server = ServerThread(
+                    PROVIDERS[name].make_app(args),
+                    args.host,
+                    port,
+                    log_level="warning" if args.quiet else "info",
+                    configure_logging=True,
+                )
             except OSError as exc:
-                print(f"sandbox: cannot listen on {args.host}:{port} for {name}: {exc.strerror or exc}", file=sys.stderr)
+                print(
+                    f"sandbox: cannot listen on {args.host}:{port} for {name}: {exc.strerror or exc}", file=sys.stderr
+                )
                 return 1
             servers[name] = server.start()
         urls = {name: server.base_url for name, server in servers.items()}
@@ -148,7 +183,11 @@ def serve(args: argparse.Namespace) -> int:
         for name, url in urls.items():
             print(f"{name} {url}", flush=True)
         if not args.quiet:
-            print("sandbox: serving; Ctrl+C to stop. Admin endpoints under /_sandbox (see sandbox/README.md).", file=sys.stderr, flush=True)
+            print(
+                "sandbox: serving; Ctrl+C to stop. Admin endpoints under /_sandbox (see sandbox/README.md).",
+                file=sys.stderr,
+                flush=True,
+            )
         while not stop.wait(0.5):
             pass
         return 0
@@ -156,10 +195,8 @@ def serve(args: argparse.Namespace) -> int:
         for server in servers.values():
             server.stop()
         if args.port_file and servers:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(args.port_file)
-            except FileNotFoundError:
-                pass
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -7,14 +7,12 @@ import typing as t
 from singer_sdk import RESTStream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.pagination import OffsetPaginator
-
 from tapkit.http import ProviderHTTPMixin, parsed_json
 
 if t.TYPE_CHECKING:
     import requests
 
 MAX_PAGE = 50  # Candis clamps larger limits to 50 silently
-
 
 
 class CandisOffsetPaginator(OffsetPaginator):
@@ -31,7 +29,7 @@ class CandisOffsetPaginator(OffsetPaginator):
         nxt = self.current_value + received
         return nxt if received and nxt < total else None
 
-    def has_more(self, response: requests.Response) -> bool:  # noqa: ARG002 - decided in get_next
+    def has_more(self, response: requests.Response) -> bool:
         return True
 
 

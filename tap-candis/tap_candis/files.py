@@ -6,13 +6,13 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
-
-from tap_candis.client import CandisStream
-from tap_candis.streams import PostingsStream
 from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
+
+from tap_candis.client import CandisStream
+from tap_candis.streams import PostingsStream
 
 
 class FilesStream(OncePerParentChild, CandisStream):
@@ -41,8 +41,12 @@ class FilesStream(OncePerParentChild, CandisStream):
             file_id, name = str(file["id"]), file.get("name") or str(file["id"])
             parts = ("candis", org, file_id, name)
             record = {
-                "id": file_id, "ownerStream": "postings", "ownerId": context["ownerId"],
-                "exportId": context.get("exportId"), "name": name, "type": file.get("type"),
+                "id": file_id,
+                "ownerStream": "postings",
+                "ownerId": context["ownerId"],
+                "exportId": context.get("exportId"),
+                "name": name,
+                "type": file.get("type"),
             }
             url = file.get("url") or f"{self.url_base}/files/{file_id}"
             if urlparse(url).netloc != api_host:  # never send the bearer token to another host

@@ -23,7 +23,6 @@ import datetime
 import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
-
 from tapkit.errors import TapError
 from tapkit.http import parsed_json
 from tapkit.timeutil import to_api_ms, to_utc_iso
@@ -31,7 +30,7 @@ from tapkit.timeutil import to_api_ms, to_utc_iso
 if t.TYPE_CHECKING:
     import requests
 
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MS = 1000  # window bounds are whole milliseconds (what the API takes), in epoch microseconds
 WINDOW_TARGET = 600  # records a window is sized for (12 pages of 50)
 WINDOW_CAP = 1000  # most records held back for one window; a window reporting more is narrowed first
@@ -69,7 +68,7 @@ class UpdatedAtKeysetPaginator(BaseAPIPaginator[dict]):
         ties = sum(1 for item in items if to_utc_iso(item[self.ts_key]) == last)
         return {"from": last, "offset": ties}
 
-    def has_more(self, response: requests.Response) -> bool:  # noqa: ARG002 - decided in get_next
+    def has_more(self, response: requests.Response) -> bool:
         return True
 
 
@@ -138,10 +137,10 @@ class UpdatedWindowPaginator(BaseAPIPaginator[dict]):
         done, self.pending = self.pending, []
         return sorted(done, key=_updated)
 
-    def get_next(self, response: requests.Response) -> dict | None:  # noqa: ARG002 - decided in take()
+    def get_next(self, response: requests.Response) -> dict | None:
         return self.following
 
-    def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002 - windows may be empty
+    def continue_if_empty(self, response: requests.Response) -> bool:
         return True
 
     @staticmethod
@@ -152,8 +151,10 @@ class UpdatedWindowPaginator(BaseAPIPaginator[dict]):
         """A window that changed under us, to read again: narrower (a 1 ms one whole, skipping what it emitted)."""
         attempt = token["attempt"] + 1
         if attempt > MAX_ATTEMPTS:
-            msg = (f"invoices updated between {api_bound(token['start'])} and {api_bound(token['end'])} kept "
-                   "changing while they were read; run the tap again")
+            msg = (
+                f"invoices updated between {api_bound(token['start'])} and {api_bound(token['end'])} kept "
+                "changing while they were read; run the tap again"
+            )
             raise TapError(msg)
         start, end = token["start"], token["end"]
         return self._window(start, start + max((end - start) // 2, MS), attempt)
@@ -172,7 +173,7 @@ class UpdatedWindowPaginator(BaseAPIPaginator[dict]):
             if self.chasing and total == 0:
                 return None
             self.chasing = True  # records changed while we paged carry newer timestamps: one more window
-            now = epoch_us(datetime.datetime.now(datetime.timezone.utc))
+            now = epoch_us(datetime.datetime.now(datetime.UTC))
             self.upper = max(now // MS * MS, end + MS)
             return self._window(end, self.upper)
         width = end - start

@@ -11,7 +11,6 @@ import typing as t
 
 import ijson
 import requests
-
 from tapkit.jsonstream import ItemSink
 from tapkit.resumable import read_resumably
 
@@ -52,8 +51,12 @@ def _items(response: requests.Response) -> Iterator[tuple[str, dict]]:
 def read_postings(stream: CandisStream, export_id: str, kinds: set[str]) -> Iterator[tuple[str, dict]]:
     """Yield (kind, item) for the export, kind in `kinds` ({SUCCESS, FAILED})."""
     for kind, item in read_resumably(
-        stream, f"{stream.url_base}/exports/{export_id}/postings", _items, parse_errors=(ijson.JSONError,),
-        request_line=f"GET /exports/{export_id}/postings", retry_message=f"Re-reading postings of export {export_id}",
+        stream,
+        f"{stream.url_base}/exports/{export_id}/postings",
+        _items,
+        parse_errors=(ijson.JSONError,),
+        request_line=f"GET /exports/{export_id}/postings",
+        retry_message=f"Re-reading postings of export {export_id}",
     ):
         if kind in kinds:
             yield kind, item

@@ -9,12 +9,14 @@ the record or sent as null. Spec `number` is a JSON number (exact Decimal), spec
 from __future__ import annotations
 
 from singer_sdk import typing as th
-
 from tapkit.schema import Decimal, Integer, String, obj, opt, req
 
-
-VALUE_MINOR = opt("valueMinor", Integer, "Added by the tap: `value` as an exact integer in minor units (cents). Sum this "
-                                   "column in warehouses that store JSON numbers as DOUBLE.")
+VALUE_MINOR = opt(
+    "valueMinor",
+    Integer,
+    "Added by the tap: `value` as an exact integer in minor units (cents). Sum this "
+    "column in warehouses that store JSON numbers as DOUBLE.",
+)
 
 
 def amount_object(*, required: bool = True) -> th.ObjectType:
@@ -32,7 +34,9 @@ CODE = obj(req("code", String), opt("name", String))  # cost center / cost objec
 LOCALIZED = obj(req("en", String), req("de", String))
 
 # --- postings (GET /exports/{id}/postings) ---------------------------------------------------------------------
-POSTING_CONTACT = obj(opt("accountsPayableNumber", String), opt("accountsReceivableNumber", String), opt("name", String))
+POSTING_CONTACT = obj(
+    opt("accountsPayableNumber", String), opt("accountsReceivableNumber", String), opt("name", String)
+)
 FILE = obj(
     req("id", String),
     req("url", String, "Download URL (GET /v1/organizations/{org}/files/{id}, needs the token)."),
@@ -40,8 +44,12 @@ FILE = obj(
     req("type", String, "AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),
 )
 _LINE_LOCATION = (opt("locationCode", String), opt("externalLineId", String))
-PURCHASE_ORDER_LINE = obj(req("orderNumber", String), req("lineNumber", Decimal), req("itemNumber", String), *_LINE_LOCATION)
-GOODS_RECEIPT_LINE = obj(req("receiptNumber", String), req("lineNumber", Decimal), req("itemNumber", String), *_LINE_LOCATION)
+PURCHASE_ORDER_LINE = obj(
+    req("orderNumber", String), req("lineNumber", Decimal), req("itemNumber", String), *_LINE_LOCATION
+)
+GOODS_RECEIPT_LINE = obj(
+    req("receiptNumber", String), req("lineNumber", Decimal), req("itemNumber", String), *_LINE_LOCATION
+)
 SPLIT_POSTING = obj(
     opt("note", String),
     req("amount", Decimal, "Major units, in the posting's currency."),
@@ -77,7 +85,9 @@ REIMBURSEMENT_AMOUNT = obj(
     opt("amountMajor", Decimal, "Added by the tap: exact amount in major units of `currency`."),
     opt("amountMinor", Integer, "Added by the tap: exact amount in minor units of `currency`."),
 )
-RATE = obj(req("amount", Decimal, "Major units, as sent (a per-km rate may have sub-cent digits)."), req("currency", String))
+RATE = obj(
+    req("amount", Decimal, "Major units, as sent (a per-km rate may have sub-cent digits)."), req("currency", String)
+)
 GENERAL_LEDGER_ACCOUNT = obj(req("accountCode", String), req("name", String))
 BOOKING_KEY = obj(req("taxCode", String), req("description", String))
 _BOOKING_COMMON = (
@@ -101,6 +111,11 @@ REIMBURSEMENT_BOOKING = obj(
 INVOICE_BOOKING = obj(
     opt("amount", Decimal, "Major units, in the invoice's currency."),
     *_BOOKING_COMMON,
-    opt("paymentCondition", obj(opt("discountAmount", Decimal), opt("discountPaymentDate", String), opt("discountPercentage", Decimal))),
+    opt(
+        "paymentCondition",
+        obj(opt("discountAmount", Decimal), opt("discountPaymentDate", String), opt("discountPercentage", Decimal)),
+    ),
 )
-PLACE = obj(req("region", LOCALIZED), req("countryIsoCode", String), req("country", LOCALIZED), opt("location", LOCALIZED))
+PLACE = obj(
+    req("region", LOCALIZED), req("countryIsoCode", String), req("country", LOCALIZED), opt("location", LOCALIZED)
+)

@@ -7,19 +7,29 @@ import time
 import typing as t
 
 from singer_sdk import typing as th
+from tapkit.http import ProviderClientError, parsed_json
+from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, req
+from tapkit.streams import OncePerParentChild
+from tapkit.timeutil import to_api_ms, to_utc_iso
 
 from tap_candis import money
 from tap_candis.client import CandisListStream, CandisStream
 from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator, api_bound
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
 from tap_candis.schemas import (
-    CODE, FILE, INVOICE_BOOKING, LOCALIZED, MONEY, PLACE, POSTING_CONTACT, RATE, REIMBURSEMENT_AMOUNT,
-    REIMBURSEMENT_BOOKING, SPLIT_POSTING, amount_object,
+    CODE,
+    FILE,
+    INVOICE_BOOKING,
+    LOCALIZED,
+    MONEY,
+    PLACE,
+    POSTING_CONTACT,
+    RATE,
+    REIMBURSEMENT_AMOUNT,
+    REIMBURSEMENT_BOOKING,
+    SPLIT_POSTING,
+    amount_object,
 )
-from tapkit.http import ProviderClientError, parsed_json
-from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, req
-from tapkit.streams import OncePerParentChild
-from tapkit.timeutil import to_api_ms, to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
@@ -27,6 +37,7 @@ if t.TYPE_CHECKING:
 PENDING = "pending_exports"
 NOTHING_TO_EXPORT = "EXPORTABLE_POSTINGS_NOT_FOUND"
 CLOCK_SKEW = 300  # seconds the tap's clock may run ahead of Candis's without missing a change (invoices)
+
 
 class ExportsStream(CandisListStream):
     """`GET /exports` (+ `POST /exports` when `create_export` is on). Incremental on `createdAt`.
@@ -64,7 +75,9 @@ class ExportsStream(CandisListStream):
                     continue
                 raise
             export_id = created["id"]
-            self.logger.info("Created export %s (%s, %s postings)", export_id, entity_type, created.get("postingsCount"))
+            self.logger.info(
+                "Created export %s (%s, %s postings)", export_id, entity_type, created.get("postingsCount")
+            )
             if export_id not in self._pending():
                 self._pending().append(export_id)
             self._wait_until_done(export_id, timeout)
@@ -80,7 +93,8 @@ class ExportsStream(CandisListStream):
             if remaining <= 0:
                 self.logger.warning(
                     "Export %s still EXPORTING after %.0f s; its postings will be delivered by a later run",
-                    export_id, timeout,
+                    export_id,
+                    timeout,
                 )
                 return
             time.sleep(min(pause, remaining))
@@ -179,11 +193,16 @@ class PostingsStream(_ExportChild):
         opt("deliveryDate", DateTime),
         opt("invoiceFormat", String, "REGULAR | XRECHNUNG | ZUGFERD (DOCUMENT and card postings)."),
         opt("dueDate", DateTime),
-        opt("paymentCondition", obj(opt("name", String), opt("discountPercentage", Decimal), opt("discountPaymentDate", DateTime))),
+        opt(
+            "paymentCondition",
+            obj(opt("name", String), opt("discountPercentage", Decimal), opt("discountPaymentDate", DateTime)),
+        ),
         opt("documentType", String, "Free text, often German (e.g. Eingangsrechnung)."),
         # card variant (CARD_TRANSACTION, CARD_SETTLEMENT)
         opt("creditCardSettings", obj(opt("bookingAccount", String), opt("transitAccount", String))),
-        opt("payment", obj(opt("method", String, "CARD_TRANSACTION in the OpenAPI, or null."), opt("paidAt", DateTime))),
+        opt(
+            "payment", obj(opt("method", String, "CARD_TRANSACTION in the OpenAPI, or null."), opt("paidAt", DateTime))
+        ),
         # REIMBURSEMENT_ITEM variant
         opt("reason", String),
         opt("reimbursementType", String, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
@@ -264,7 +283,10 @@ class KeysetStream(UpdatedAtStream):
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         token = next_page_token or {}
         params: dict[str, t.Any] = {
-            "sortField": "UPDATED_AT", "sortDirection": "ASC", "offset": token.get("offset", 0), "limit": 50,
+            "sortField": "UPDATED_AT",
+            "sortDirection": "ASC",
+            "offset": token.get("offset", 0),
+            "limit": 50,
         }
         statuses = self.config.get(self.status_setting) or self.default_statuses
         if statuses:
@@ -294,10 +316,22 @@ class ReimbursementItemsStream(KeysetStream):
         req("expenseDate", String),
         req("totalAmount", REIMBURSEMENT_AMOUNT),
         req("reimbursementCase", obj(req("id", String), req("title", String), req("submittedForReviewAt", String))),
-        req("contact", obj(
-            opt("name", String), opt("accountsPayableNumber", String),
-            opt("paymentInfo", obj(
-                req("iban", String), opt("swiftCode", String), opt("bankAccountNumber", String), opt("accountHolder", String))))),
+        req(
+            "contact",
+            obj(
+                opt("name", String),
+                opt("accountsPayableNumber", String),
+                opt(
+                    "paymentInfo",
+                    obj(
+                        req("iban", String),
+                        opt("swiftCode", String),
+                        opt("bankAccountNumber", String),
+                        opt("accountHolder", String),
+                    ),
+                ),
+            ),
+        ),
         req("bookings", th.ArrayType(REIMBURSEMENT_BOOKING)),
         # HOSPITALITY_EXPENSE
         opt("location", String),
@@ -307,10 +341,22 @@ class ReimbursementItemsStream(KeysetStream):
         opt("receiptAmount", REIMBURSEMENT_AMOUNT, "HOSPITALITY_EXPENSE (required there)."),
         # PER_DIEM
         opt("segments", th.ArrayType(obj(req("startAt", String), req("endAt", String), req("location", PLACE)))),
-        opt("days", th.ArrayType(obj(
-            req("date", String), req("numberOfMinutes", Decimal), req("dayRate", RATE), req("reimbursableRate", RATE),
-            req("location", PLACE), req("providedBreakfast", Boolean), req("providedLunch", Boolean), req("providedDinner", Boolean),
-            opt("providedAccommodation", Boolean)))),
+        opt(
+            "days",
+            th.ArrayType(
+                obj(
+                    req("date", String),
+                    req("numberOfMinutes", Decimal),
+                    req("dayRate", RATE),
+                    req("reimbursableRate", RATE),
+                    req("location", PLACE),
+                    req("providedBreakfast", Boolean),
+                    req("providedLunch", Boolean),
+                    req("providedDinner", Boolean),
+                    opt("providedAccommodation", Boolean),
+                )
+            ),
+        ),
         # MILEAGE
         opt("locations", th.ArrayType(LOCALIZED)),
         opt("applicableRate", RATE, "Rate per km (major units, as sent)."),
@@ -336,7 +382,10 @@ class PurchaseRequestsStream(KeysetStream):
         req("status", String, "APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
         req("createdAt", DateTime, "Normalised to UTC by the tap."),
         req("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
-        opt("supplier", obj(req("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String))),
+        opt(
+            "supplier",
+            obj(req("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String)),
+        ),
         opt("title", String),
         opt("description", String),
         opt("requestNumber", String),
@@ -376,11 +425,17 @@ class InvoicesStream(UpdatedAtStream):
         opt("bankAccount", obj(opt("iban", String), opt("swiftCode", String))),
         opt("bookings", th.ArrayType(INVOICE_BOOKING)),
         opt("category", obj(opt("documentType", String))),
-        opt("contact", obj(opt("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String))),
+        opt(
+            "contact",
+            obj(opt("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String)),
+        ),
         opt("deliveryDate", String),
         opt("invoiceDate", String),
         opt("invoiceId", String),
-        opt("payment", obj(opt("method", String, "CARD_TRANSACTION, or null (paid another way)."), opt("paidAt", DateTime))),
+        opt(
+            "payment",
+            obj(opt("method", String, "CARD_TRANSACTION, or null (paid another way)."), opt("paidAt", DateTime)),
+        ),
         opt("purchaseOrderNumber", String),
         opt("archiveUrl", String),
     ).to_dict()
@@ -389,7 +444,7 @@ class InvoicesStream(UpdatedAtStream):
         # Windows are read up to a few minutes before the run's start, the rest by the final "chase" window: a
         # record changed during the run gets Candis's "now", which is past that point even if the tap's clock
         # runs ahead of Candis's by up to CLOCK_SKEW (otherwise it could land in a window already read).
-        upper = datetime.datetime.fromtimestamp(self._tap.run_started_at - CLOCK_SKEW, tz=datetime.timezone.utc)
+        upper = datetime.datetime.fromtimestamp(self._tap.run_started_at - CLOCK_SKEW, tz=datetime.UTC)
         self._paginator = UpdatedWindowPaginator(
             self.get_starting_replication_key_value(self.context), upper, self.records_key
         )

@@ -7,16 +7,20 @@ import time
 import typing as t
 
 from singer_sdk import typing as th
+from tapkit.errors import TapError
+from tapkit.oauth import refresh_token_properties
+from tapkit.tap import ProviderTap, common_properties, require_settings
 
 from tap_candis.auth import TOKEN_URL, build_authenticator
 from tap_candis.files import FilesStream
 from tap_candis.streams import (
-    ExportsStream, FailedPostingsStream, InvoicesStream, PostingsStream, PurchaseRequestsStream,
+    ExportsStream,
+    FailedPostingsStream,
+    InvoicesStream,
+    PostingsStream,
+    PurchaseRequestsStream,
     ReimbursementItemsStream,
 )
-from tapkit.errors import TapError
-from tapkit.oauth import refresh_token_properties
-from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -42,36 +46,81 @@ class TapCandis(ProviderTap):
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
         *refresh_token_properties(
-            "tap-candis", "Candis", token_url=TOKEN_URL, client_secret="",
-            refresh_token=" (scopes `exports core_data offline_access`). Candis rotates it on every refresh",
-            token_url_note="Keycloak token endpoint."),
-        th.Property("token_client_auth", th.StringType, default="basic", allowed_values=["basic", "post"],
-                    title="Token client authentication",
-                    description="`basic` (client_secret_basic) or `post` (client_id/client_secret in the form)."),
-        th.Property("access_token", th.StringType, secret=True, title="Access token",
-                    description="A ready access token instead of the refresh-token flow (not renewed: it "
-                                "lasts about 14 days)."),
-        th.Property("organization_id", th.StringType, title="Organization ID",
-                    description="Organization slug, e.g. alpha-organization. Default: discovered from "
-                                "GET /v1/organizations/info."),
-        th.Property("create_export", th.BooleanType, default=False, title="Create export",
-                    description="Create a new export (POST /exports) per `export_entity_types` at the start of "
-                                "the run, wait for it and sync it. This is a write in Candis: exported "
-                                "documents can no longer be changed there."),
-        th.Property("export_entity_types", th.ArrayType(th.StringType), default=["DOCUMENT"],
-                    title="Export entity types",
-                    description="Entity types to export when `create_export` is on: DOCUMENT, "
-                                "CARD_TRANSACTION, REIMBURSEMENT_ITEM."),
-        th.Property("export_wait_timeout", th.IntegerType, default=300, title="Export wait timeout",
-                    description="Seconds to wait for a created export to leave EXPORTING. An export still "
-                                "running then is delivered by a later run."),
-        th.Property("reimbursement_item_statuses", th.ArrayType(th.StringType), default=STATUSES,
-                    title="Reimbursement item statuses", description="APPROVED and/or EXPORTED."),
-        th.Property("invoice_statuses", th.ArrayType(th.StringType), default=STATUSES,
-                    title="Invoice statuses", description="APPROVED and/or EXPORTED."),
-        th.Property("purchase_request_statuses", th.ArrayType(th.StringType), title="Purchase request statuses",
-                    description="Optional filter: APPROVING, APPROVED, REJECTED, FULFILLED, "
-                                "PARTIALLY_FULFILLED, CANCELLED (default: all)."),
+            "tap-candis",
+            "Candis",
+            default_endpoint=TOKEN_URL,
+            client_note="",
+            rotation_note=" (scopes `exports core_data offline_access`). Candis rotates it on every refresh",
+            endpoint_note="Keycloak token endpoint.",
+        ),
+        th.Property(
+            "token_client_auth",
+            th.StringType,
+            default="basic",
+            allowed_values=["basic", "post"],
+            title="Token client authentication",
+            description="`basic` (client_secret_basic) or `post` (client_id/client_secret in the form).",
+        ),
+        th.Property(
+            "access_token",
+            th.StringType,
+            secret=True,
+            title="Access token",
+            description="A ready access token instead of the refresh-token flow (not renewed: it lasts about 14 days).",
+        ),
+        th.Property(
+            "organization_id",
+            th.StringType,
+            title="Organization ID",
+            description="Organization slug, e.g. alpha-organization. Default: discovered from "
+            "GET /v1/organizations/info.",
+        ),
+        th.Property(
+            "create_export",
+            th.BooleanType,
+            default=False,
+            title="Create export",
+            description="Create a new export (POST /exports) per `export_entity_types` at the start of "
+            "the run, wait for it and sync it. This is a write in Candis: exported "
+            "documents can no longer be changed there.",
+        ),
+        th.Property(
+            "export_entity_types",
+            th.ArrayType(th.StringType),
+            default=["DOCUMENT"],
+            title="Export entity types",
+            description="Entity types to export when `create_export` is on: DOCUMENT, "
+            "CARD_TRANSACTION, REIMBURSEMENT_ITEM.",
+        ),
+        th.Property(
+            "export_wait_timeout",
+            th.IntegerType,
+            default=300,
+            title="Export wait timeout",
+            description="Seconds to wait for a created export to leave EXPORTING. An export still "
+            "running then is delivered by a later run.",
+        ),
+        th.Property(
+            "reimbursement_item_statuses",
+            th.ArrayType(th.StringType),
+            default=STATUSES,
+            title="Reimbursement item statuses",
+            description="APPROVED and/or EXPORTED.",
+        ),
+        th.Property(
+            "invoice_statuses",
+            th.ArrayType(th.StringType),
+            default=STATUSES,
+            title="Invoice statuses",
+            description="APPROVED and/or EXPORTED.",
+        ),
+        th.Property(
+            "purchase_request_statuses",
+            th.ArrayType(th.StringType),
+            title="Purchase request statuses",
+            description="Optional filter: APPROVING, APPROVED, REJECTED, FULFILLED, "
+            "PARTIALLY_FULFILLED, CANCELLED (default: all).",
+        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -81,16 +130,23 @@ class TapCandis(ProviderTap):
 
     def data_streams(self) -> list[Stream]:
         return [
-            ExportsStream(self), PostingsStream(self), FailedPostingsStream(self),
-            ReimbursementItemsStream(self), InvoicesStream(self), PurchaseRequestsStream(self),
+            ExportsStream(self),
+            PostingsStream(self),
+            FailedPostingsStream(self),
+            ReimbursementItemsStream(self),
+            InvoicesStream(self),
+            PurchaseRequestsStream(self),
         ]
 
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
         if not cfg.get("access_token"):
-            require_settings(cfg, ("client_id", "client_secret", "refresh_token"),
-                             "set client_id, client_secret and refresh_token (or access_token)")
+            require_settings(
+                cfg,
+                ("client_id", "client_secret", "refresh_token"),
+                "set client_id, client_secret and refresh_token (or access_token)",
+            )
         for setting, allowed in SETTING_ENUMS.items():
             bad = [e for e in cfg.get(setting) or [] if e not in allowed]
             if bad:

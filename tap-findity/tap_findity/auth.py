@@ -13,11 +13,10 @@ import logging
 import typing as t
 
 import requests
-
 from tapkit.errors import TapError
 from tapkit.oauth import RenewingOAuthAuthenticator
 
-TOKEN_URL = "https://expense.findity.com/oauth/token"
+TOKEN_URL = "https://expense.findity.com/oauth/token"  # noqa: S105 - a URL, not a secret
 
 LOGGER = logging.getLogger(__name__)
 
@@ -34,9 +33,15 @@ class ClientCredentialsAuthenticator(RenewingOAuthAuthenticator):
         renew_margin: float = 0.1,
         user_agent: str | None = None,
     ) -> None:
-        super().__init__(auth_endpoint=auth_endpoint, client_id=client_id, client_secret=client_secret,
-                         client_auth="basic" if client_auth == "basic" else "post", timeout=timeout,
-                         renew_margin=renew_margin, user_agent=user_agent)
+        super().__init__(
+            auth_endpoint=auth_endpoint,
+            client_id=client_id,
+            client_secret=client_secret,
+            client_auth="basic" if client_auth == "basic" else "post",
+            timeout=timeout,
+            renew_margin=renew_margin,
+            user_agent=user_agent,
+        )
         self._refresh_token: str | None = None
 
     @property
@@ -44,20 +49,24 @@ class ClientCredentialsAuthenticator(RenewingOAuthAuthenticator):
         return {"grant_type": "client_credentials"}
 
     def update_access_token(self) -> None:
-        request_time = datetime.datetime.now(datetime.timezone.utc)
+        request_time = datetime.datetime.now(datetime.UTC)
         response = None
         if self._refresh_token:
             response = self._post_form({"grant_type": "refresh_token", "refresh_token": self._refresh_token})
             self._refresh_token = None  # single use, whatever the answer
             if response.status_code != 200:
-                LOGGER.info("Refresh token not accepted (HTTP %s); using the client credentials grant", response.status_code)
+                LOGGER.info(
+                    "Refresh token not accepted (HTTP %s); using the client credentials grant", response.status_code
+                )
                 response = None
         if response is None:
             response = self._post_form(dict(self.oauth_request_body))
         if response.status_code != 200:
             code = self._error_code(response) or "no error code"
-            msg = (f"token request failed: HTTP {response.status_code} ({code}) from {self.auth_endpoint}; "
-                   "check client_id, client_secret and token_url")
+            msg = (
+                f"token request failed: HTTP {response.status_code} ({code}) from {self.auth_endpoint}; "
+                "check client_id, client_secret and token_url"
+            )
             raise TapError(msg)
         body, access_token = self._token_body(response)
         self._refresh_token = body.get("refresh_token") or None

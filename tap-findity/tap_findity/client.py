@@ -5,7 +5,6 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import RESTStream
-
 from tapkit.http import ProviderHTTPMixin, parsed_json
 
 if t.TYPE_CHECKING:

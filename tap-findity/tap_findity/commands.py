@@ -24,11 +24,12 @@ import sys
 import typing as t
 from pathlib import Path
 
-from tap_findity.package_reader import read_vouchers
-from tap_findity.tap import TapFindity
 from tapkit.errors import TapError, one_line_errors
 from tapkit.http import ProviderClientError
 from tapkit.timeutil import utc_now_seconds
+
+from tap_findity.package_reader import read_vouchers
+from tap_findity.tap import TapFindity
 
 BATCH = 500  # voucher updates per request
 PROCESSED_ALREADY = "INVALID_SEND_STATE"
@@ -64,7 +65,7 @@ class Findity:
 
     def update(self, export_id: str, updates: list[dict]) -> None:
         for start in range(0, len(updates), BATCH):
-            body = {"voucherUpdates": updates[start:start + BATCH]}
+            body = {"voucherUpdates": updates[start : start + BATCH]}
             self.stream.request_json("PUT", f"/exports/{export_id}/updatestatus", json=body)
 
     def put_content(self, export_id: str, data: bytes, content_type: str, file_name: str | None) -> t.Any:
@@ -72,14 +73,16 @@ class Findity:
         headers = {**self.stream.http_headers, "Content-Type": content_type}
         if file_name:
             headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-        prepared = self.stream.build_prepared_request(method="PUT", url=url, data=data, headers=headers,
-                                                      params={"fileName": file_name} if file_name else None)
+        prepared = self.stream.build_prepared_request(
+            method="PUT", url=url, data=data, headers=headers, params={"fileName": file_name} if file_name else None
+        )
         return self.stream.send_json(prepared)
 
     def get_content(self, export_id: str) -> tuple[bytes, str]:
         url = f"{self.stream.url_base}/exports/{export_id}/content"
-        prepared = self.stream.build_prepared_request(method="GET", url=url, headers={**self.stream.http_headers,
-                                                                                       "Accept": "*/*"})
+        prepared = self.stream.build_prepared_request(
+            method="GET", url=url, headers={**self.stream.http_headers, "Accept": "*/*"}
+        )
         response = self.stream.request_decorator(self.stream.open_stream)(prepared, None)
         with response:
             return response.content, response.headers.get("Content-Type", "")
@@ -110,8 +113,10 @@ def ack(tap: TapFindity, out: t.TextIO) -> int:
             raise TapError(msg)
         status = _already_processed(api, export_id)
         if status is None:
-            updates = [{"id": vid, "status": "SUCCESS", "bookingDate": _now(),
-                        "informationText": "Loaded by tap-findity"} for vid in payload["voucherIds"]]
+            updates = [
+                {"id": vid, "status": "SUCCESS", "bookingDate": _now(), "informationText": "Loaded by tap-findity"}
+                for vid in payload["voucherIds"]
+            ]
             try:
                 api.update(export_id, updates)
                 status = "PROCESSED"
@@ -152,8 +157,10 @@ def content(tap: TapFindity, args: argparse.Namespace, out: t.TextIO) -> int:
     data, ctype = api.get_content(args.export_id)
     if args.output:
         Path(args.output).write_bytes(data)
-        out.write(json.dumps({"exportId": args.export_id, "size": len(data), "contentType": ctype,
-                              "path": args.output}) + "\n")
+        out.write(
+            json.dumps({"exportId": args.export_id, "size": len(data), "contentType": ctype, "path": args.output})
+            + "\n"
+        )
     else:
         sys.stdout.buffer.write(data)
     return 0
@@ -161,8 +168,12 @@ def content(tap: TapFindity, args: argparse.Namespace, out: t.TextIO) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tap-findity-writeback", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", action="append", default=[],
-                        help="config JSON file (repeatable); default: TAP_FINDITY_* environment variables")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        help="config JSON file (repeatable); default: TAP_FINDITY_* environment variables",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("ack", help="confirm the exports of the last complete run (after the load)")
     failed = sub.add_parser("fail", help="report an export as failed (its reports go back to READY_TO_SEND)")

@@ -7,12 +7,11 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
-
-from tap_findity.streams import VoucherEntry, _VoucherChild
 from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 
+from tap_findity.streams import VoucherEntry, _VoucherChild
 
 
 def pdf_url(basis_url: str) -> str:
@@ -51,8 +50,13 @@ class FilesStream(_VoucherChild):
         voucher_id = voucher.id
         name = f"{voucher_id}.pdf"
         parts = ("findity", self.config["organization_id"], export_id, name)
-        record = {"id": f"{voucher_id}-basis", "ownerStream": "vouchers", "ownerId": voucher_id,
-                  "exportId": export_id, "name": name}
+        record = {
+            "id": f"{voucher_id}-basis",
+            "ownerStream": "vouchers",
+            "ownerId": voucher_id,
+            "exportId": export_id,
+            "name": name,
+        }
         try:
             stored = store_file(self, sink, pdf_url(basis), parts, "application/pdf")
         except ProviderClientError as exc:

@@ -12,7 +12,6 @@ import typing as t
 
 import ijson
 import requests
-
 from tapkit.jsonstream import ItemSink
 from tapkit.resumable import read_resumably
 
@@ -101,8 +100,12 @@ def _is_object(voucher: t.Any) -> None:
 def read_vouchers(stream: FindityStream, export_id: str) -> Iterator[dict]:
     """Every voucher of the export's package, in package order."""
     for _, voucher in read_resumably(
-        stream, f"{stream.url_base}/exports/{export_id}/export", _checked_vouchers,
-        parse_errors=(ijson.JSONError,), check=_is_object,
-        request_line=f"GET /exports/{export_id}/export", retry_message=f"Re-reading the package of export {export_id}",
+        stream,
+        f"{stream.url_base}/exports/{export_id}/export",
+        _checked_vouchers,
+        parse_errors=(ijson.JSONError,),
+        check=_is_object,
+        request_line=f"GET /exports/{export_id}/export",
+        retry_message=f"Re-reading the package of export {export_id}",
     ):
         yield voucher

@@ -17,15 +17,15 @@ import typing as t
 
 from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
-
-from tap_findity.client import FindityStream
-from tap_findity.package_reader import read_vouchers
-from tap_findity.schemas import RECIPIENT
 from tapkit.http import ProviderClientError
 from tapkit.money import to_minor
 from tapkit.schema import Boolean, DateTime, Decimal, Integer, String
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
+
+from tap_findity.client import FindityStream
+from tap_findity.package_reader import read_vouchers
+from tap_findity.schemas import RECIPIENT
 
 
 class ExportsStream(FindityStream):
@@ -107,8 +107,11 @@ class _SchemaFieldsOnly(_ExportChild):
         unknown = tuple(k for k in record if k not in fields)
         if unknown not in self._unknown_warned:
             self._unknown_warned.add(unknown)
-            self.logger.warning("Properties %s were present in the '%s' stream but not found in catalog "
-                                "schema. Ignoring.", unknown, self.name)
+            self.logger.warning(
+                "Properties %s were present in the '%s' stream but not found in catalog schema. Ignoring.",
+                unknown,
+                self.name,
+            )
         return {k: v for k, v in record.items() if k in fields}
 
     @functools.cached_property
@@ -142,8 +145,12 @@ class VouchersStream(_SchemaFieldsOnly):
     parent_stream_type = ExportsStream
     primary_keys = ("id",)
     schema = th.PropertiesList(
-        th.Property("id", String, required=True, description="Voucher id (32 hex) as Findity sends it; derived by "
-                    "the tap only when absent (see idDerived)."),
+        th.Property(
+            "id",
+            String,
+            required=True,
+            description="Voucher id (32 hex) as Findity sends it; derived by the tap only when absent (see idDerived).",
+        ),
         th.Property("exportId", String, required=True, description="Added by the tap: the export of this voucher."),
         th.Property("idDerived", Boolean, description="Added by the tap: true when Findity sent no voucher id."),
         th.Property("verificationListsType", String, description="Added by the tap from the export's recipient."),
@@ -155,7 +162,9 @@ class VouchersStream(_SchemaFieldsOnly):
         th.Property("currency", String, description="ISO 4217 currency of the voucher's amounts."),
         th.Property("text", String),
         th.Property("basisUrl", String, description="Basis of the voucher; append ?format=pdf for the PDF."),
-        th.Property("voucherRowCount", Integer, description="Added by the tap: rows of this voucher (in voucher_rows)."),
+        th.Property(
+            "voucherRowCount", Integer, description="Added by the tap: rows of this voucher (in voucher_rows)."
+        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -171,7 +180,9 @@ class VouchersStream(_SchemaFieldsOnly):
         export_id = context["exportId"]
         self._pending, self._pending_rows = [], 0
         self._children_wanted = any(c.selected or c.has_selected_descendents for c in self.child_streams)
-        ahead: tuple[dict, VoucherEntry] | None = None  # one voucher of look-ahead: the export's last one closes its batch
+        ahead: tuple[dict, VoucherEntry] | None = (
+            None  # one voucher of look-ahead: the export's last one closes its batch
+        )
         for position, voucher in enumerate(read_vouchers(self, export_id)):
             rows = voucher.pop("voucherRows", None) or []
             if not voucher.get("id"):
@@ -245,7 +256,9 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
     primary_keys = ("voucherId", "rowNumber")
     schema = th.PropertiesList(
         th.Property("voucherId", String, required=True, description="Added by the tap: the voucher's id."),
-        th.Property("rowNumber", Integer, required=True, description="Added by the tap: 1-based position in the voucher."),
+        th.Property(
+            "rowNumber", Integer, required=True, description="Added by the tap: 1-based position in the voucher."
+        ),
         th.Property("exportId", String, description="Added by the tap."),
         th.Property("type", String, description="DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
         th.Property("account", String, description="Account number."),
@@ -253,15 +266,21 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
         th.Property("taxAmount", Decimal, description="VAT booked (VAT rows) or included (payment rows), major units."),
         th.Property("taxPercent", Decimal),
         th.Property("salaryCode", String, description="Salary type code (mileage, per diem), when any."),
-        th.Property("dimension", th.ObjectType(th.Property("costCenter", String), th.Property("project", String),
-                                               additional_properties=True),
-                    description="Cost dimensions; a non-object value is kept under `value`."),
+        th.Property(
+            "dimension",
+            th.ObjectType(
+                th.Property("costCenter", String), th.Property("project", String), additional_properties=True
+            ),
+            description="Cost dimensions; a non-object value is kept under `value`.",
+        ),
         th.Property("text", String),
         th.Property("expenseRecordId", String, description="The expense (seed document); null on aggregated rows."),
         th.Property("expenseReportId", String),
         th.Property("currency", String, description="ISO 4217; the voucher's currency when the row has none."),
         th.Property("amountMinor", Integer, description="Added by the tap: `amount` as exact integer minor units."),
-        th.Property("taxAmountMinor", Integer, description="Added by the tap: `taxAmount` as exact integer minor units."),
+        th.Property(
+            "taxAmountMinor", Integer, description="Added by the tap: `taxAmount` as exact integer minor units."
+        ),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -284,6 +303,7 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
         try:
             return to_minor(value, currency)
         except ValueError as exc:
-            self.logger.warning("voucher %s row %d %s: %s; its minor-unit field is left empty",
-                                voucher_id, number, field, exc)
+            self.logger.warning(
+                "voucher %s row %d %s: %s; its minor-unit field is left empty", voucher_id, number, field, exc
+            )
             return None

@@ -7,7 +7,6 @@ import typing as t
 
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
-
 from tapkit.http import ProviderHTTPMixin, describe, parsed_json
 
 if t.TYPE_CHECKING:

@@ -28,7 +28,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import requests
-
 from tapkit.http import describe, retry_after_seconds
 
 PROG = "tap-ivesk-commands"
@@ -52,7 +51,9 @@ def load_settings(config_path: str | None) -> dict[str, t.Any]:
         if not isinstance(settings, dict):
             raise CommandError(f"config {config_path} must be a JSON object")
     else:
-        settings = {k.removeprefix("TAP_IVESK_").lower(): v for k, v in os.environ.items() if k.startswith("TAP_IVESK_")}
+        settings = {
+            k.removeprefix("TAP_IVESK_").lower(): v for k, v in os.environ.items() if k.startswith("TAP_IVESK_")
+        }
     if not settings.get("api_key"):
         raise CommandError("missing setting api_key: pass --config FILE or set TAP_IVESK_API_KEY")
     url = str(settings.get("api_url") or API_URL)
@@ -76,7 +77,9 @@ class Client:
             if settings.get("user_agent"):
                 session.headers["User-Agent"] = str(settings["user_agent"])
 
-    def call(self, session: requests.Session, method: str, url: str, *, rewind: t.Any = None, **kwargs: t.Any) -> requests.Response:
+    def call(
+        self, session: requests.Session, method: str, url: str, *, rewind: t.Any = None, **kwargs: t.Any
+    ) -> requests.Response:
         for attempt in range(self.retries + 1):
             if rewind is not None:
                 rewind.seek(0)
@@ -84,7 +87,9 @@ class Client:
                 response = session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.RequestException as exc:
                 if attempt == self.retries:
-                    raise CommandError(f"{method} {url.split('?')[0].replace(self.base, '')}: {type(exc).__name__} after {attempt + 1} attempts") from None
+                    raise CommandError(
+                        f"{method} {url.split('?')[0].replace(self.base, '')}: {type(exc).__name__} after {attempt + 1} attempts"
+                    ) from None
                 time.sleep(min(2.0**attempt * 0.5, 30.0))
                 continue
             if response.status_code in RETRY and attempt < self.retries:
@@ -106,14 +111,19 @@ def files_of(paths: list[str], recursive: bool) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in (path.rglob("*") if recursive else path.iterdir())
-                           if p.is_file() and p.suffix.lower() in SUPPORTED)
+            found = sorted(
+                p
+                for p in (path.rglob("*") if recursive else path.iterdir())
+                if p.is_file() and p.suffix.lower() in SUPPORTED
+            )
             if not found:
                 raise CommandError(f"{path} holds no PDF, JPG, PNG, TIFF, HEIC or XML files")
             out.extend(found)
         elif path.is_file():
             if path.suffix.lower() not in SUPPORTED:
-                raise CommandError(f"{path}: unsupported file type {path.suffix or '(none)'}; Įvesk takes {', '.join(sorted(SUPPORTED))}")
+                raise CommandError(
+                    f"{path}: unsupported file type {path.suffix or '(none)'}; Įvesk takes {', '.join(sorted(SUPPORTED))}"
+                )
             out.append(path)
         else:
             raise CommandError(f"{path}: no such file or directory")
@@ -134,11 +144,18 @@ def source_id(path: Path, how: str) -> str:
 
 def upload_one(client: Client, path: Path, sourcedata: dict[str, t.Any], options: dict[str, str]) -> dict[str, t.Any]:
     encoded = base64.b64encode(json.dumps(sourcedata, ensure_ascii=False).encode()).decode()
-    location = client.call(client.api, "GET", f"{client.base}/uploadlocation/{quote(path.name, safe='')}",
-                           params={"sourcedata": encoded, **options})
+    location = client.call(
+        client.api,
+        "GET",
+        f"{client.base}/uploadlocation/{quote(path.name, safe='')}",
+        params={"sourcedata": encoded, **options},
+    )
     try:
         body = location.json()
-        url, headers = body["url"], {"Content-Type": body["Content-Type"], "Content-Disposition": body["Content-Disposition"]}
+        url, headers = (
+            body["url"],
+            {"Content-Type": body["Content-Type"], "Content-Disposition": body["Content-Disposition"]},
+        )
     except (ValueError, KeyError, TypeError):
         raise CommandError("GET /uploadlocation: the answer lacks url, Content-Type or Content-Disposition") from None
     with path.open("rb") as fh:
@@ -178,13 +195,22 @@ def sync_errors_of(args: argparse.Namespace) -> list[dict[str, str]]:
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}") from None
     else:
-        missing = [flag for flag, value in (("--document-id", args.document_id), ("--company-code", args.company_code),
-                                            ("--message", args.message)) if not value]
+        missing = [
+            flag
+            for flag, value in (
+                ("--document-id", args.document_id),
+                ("--company-code", args.company_code),
+                ("--message", args.message),
+            )
+            if not value
+        ]
         if missing:
             raise CommandError(f"missing {', '.join(missing)} (or give --file with one JSON report per line)")
         reports = [{"documentid": args.document_id, "companycode": args.company_code, "message": args.message}]
     for n, report in enumerate(reports, start=1):
-        if not isinstance(report, dict) or not all(isinstance(report.get(k), str) and report[k] for k in ("documentid", "companycode", "message")):
+        if not isinstance(report, dict) or not all(
+            isinstance(report.get(k), str) and report[k] for k in ("documentid", "companycode", "message")
+        ):
             raise CommandError(f"report {n} needs string fields documentid, companycode and message")
     return reports
 
@@ -219,8 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("upload", help="upload files (or every supported file of a folder) for digitization")
     up.add_argument("paths", nargs="+", help="files or folders")
     up.add_argument("--id", help="sourcedata id for a single file")
-    up.add_argument("--id-from", choices=["uuid", "name", "sha256"], default="uuid",
-                    help="how each file's sourcedata id is made (default: a new UUID)")
+    up.add_argument(
+        "--id-from",
+        choices=["uuid", "name", "sha256"],
+        default="uuid",
+        help="how each file's sourcedata id is made (default: a new UUID)",
+    )
     up.add_argument("--customdata", help="sourcedata.customdata for every file")
     up.add_argument("--recursive", action="store_true", help="include sub-folders")
     for option in BOOL_OPTIONS:

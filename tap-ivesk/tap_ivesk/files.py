@@ -9,13 +9,13 @@ import typing as t
 
 import requests
 from singer_sdk import typing as th  # noqa: F401 - schema lives in schemas.py
+from tapkit.files import FileSink, no_auth, store_file
+from tapkit.http import ProviderClientError, ProviderHTTPMixin
+from tapkit.streams import OncePerParentChild
 
 from tap_ivesk.client import IveskStream
 from tap_ivesk.schemas import FILE
 from tap_ivesk.streams import DocumentsStream
-from tapkit.files import FileSink, no_auth, store_file
-from tapkit.http import ProviderClientError, ProviderHTTPMixin
-from tapkit.streams import OncePerParentChild
 
 
 class FilesStream(OncePerParentChild, IveskStream):
@@ -45,8 +45,10 @@ class FilesStream(OncePerParentChild, IveskStream):
         try:
             stored = store_file(self, sink, url, parts)
         except ProviderClientError as exc:
-            msg = (f"the PDF of document {doc_id} could not be downloaded ({exc}); its presigned URL may have "
-                   "expired: run again (the document is re-read from the bookmark with a fresh URL)")
+            msg = (
+                f"the PDF of document {doc_id} could not be downloaded ({exc}); its presigned URL may have "
+                "expired: run again (the document is re-read from the bookmark with a fresh URL)"
+            )
             raise ProviderClientError(msg, status=exc.status, code=exc.code) from None
         if stored is not None:
             yield {**record, **stored}

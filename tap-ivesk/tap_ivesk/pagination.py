@@ -14,7 +14,6 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
-
 from tapkit.http import parsed_json
 from tapkit.timeutil import parse_utc, to_utc_iso
 
@@ -46,11 +45,14 @@ class QueuePaginator(BaseAPIPaginator[dict]):
             return {"from": token["from"], "margin": False}  # step over a page-sized group of equal timestamps
         self.stream.logger.warning(
             "The %s queue keeps answering the documents at %s that were already emitted (more documents share "
-            "that timestamp than fit a page); stopping here, the next run continues from there.", self.stream.queue, nxt)
+            "that timestamp than fit a page); stopping here, the next run continues from there.",
+            self.stream.queue,
+            nxt,
+        )
         return None
 
-    def continue_if_empty(self, response: requests.Response) -> bool:  # noqa: ARG002 - a filtered page may be empty
+    def continue_if_empty(self, response: requests.Response) -> bool:
         return True
 
-    def has_more(self, response: requests.Response) -> bool:  # noqa: ARG002 - decided in get_next
+    def has_more(self, response: requests.Response) -> bool:
         return True

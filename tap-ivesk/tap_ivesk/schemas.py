@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from singer_sdk import typing as th
-
 from tapkit.files import stored_file_properties
 from tapkit.schema import Boolean, DateTime, Decimal, Integer, String
 
 
-
 def _minor(field: str) -> th.Property:
-    return th.Property(f"{field}Minor", Integer, description=f"Derived by the tap: `{field}` as an exact integer in minor "
-                       "units (cents) of `currency`. Sum this column in warehouses that store JSON numbers as DOUBLE.")
+    return th.Property(
+        f"{field}Minor",
+        Integer,
+        description=f"Derived by the tap: `{field}` as an exact integer in minor "
+        "units (cents) of `currency`. Sum this column in warehouses that store JSON numbers as DOUBLE.",
+    )
 
 
 LINE = th.ObjectType(
@@ -28,7 +30,11 @@ LINE = th.ObjectType(
     th.Property("vatpercent", Decimal, description="VAT rate in percent."),
     th.Property("total", Decimal, description="Line amount with VAT (major units)."),
     _minor("total"),
-    th.Property("vatclass", String, description="Lithuanian VAT classifier (PVM1 = 21 %, PVM2 = 9 %, PVM3 = 5 %, PVM5 = 0 %...)."),
+    th.Property(
+        "vatclass",
+        String,
+        description="Lithuanian VAT classifier (PVM1 = 21 %, PVM2 = 9 %, PVM3 = 5 %, PVM5 = 0 %...).",
+    ),
     th.Property("warehouse", String),
     th.Property("object", String),
     th.Property("allocation", String, description="Expense allocation code (see the `columns` stream)."),
@@ -61,25 +67,49 @@ DOCUMENT = th.PropertiesList(
     th.Property("filename", String),
     th.Property("report2isaf", Boolean, description="Whether the document goes to the i.SAF VAT register."),
     th.Property("separatevat", Boolean),
-    th.Property("sellerid", String), th.Property("sellercode", String), th.Property("sellervat", String),
-    th.Property("sellername", String), th.Property("sellernameascii", String), th.Property("selleraddress", String),
-    th.Property("sellerisperson", Boolean), th.Property("sellercountry", String, description="ISO 3166 alpha-2, lower case."),
-    th.Property("selleriban", String), th.Property("sellerisfavorite", Boolean),
-    th.Property("buyerid", String), th.Property("buyercode", String), th.Property("buyervat", String),
-    th.Property("buyername", String), th.Property("buyernameascii", String), th.Property("buyeraddress", String),
-    th.Property("buyerisperson", Boolean), th.Property("buyercountry", String), th.Property("buyerisfavorite", Boolean),
+    th.Property("sellerid", String),
+    th.Property("sellercode", String),
+    th.Property("sellervat", String),
+    th.Property("sellername", String),
+    th.Property("sellernameascii", String),
+    th.Property("selleraddress", String),
+    th.Property("sellerisperson", Boolean),
+    th.Property("sellercountry", String, description="ISO 3166 alpha-2, lower case."),
+    th.Property("selleriban", String),
+    th.Property("sellerisfavorite", Boolean),
+    th.Property("buyerid", String),
+    th.Property("buyercode", String),
+    th.Property("buyervat", String),
+    th.Property("buyername", String),
+    th.Property("buyernameascii", String),
+    th.Property("buyeraddress", String),
+    th.Property("buyerisperson", Boolean),
+    th.Property("buyercountry", String),
+    th.Property("buyerisfavorite", Boolean),
     th.Property("hasreceipt", Boolean),
     th.Property("tags", th.ArrayType(String)),
-    th.Property("sourcedata", SOURCEDATA, description="What the uploader attached to the file (`sourcedata` at upload)."),
+    th.Property(
+        "sourcedata", SOURCEDATA, description="What the uploader attached to the file (`sourcedata` at upload)."
+    ),
     th.Property("userdata", String, description="Older upload parameter, echoed back as given."),
-    th.Property("lines", th.ArrayType(LINE), description="Document lines (Įvesk may call them `line`; the tap names them `lines`)."),
-    th.Property("digitizedat", DateTime, description="When digitization finished (UTC); the `digitized` queue's order."),
-    th.Property("exportedat", DateTime, description="When the accountant exported it (UTC); the `exported` queue's order."),
+    th.Property(
+        "lines",
+        th.ArrayType(LINE),
+        description="Document lines (Įvesk may call them `line`; the tap names them `lines`).",
+    ),
+    th.Property(
+        "digitizedat", DateTime, description="When digitization finished (UTC); the `digitized` queue's order."
+    ),
+    th.Property(
+        "exportedat", DateTime, description="When the accountant exported it (UTC); the `exported` queue's order."
+    ),
 ).to_dict()
 
 COLUMN_ITEM = th.PropertiesList(
     th.Property("companyCode", String, required=True, description="Added by the tap: the company the list belongs to."),
-    th.Property("column", String, required=True, description="Added by the tap: the list name (allocation, department, ...)."),
+    th.Property(
+        "column", String, required=True, description="Added by the tap: the list name (allocation, department, ...)."
+    ),
     th.Property("code", String, required=True),
     th.Property("description", String),
     th.Property("modifiedat", DateTime, description="Last change (UTC); the replication key."),

@@ -9,13 +9,13 @@ import json
 import typing as t
 
 from singer_sdk.pagination import JSONPathPaginator
+from tapkit.http import parsed_json
+from tapkit.timeutil import parse_utc, to_api_ms, to_utc_iso
 
 from tap_ivesk import money
 from tap_ivesk.client import ONE_MS, IveskStream
 from tap_ivesk.pagination import QueuePaginator
 from tap_ivesk.schemas import COLUMN_ITEM, DOCUMENT
-from tapkit.http import parsed_json
-from tapkit.timeutil import parse_utc, to_api_ms, to_utc_iso
 
 if t.TYPE_CHECKING:
     import requests
@@ -29,7 +29,9 @@ def decode_sourcedata(value: t.Any) -> t.Any:
     if not isinstance(value, str):
         return value
     try:
-        decoded = json.loads(base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value else None))
+        decoded = json.loads(
+            base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_" if "-" in value or "_" in value else None)
+        )
     except (binascii.Error, ValueError):
         return {"id": None, "customdata": None, "raw": value}
     if not isinstance(decoded, dict):
@@ -71,8 +73,11 @@ class DocumentsStream(IveskStream):
     def _load_position(self, context: t.Any) -> str | None:
         state = self.get_context_state(context)
         if state.get("replication_key") not in (None, self.replication_key):
-            self.logger.warning("The bookmark is for %s, not %s (queue changed): starting from start_date",
-                                state.get("replication_key"), self.replication_key)
+            self.logger.warning(
+                "The bookmark is for %s, not %s (queue changed): starting from start_date",
+                state.get("replication_key"),
+                self.replication_key,
+            )
             for key in ("replication_key", "replication_key_value", BOUNDARY):
                 state.pop(key, None)
         value = state.get("replication_key_value")
@@ -152,7 +157,11 @@ class DocumentsStream(IveskStream):
         if self._tap.stream_wanted("files") and record.get("url"):
             # the presigned URL is a temporary credential: handed over beside the context, never logged with it
             self._tap.pdf_urls[record["id"]] = record["url"]
-            yield {"documentId": record["id"], "filename": record.get("filename"), "companycode": record.get("companycode")}
+            yield {
+                "documentId": record["id"],
+                "filename": record.get("filename"),
+                "companycode": record.get("companycode"),
+            }
 
 
 class ColumnsStream(IveskStream):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
+from tapkit.errors import TapError
+from tapkit.tap import ProviderTap, common_properties
 
 from tap_ivesk.auth import build_authenticator
 from tap_ivesk.files import FilesStream
 from tap_ivesk.streams import QUEUE_KEYS, ColumnsStream, DocumentsStream
-from tapkit.errors import TapError
-from tapkit.tap import ProviderTap, common_properties
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -27,15 +27,35 @@ class TapIvesk(ProviderTap):
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
-        th.Property("api_key", th.StringType, secret=True, title="API key",
-                    description="Įvesk API key (`dp_…`, from app.ivesk.lt/settings/general), sent as `x-api-key`."),
-        th.Property("queue", th.StringType, default="exported", allowed_values=list(QUEUE_KEYS), title="Queue",
-                    description="`exported` (documents the accountant exported; the usual choice) or `digitized` "
-                                "(every document as soon as digitization finishes)."),
-        th.Property("company_codes", th.ArrayType(th.StringType), title="Company codes",
-                    description="Company codes whose code lists the `columns` stream reads (none: no code lists)."),
-        th.Property("columns", th.ArrayType(th.StringType), default=COLUMNS, title="Columns",
-                    description="Code lists to read per company: allocation, department, warehouse, object, ..."),
+        th.Property(
+            "api_key",
+            th.StringType,
+            secret=True,
+            title="API key",
+            description="Įvesk API key (`dp_…`, from app.ivesk.lt/settings/general), sent as `x-api-key`.",
+        ),
+        th.Property(
+            "queue",
+            th.StringType,
+            default="exported",
+            allowed_values=list(QUEUE_KEYS),
+            title="Queue",
+            description="`exported` (documents the accountant exported; the usual choice) or `digitized` "
+            "(every document as soon as digitization finishes).",
+        ),
+        th.Property(
+            "company_codes",
+            th.ArrayType(th.StringType),
+            title="Company codes",
+            description="Company codes whose code lists the `columns` stream reads (none: no code lists).",
+        ),
+        th.Property(
+            "columns",
+            th.ArrayType(th.StringType),
+            default=COLUMNS,
+            title="Columns",
+            description="Code lists to read per company: allocation, department, warehouse, object, ...",
+        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -57,7 +77,7 @@ class TapIvesk(ProviderTap):
         for name in ("company_codes", "columns"):
             value = cfg.get(name)
             if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) and v for v in value)):
-                msg = f"{name} must be a JSON array of strings, e.g. [\"302320404\"]"
+                msg = f'{name} must be a JSON array of strings, e.g. ["302320404"]'
                 raise TapError(msg)
 
     def build_authenticator(self) -> t.Any:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import RESTStream
+from tapkit.http import MalformedResponseError, ProviderHTTPMixin, parsed_json
 
 from tap_pleo.pagination import PleoCursorPaginator
-from tapkit.http import MalformedResponseError, ProviderHTTPMixin, parsed_json
 
 if t.TYPE_CHECKING:
     import requests
@@ -59,8 +59,9 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
 
     def send(self, method: str, path: str, *, json: t.Any = None) -> requests.Response:
         """A request whose answer may have no body (202 of job events): only the status is checked."""
-        prepared = self.build_prepared_request(method=method, url=f"{self.url_base}{path}", json=json,
-                                               headers=self.http_headers)
+        prepared = self.build_prepared_request(
+            method=method, url=f"{self.url_base}{path}", json=json, headers=self.http_headers
+        )
         self._tapkit_no_body = True
         try:
             return self.request_decorator(self._request)(prepared, None)

@@ -84,8 +84,15 @@ class Acknowledger:
         not_loaded = [i for i in self.job_item_ids(job_id) if i not in set(loaded)]
         now = utc_now_seconds()
         updates = [self.success(job_id, entry_id, now) for entry_id in loaded]
-        updates += [{"accountingEntryId": e, "status": "failed", "failureReasonType": ITEM_NOT_LOADED,
-                     "failureReason": "The item was not loaded into the warehouse by this run"} for e in not_loaded]
+        updates += [
+            {
+                "accountingEntryId": e,
+                "status": "failed",
+                "failureReasonType": ITEM_NOT_LOADED,
+                "failureReason": "The item was not loaded into the warehouse by this run",
+            }
+            for e in not_loaded
+        ]
         ok, errors = self.put_items(job_id, updates)
         if ok is None:  # the job closed meanwhile (expired)
             return self.finished_or_retry(job_id)
@@ -94,21 +101,32 @@ class Acknowledger:
         if failed == 0:
             event, reason = "completed", None
         elif succeeded:
-            event, reason = "completed_with_errors", f"{failed} of {len(updates)} item(s) could not be loaded or reported"
+            event, reason = (
+                "completed_with_errors",
+                f"{failed} of {len(updates)} item(s) could not be loaded or reported",
+            )
         else:
             event, reason = "failed", "No item of the job could be loaded into the warehouse"
         extra = {"failureReason": reason, "failureReasonType": JOB_INCOMPLETE} if reason else {}
         if not self.event(job_id, event, **extra):
             return self.finished_or_retry(job_id)
         for error in errors[:5]:
-            say(f"job {job_id}: item {error.get('accountingEntryId')} refused: {error.get('type')}: {error.get('message')}")
-        say(f"job {job_id}: {succeeded} item(s) reported successful (externalId {self.prefix}/{job_id}/<accountingEntryId>), "
-            f"{failed} failed; event {event}")
+            say(
+                f"job {job_id}: item {error.get('accountingEntryId')} refused: {error.get('type')}: {error.get('message')}"
+            )
+        say(
+            f"job {job_id}: {succeeded} item(s) reported successful (externalId {self.prefix}/{job_id}/<accountingEntryId>), "
+            f"{failed} failed; event {event}"
+        )
         return {"event": event, "successful": succeeded, "failed": failed}
 
     def success(self, job_id: str, entry_id: str, now: str) -> dict:
-        update = {"accountingEntryId": entry_id, "status": "successful", "exportedAt": now,
-                  "externalId": f"{self.prefix}/{job_id}/{entry_id}"}
+        update = {
+            "accountingEntryId": entry_id,
+            "status": "successful",
+            "exportedAt": now,
+            "externalId": f"{self.prefix}/{job_id}/{entry_id}",
+        }
         if self.url_template:
             update["externalUrl"] = self.url_template.format(exportJobId=job_id, accountingEntryId=entry_id)
         return update
@@ -124,9 +142,11 @@ class Acknowledger:
     def already_finished(self, job: dict) -> dict:
         status, kind = job["status"], job.get("failureReasonType")
         if status == "failed" and kind == "job_expired":
-            say(f"job {job['id']}: expired in Pleo before the write-back (failed, job_expired). Its items ARE in the "
+            say(
+                f"job {job['id']}: expired in Pleo before the write-back (failed, job_expired). Its items ARE in the "
                 "warehouse but Pleo still lists them in the export queue: an accountant must start a new export; "
-                "the next run extracts them again. Nothing was reported for this job.")
+                "the next run extracts them again. Nothing was reported for this job."
+            )
         else:
             say(f"job {job['id']}: already {status} in Pleo; nothing to do")
         return {"event": None, "status": status, "failureReasonType": kind}
@@ -141,7 +161,7 @@ class Acknowledger:
         size = BATCH
         start = 0
         while start < len(updates):
-            batch = updates[start:start + size]
+            batch = updates[start : start + size]
             try:
                 body = self.http.request_json("PUT", f"/v3/export-jobs/{job_id}/items", json=batch, required=("data",))
             except ProviderClientError as exc:
@@ -170,8 +190,11 @@ class Acknowledger:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="tap-pleo-ack", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", default="ENV",
-                        help="config JSON file, or ENV (default) to read TAP_PLEO_* variables as Meltano sets them")
+    parser.add_argument(
+        "--config",
+        default="ENV",
+        help="config JSON file, or ENV (default) to read TAP_PLEO_* variables as Meltano sets them",
+    )
     parser.add_argument("--dry-run", action="store_true", help="only say what would be reported")
     args = parser.parse_args(argv)
     with one_line_errors(NAME):

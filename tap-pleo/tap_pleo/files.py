@@ -18,18 +18,26 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
-
-from tap_pleo.client import PleoStream
-from tap_pleo.streams_entries import AccountingEntriesStream
-from tap_pleo.streams_export import ExportItemsStream
 from tapkit.files import FileSink, no_auth, safe_name, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/heic": "heic",
-              "image/webp": "webp", "image/gif": "gif", "text/xml": "xml", "application/xml": "xml"}
+from tap_pleo.client import PleoStream
+from tap_pleo.streams_entries import AccountingEntriesStream
+from tap_pleo.streams_export import ExportItemsStream
+
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/heic": "heic",
+    "image/webp": "webp",
+    "image/gif": "gif",
+    "text/xml": "xml",
+    "application/xml": "xml",
+}
 
 
 class FilesStream(OncePerParentChild, PleoStream):
@@ -42,9 +50,13 @@ class FilesStream(OncePerParentChild, PleoStream):
     company_param = None
     path = ""
     schema = th.PropertiesList(
-        th.Property("id", String, required=True,
-                    description="`<accountingEntryId>/<receipt id>` (for export-item files: the last segment of "
-                                "the file URL, which is the receipt id)."),
+        th.Property(
+            "id",
+            String,
+            required=True,
+            description="`<accountingEntryId>/<receipt id>` (for export-item files: the last segment of "
+            "the file URL, which is the receipt id).",
+        ),
         th.Property("ownerStream", String, description="export_items | accounting_entries"),
         th.Property("ownerId", String, description="accountingEntryId of the owning export item or accounting entry."),
         th.Property("exportJobId", String, description="Export job of the owning export item (export_items only)."),
@@ -72,8 +84,13 @@ class FilesStream(OncePerParentChild, PleoStream):
             url = str(file.get("url") or "")
             segment = urlparse(url).path.rstrip("/").rsplit("/", 1)[-1] or f"file-{position}"
             name = segment if "." in segment else f"{segment}.{extension(file.get('type'))}"
-            record = {"id": f"{owner}/{segment}", "ownerStream": "export_items", "ownerId": owner,
-                      "exportJobId": context.get("exportJobId"), "name": name}
+            record = {
+                "id": f"{owner}/{segment}",
+                "ownerStream": "export_items",
+                "ownerId": owner,
+                "exportJobId": context.get("exportJobId"),
+                "name": name,
+            }
             stored = self._store(sink, url, owner, name, file.get("type"))
             if stored is not None:
                 yield {**record, **stored}
@@ -92,9 +109,15 @@ class FilesStream(OncePerParentChild, PleoStream):
             receipt_id = str(receipt["id"])
             mime = receipt.get("mimeType")
             name = receipt.get("stored_as") or f"{receipt_id}.{extension(mime, receipt.get('fileType'))}"
-            record = {"id": f"{owner}/{receipt_id}", "ownerStream": "accounting_entries", "ownerId": owner,
-                      "exportJobId": None, "name": name, "source": receipt.get("source"),
-                      "createdAt": receipt.get("createdAt")}
+            record = {
+                "id": f"{owner}/{receipt_id}",
+                "ownerStream": "accounting_entries",
+                "ownerId": owner,
+                "exportJobId": None,
+                "name": name,
+                "source": receipt.get("source"),
+                "createdAt": receipt.get("createdAt"),
+            }
             stored = self._store(sink, receipt.get("url"), owner, name, mime)
             if stored is not None:
                 yield {**record, **stored}
@@ -105,8 +128,13 @@ class FilesStream(OncePerParentChild, PleoStream):
         except ProviderClientError as exc:
             if exc.status not in (403, 404):
                 raise
-            self.logger.warning("Receipt %s of accounting entry %s cannot be downloaded (%s): its URL may have "
-                                "expired; it is fetched again when its owner is read again with a fresh URL", name, owner, exc.status)
+            self.logger.warning(
+                "Receipt %s of accounting entry %s cannot be downloaded (%s): its URL may have "
+                "expired; it is fetched again when its owner is read again with a fresh URL",
+                name,
+                owner,
+                exc.status,
+            )
             return None
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:

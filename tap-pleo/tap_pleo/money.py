@@ -39,8 +39,11 @@ def in_both(amount: t.Any, item_amount: dict) -> t.Any:
     """A line amount as `{inSupplierCurrency, inWalletCurrency}`, also when Pleo sent it flat."""
     if not isinstance(amount, dict) or "value" not in amount or any(k in amount for k in CURRENCIES):
         return amount
-    out = {key: dict(amount) for key in CURRENCIES
-           if (item_amount.get(key) or {}).get("currency") == amount.get("currency")}
+    out = {
+        key: dict(amount)
+        for key in CURRENCIES
+        if (item_amount.get(key) or {}).get("currency") == amount.get("currency")
+    }
     return out or {"inWalletCurrency": amount}  # a currency of neither: the wallet's, as Pleo books lines
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk.pagination import BaseAPIPaginator
-
 from tapkit.http import MalformedResponseError, parsed_json
 
 if t.TYPE_CHECKING:
     import requests
 
 
-class PleoCursorPaginator(BaseAPIPaginator[t.Optional[str]]):
+class PleoCursorPaginator(BaseAPIPaginator[str | None]):
     """Token = the `after` cursor. Next page: `pagination.endCursor` while `pagination.hasNextPage`."""
 
     def __init__(self) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
-
 from tapkit.schema import Decimal, Integer, Number, String, obj, req
 
 
@@ -34,22 +33,36 @@ def in_both_currencies(what: str, *, flat_too: bool = False) -> th.ObjectType:
     )
 
 
-ACCOUNT_REF = obj(req("id", String), req("name", String), th.Property("code", String),
-                  th.Property("identifier", String, description="The account's identifier in the accounting system."))
+ACCOUNT_REF = obj(
+    req("id", String),
+    req("name", String),
+    th.Property("code", String),
+    th.Property("identifier", String, description="The account's identifier in the accounting system."),
+)
 TAG_REF = obj(req("id", String), req("code", String), req("groupCode", String))
 NAMED = obj(req("id", String), req("name", String), th.Property("code", String))
-EXPORT_FILE = obj(req("url", String, description="Pre-signed URL, valid 24 h."),
-                  req("type", String, description="MIME type."), req("size", Integer, description="Bytes."))
+EXPORT_FILE = obj(
+    req("url", String, description="Pre-signed URL, valid 24 h."),
+    req("type", String, description="MIME type."),
+    req("size", Integer, description="Bytes."),
+)
 LINE = obj(
     req("accountingEntryLineId", String),
     req("lineAmount", in_both_currencies("Line amount", flat_too=True)),
     req("netAmount", in_both_currencies("Line amount without tax", flat_too=True)),
     th.Property("account", ACCOUNT_REF),
     th.Property("tags", th.ArrayType(TAG_REF)),
-    th.Property("tax", obj(
-        req("id", String), req("rate", Decimal, description="Fraction, e.g. 0.25 for 25 %."),
-        req("type", String, description="inclusive | exclusive | reverse"),
-        req("amount", in_both_currencies("Tax amount", flat_too=True)),
-        th.Property("code", String), th.Property("ingoingTaxAccount", String), th.Property("outgoingTaxAccount", String))),
+    th.Property(
+        "tax",
+        obj(
+            req("id", String),
+            req("rate", Decimal, description="Fraction, e.g. 0.25 for 25 %."),
+            req("type", String, description="inclusive | exclusive | reverse"),
+            req("amount", in_both_currencies("Tax amount", flat_too=True)),
+            th.Property("code", String),
+            th.Property("ingoingTaxAccount", String),
+            th.Property("outgoingTaxAccount", String),
+        ),
+    ),
 )
 ENTRY_TAG = obj(req("tagGroupId", String), th.Property("tagId", String))

@@ -23,13 +23,13 @@ import datetime
 import typing as t
 
 from singer_sdk import typing as th
+from tapkit.errors import TapError
+from tapkit.schema import DateTime, String, obj, req
+from tapkit.timeutil import to_api_ms, to_utc_iso
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
 from tap_pleo.schemas import ENTRY_TAG, MINORS
-from tapkit.errors import TapError
-from tapkit.schema import DateTime, String, obj, req
-from tapkit.timeutil import to_api_ms, to_utc_iso
 
 #: Pleo's `ExportStatus` values; the export queue is every one but EXPORTED
 EXPORT_STATUSES = ("CREATED", "EXPORTED", "EXPORTING", "NOT_CREATED", "NOT_EXPORTED", "QUEUED")
@@ -44,13 +44,14 @@ def open_statuses(configured: t.Sequence[str] | None) -> list[str]:
     for value in configured or OPEN_STATUSES:
         for status in LEGACY_STATUSES.get(str(value), [str(value).upper()]):
             if status not in EXPORT_STATUSES:
-                msg = (f"accounting_entries_open_statuses: {value!r} is not a Pleo export status "
-                       f"(one of {', '.join(EXPORT_STATUSES)})")
+                msg = (
+                    f"accounting_entries_open_statuses: {value!r} is not a Pleo export status "
+                    f"(one of {', '.join(EXPORT_STATUSES)})"
+                )
                 raise TapError(msg)
             if status not in out:
                 out.append(status)
     return out
-
 
 
 class AccountingEntriesStream(PleoStream):
@@ -63,32 +64,65 @@ class AccountingEntriesStream(PleoStream):
     replication_key = "performedAt"
     is_sorted = False
     schema = th.PropertiesList(  # AccountingEntryV1
-        th.Property("id", String, required=True), req("companyId", String),
+        th.Property("id", String, required=True),
+        req("companyId", String),
         # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
-        req("createdAt", DateTime), req("updatedAt", DateTime),
+        req("createdAt", DateTime),
+        req("updatedAt", DateTime),
         req("performedAt", DateTime, description="When the spend happened (UTC); the replication key."),
-        th.Property("settledAt", DateTime), th.Property("bookkeepingDate", DateTime),
-        req("exportStatus", String, description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | "
-                                                    "CREATED | NOT_CREATED"),
+        th.Property("settledAt", DateTime),
+        th.Property("bookkeepingDate", DateTime),
+        req(
+            "exportStatus",
+            String,
+            description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | CREATED | NOT_CREATED",
+        ),
         req("family", String, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
         th.Property("subFamily", String, description="AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
-        req("reviewStatus", String), req("status", String, description="AccountingEntryStatus, e.g. COMPLETED"),
-        th.Property("employeeId", String), th.Property("teamId", String), th.Property("note", String),
-        th.Property("accountId", String), th.Property("accountCode", String), th.Property("taxCodeId", String),
+        req("reviewStatus", String),
+        req("status", String, description="AccountingEntryStatus, e.g. COMPLETED"),
+        th.Property("employeeId", String),
+        th.Property("teamId", String),
+        th.Property("note", String),
+        th.Property("accountId", String),
+        th.Property("accountCode", String),
+        th.Property("taxCodeId", String),
         th.Property("foreignExtensionId", String),
         req("receiptIds", th.ArrayType(String)),
         req("transactionValue", MINORS, description="In the currency the payment was made in."),
         th.Property("totalBillValue", MINORS, description="In the company's currency, fees included."),
-        req("splitItems", th.ArrayType(obj(
-            req("id", String), req("createdAt", DateTime), req("updatedAt", DateTime),
-            th.Property("accountId", String), th.Property("accountCode", String), th.Property("taxCodeId", String),
-            req("tags", th.ArrayType(ENTRY_TAG)),
-            th.Property("transactionValue", MINORS, description="This split in the currency the payment was made in."),
-            th.Property("totalBillValue", MINORS, description="This split in the company's currency.")))),
+        req(
+            "splitItems",
+            th.ArrayType(
+                obj(
+                    req("id", String),
+                    req("createdAt", DateTime),
+                    req("updatedAt", DateTime),
+                    th.Property("accountId", String),
+                    th.Property("accountCode", String),
+                    th.Property("taxCodeId", String),
+                    req("tags", th.ArrayType(ENTRY_TAG)),
+                    th.Property(
+                        "transactionValue", MINORS, description="This split in the currency the payment was made in."
+                    ),
+                    th.Property("totalBillValue", MINORS, description="This split in the company's currency."),
+                )
+            ),
+        ),
         req("tags", th.ArrayType(ENTRY_TAG)),
-        req("attendees", th.ArrayType(obj(req("id", String), req("attendableId", String), req("attendableType", String)))),
-        th.Property("supplier", obj(*(th.Property(k, String) for k in ("cif", "documentNumber", "documentType",
-                                                                 "externalAccountNumber", "externalSupplierId")))),
+        req(
+            "attendees",
+            th.ArrayType(obj(req("id", String), req("attendableId", String), req("attendableType", String))),
+        ),
+        th.Property(
+            "supplier",
+            obj(
+                *(
+                    th.Property(k, String)
+                    for k in ("cif", "documentNumber", "documentType", "externalAccountNumber", "externalSupplierId")
+                )
+            ),
+        ),
     ).to_dict()
 
     _filter: dict = {}

@@ -14,14 +14,14 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
-
-from tap_pleo import money
-from tap_pleo.client import PleoStream
-from tap_pleo.schemas import ACCOUNT_REF, EXPORT_FILE, LINE, NAMED, in_both_currencies
 from tapkit.http import ProviderClientError
 from tapkit.schema import Boolean, DateTime, Integer, String, obj, req
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
+
+from tap_pleo import money
+from tap_pleo.client import PleoStream
+from tap_pleo.schemas import ACCOUNT_REF, EXPORT_FILE, LINE, NAMED, in_both_currencies
 
 OPEN = ["pending", "in_progress"]
 FINISHED = ["completed", "completed_with_errors", "failed"]
@@ -46,15 +46,26 @@ class ExportJobsStream(PleoStream):
     replication_key = "changedAt"
     is_sorted = False
     schema = th.PropertiesList(
-        th.Property("id", String, required=True), req("companyId", String),
+        th.Property("id", String, required=True),
+        req("companyId", String),
         req("status", String, description="pending | in_progress | completed | completed_with_errors | failed"),
-        req("createdAt", DateTime), req("expiresIn", Integer, description="Seconds an open job lives after its last action."),
-        req("isInteractive", Boolean), req("numberOfItems", Integer), req("vendorBasedBookkeeping", Boolean),
-        th.Property("createdBy", String), th.Property("startedAt", DateTime), th.Property("completedAt", DateTime),
-        th.Property("expiredAt", DateTime), th.Property("lastUpdatedAt", DateTime), th.Property("failureReason", String),
+        req("createdAt", DateTime),
+        req("expiresIn", Integer, description="Seconds an open job lives after its last action."),
+        req("isInteractive", Boolean),
+        req("numberOfItems", Integer),
+        req("vendorBasedBookkeeping", Boolean),
+        th.Property("createdBy", String),
+        th.Property("startedAt", DateTime),
+        th.Property("completedAt", DateTime),
+        th.Property("expiredAt", DateTime),
+        th.Property("lastUpdatedAt", DateTime),
+        th.Property("failureReason", String),
         th.Property("failureReasonType", String, description="e.g. job_expired"),
-        th.Property("changedAt", DateTime, description="Added by the tap: the latest of the job's timestamps (UTC); the "
-                                                 "replication key."),
+        th.Property(
+            "changedAt",
+            DateTime,
+            description="Added by the tap: the latest of the job's timestamps (UTC); the replication key.",
+        ),
     ).to_dict()
 
     _statuses: list[str] = OPEN
@@ -109,9 +120,16 @@ class ExportJobsStream(PleoStream):
 
     def _emit(self, job: dict, emitted: set[str]) -> t.Iterator[dict]:
         emitted.add(job["id"])
-        self._tap.manifest.begin(job["id"], {
-            "jobId": job["id"], "companyId": job.get("companyId"), "statusWhenRead": job.get("status"),
-            "numberOfItems": job.get("numberOfItems")}, items="accountingEntryIds")
+        self._tap.manifest.begin(
+            job["id"],
+            {
+                "jobId": job["id"],
+                "companyId": job.get("companyId"),
+                "statusWhenRead": job.get("status"),
+                "numberOfItems": job.get("numberOfItems"),
+            },
+            items="accountingEntryIds",
+        )
         yield job  # the SDK syncs export_job_items / export_items for it before resuming here
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
@@ -137,10 +155,14 @@ class ExportJobItemsStream(_JobChild):
     name = "export_job_items"
     path = "/v3/export-jobs/{exportJobId}/items"
     schema = th.PropertiesList(
-        th.Property("exportJobId", String, required=True), th.Property("accountingEntryId", String, required=True),
+        th.Property("exportJobId", String, required=True),
+        th.Property("accountingEntryId", String, required=True),
         req("status", String, description="pending | in_progress | failed | successful | abandoned"),
-        th.Property("exportedAt", DateTime), th.Property("externalId", String), th.Property("externalUrl", String),
-        th.Property("failureReason", String), th.Property("failureReasonType", String),
+        th.Property("exportedAt", DateTime),
+        th.Property("externalId", String),
+        th.Property("externalUrl", String),
+        th.Property("failureReason", String),
+        th.Property("failureReasonType", String),
     ).to_dict()
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
@@ -158,10 +180,15 @@ class ExportItemsStream(_JobChild):
     path = "/v3/export-items"
     schema = th.PropertiesList(
         th.Property("exportJobId", String, required=True, description="Added by the tap: the job it was read from."),
-        th.Property("accountingEntryId", String, required=True), req("companyId", String),
+        th.Property("accountingEntryId", String, required=True),
+        req("companyId", String),
         req("_links", obj(*(th.Property(k, LINK) for k in ("api", "mobile", "web")))),
-        req("type", String, description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
-                                           "per_diem | invoice | refund | fee | ..."),
+        req(
+            "type",
+            String,
+            description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
+            "per_diem | invoice | refund | fee | ...",
+        ),
         th.Property("subType", String, description="ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
         req("date", DateTime),
         th.Property("servicePeriod", obj(req("from", DateTime), req("to", DateTime))),
@@ -170,22 +197,55 @@ class ExportItemsStream(_JobChild):
         th.Property("files", th.ArrayType(EXPORT_FILE)),
         th.Property("bookkeeping", obj(req("method", String, description="none | journal | accounts_payable"))),
         th.Property("contraAccount", ACCOUNT_REF),
-        req("additionalInformation", obj(
-            req("reconciliationId", String),
-            th.Property("attendees", th.ArrayType(String)),
-            th.Property("reconciledEntries", th.ArrayType(String)),
-            th.Property("invoiceInformation", obj(
-                req("invoiceNumber", String), req("invoiceDate", DateTime), th.Property("dueDate", DateTime),
-                th.Property("paymentDate", DateTime), req("status", String, description="InvoiceInformationStatusV3"),
-                th.Property("supplierBankAccount", obj(
-                    req("bankName", String), req("country", String),
-                    *(th.Property(k, String) for k in ("accountNumber", "bankCode", "bic", "iban")))))))),
-        th.Property("supplier", obj(*(th.Property(k, String) for k in ("name", "code", "account", "categoryCode", "country",
-                                                                 "taxIdentifier")))),
-        th.Property("vendor", obj(req("id", String), req("name", String), req("defaultCurrency", String),
-                                  *(th.Property(k, String) for k in ("code", "country", "externalId", "registrationNumber",
-                                                                "taxRegistrationNumber")))),
-        th.Property("team", NAMED), th.Property("user", NAMED),
+        req(
+            "additionalInformation",
+            obj(
+                req("reconciliationId", String),
+                th.Property("attendees", th.ArrayType(String)),
+                th.Property("reconciledEntries", th.ArrayType(String)),
+                th.Property(
+                    "invoiceInformation",
+                    obj(
+                        req("invoiceNumber", String),
+                        req("invoiceDate", DateTime),
+                        th.Property("dueDate", DateTime),
+                        th.Property("paymentDate", DateTime),
+                        req("status", String, description="InvoiceInformationStatusV3"),
+                        th.Property(
+                            "supplierBankAccount",
+                            obj(
+                                req("bankName", String),
+                                req("country", String),
+                                *(th.Property(k, String) for k in ("accountNumber", "bankCode", "bic", "iban")),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        th.Property(
+            "supplier",
+            obj(
+                *(
+                    th.Property(k, String)
+                    for k in ("name", "code", "account", "categoryCode", "country", "taxIdentifier")
+                )
+            ),
+        ),
+        th.Property(
+            "vendor",
+            obj(
+                req("id", String),
+                req("name", String),
+                req("defaultCurrency", String),
+                *(
+                    th.Property(k, String)
+                    for k in ("code", "country", "externalId", "registrationNumber", "taxRegistrationNumber")
+                ),
+            ),
+        ),
+        th.Property("team", NAMED),
+        th.Property("user", NAMED),
         req("accountingEntryLines", th.ArrayType(LINE)),
     ).to_dict()
 
@@ -204,8 +264,11 @@ class ExportItemsStream(_JobChild):
             if exc.code != CLOSED and exc.status != 422:
                 raise
             self._tap.manifest.abandon(context["exportJobId"])
-            self.logger.warning("Export job %s closed while its export items were read (%s); it will not be "
-                                "reported back", context["exportJobId"], exc)
+            self.logger.warning(
+                "Export job %s closed while its export items were read (%s); it will not be reported back",
+                context["exportJobId"],
+                exc,
+            )
             return
         self._tap.manifest.complete(context["exportJobId"])
 
@@ -217,4 +280,8 @@ class ExportItemsStream(_JobChild):
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         if self.config.get("files_dir") and record.get("files"):
-            yield {"exportJobId": record["exportJobId"], "ownerId": record["accountingEntryId"], "files": record["files"]}
+            yield {
+                "exportJobId": record["exportJobId"],
+                "ownerId": record["accountingEntryId"],
+                "files": record["files"],
+            }

@@ -6,10 +6,10 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
-
-from tap_pleo.client import PleoStream
 from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, obj, req
 from tapkit.streams import OncePerParentChild
+
+from tap_pleo.client import PleoStream
 
 
 class _Reference(PleoStream):
@@ -23,9 +23,18 @@ class CompaniesStream(_Reference):
     path = "/v1/companies"
     company_param = None
     schema = th.PropertiesList(  # ExternalCompanyResponseModel
-        th.Property("id", String, required=True), req("name", String), th.Property("organizationId", String),
-        req("address", obj(*(th.Property(k, String) for k in ("addressLine1", "addressLine2", "locality", "postalCode",
-                                                                "region", "country")))),
+        th.Property("id", String, required=True),
+        req("name", String),
+        th.Property("organizationId", String),
+        req(
+            "address",
+            obj(
+                *(
+                    th.Property(k, String)
+                    for k in ("addressLine1", "addressLine2", "locality", "postalCode", "region", "country")
+                )
+            ),
+        ),
         th.Property("registrationNumber", String),
     ).to_dict()
 
@@ -37,8 +46,13 @@ class EmployeesStream(_Reference):
     path = "/v2/employees"
     company_param = "companyId"
     schema = th.PropertiesList(  # ExternalEmployeeResponseModel
-        th.Property("id", String, required=True), req("companyId", String), req("firstName", String),
-        req("lastName", String), req("email", String), th.Property("code", String), th.Property("jobTitle", String),
+        th.Property("id", String, required=True),
+        req("companyId", String),
+        req("firstName", String),
+        req("lastName", String),
+        req("email", String),
+        th.Property("code", String),
+        th.Property("jobTitle", String),
         th.Property("phone", String),
     ).to_dict()
 
@@ -50,11 +64,18 @@ class TaxCodesStream(_Reference):
     path = "/v0/tax-codes:search"
     http_method = "POST"
     schema = th.PropertiesList(  # TaxCodeModel
-        th.Property("id", String, required=True), req("companyId", String), th.Property("code", String), req("name", String),
+        th.Property("id", String, required=True),
+        req("companyId", String),
+        th.Property("code", String),
+        req("name", String),
         req("rate", Decimal, description="Fraction, e.g. 0.25 for 25 %."),
         req("type", String, description="inclusive | exclusive | reverse"),
-        th.Property("ingoingTaxAccount", String), th.Property("outgoingTaxAccount", String), req("archived", Boolean),
-        th.Property("accountingIntegrationSystem", String), req("createdAt", DateTime), req("updatedAt", DateTime),
+        th.Property("ingoingTaxAccount", String),
+        th.Property("outgoingTaxAccount", String),
+        req("archived", Boolean),
+        th.Property("accountingIntegrationSystem", String),
+        req("createdAt", DateTime),
+        req("updatedAt", DateTime),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
@@ -67,10 +88,15 @@ class TagGroupsStream(_Reference):
     name = "tag_groups"
     path = "/v0/tag-groups"
     schema = th.PropertiesList(  # TagGroupModel
-        th.Property("id", String, required=True), req("companyId", String), req("code", String),
-        req("name", String), req("archived", Boolean), th.Property("totalTagsCount", Integer),
+        th.Property("id", String, required=True),
+        req("companyId", String),
+        req("code", String),
+        req("name", String),
+        req("archived", Boolean),
+        th.Property("totalTagsCount", Integer),
         req("metadata", th.CustomType({"type": "object", "additionalProperties": {"type": "string"}})),
-        req("createdAt", DateTime), req("updatedAt", DateTime),
+        req("createdAt", DateTime),
+        req("updatedAt", DateTime),
     ).to_dict()
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
@@ -89,8 +115,13 @@ class TagsStream(OncePerParentChild, _Reference):
     parent_stream_type = TagGroupsStream
     company_param = None
     schema = th.PropertiesList(  # TagModel
-        th.Property("id", String, required=True), req("groupId", String), req("code", String), th.Property("name", String),
-        req("archived", Boolean), req("createdAt", DateTime), req("updatedAt", DateTime),
+        th.Property("id", String, required=True),
+        req("groupId", String),
+        req("code", String),
+        th.Property("name", String),
+        req("archived", Boolean),
+        req("createdAt", DateTime),
+        req("updatedAt", DateTime),
     ).to_dict()
 
 
@@ -102,16 +133,23 @@ class AccountsStream(_Reference):
     http_method = "POST"
     company_param = None  # the company goes in the body
     schema = th.PropertiesList(  # BookkeepingAccountRestModelV1
-        th.Property("id", String, required=True), req("companyId", String), th.Property("code", String), req("name", String),
+        th.Property("id", String, required=True),
+        req("companyId", String),
+        th.Property("code", String),
+        req("name", String),
         req("externalId", String, description="The account's id in the accounting system."),
-        th.Property("taxCodeExternalId", String), req("archived", Boolean),
+        th.Property("taxCodeExternalId", String),
+        req("archived", Boolean),
         th.Property("metadata", th.CustomType({"type": ["object", "null"]})),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
         # the two flags are required; false = every account, also those bound to a category or contra account
-        return {"companyId": self._tap.company_id, "excludeIfAssignedToCategory": False,
-                "excludeIfAssignedToContraAccount": False}
+        return {
+            "companyId": self._tap.company_id,
+            "excludeIfAssignedToCategory": False,
+            "excludeIfAssignedToContraAccount": False,
+        }
 
 
 class VendorsStream(_Reference):
@@ -121,11 +159,19 @@ class VendorsStream(_Reference):
     path = "/v1/vendors:search"
     http_method = "POST"
     schema = th.PropertiesList(  # VendorResponse
-        th.Property("id", String, required=True), req("companyId", String), req("name", String),
-        req("defaultCurrency", String), th.Property("country", String), th.Property("code", String),
-        req("state", String, description="DRAFT | ACTIVE | ARCHIVED"), th.Property("externalId", String),
-        th.Property("registrationNumber", String), th.Property("taxRegistrationNumber", String),
-        th.Property("accountingSystem", String), th.Property("createdAt", DateTime), th.Property("updatedAt", DateTime),
+        th.Property("id", String, required=True),
+        req("companyId", String),
+        req("name", String),
+        req("defaultCurrency", String),
+        th.Property("country", String),
+        th.Property("code", String),
+        req("state", String, description="DRAFT | ACTIVE | ARCHIVED"),
+        th.Property("externalId", String),
+        th.Property("registrationNumber", String),
+        th.Property("taxRegistrationNumber", String),
+        th.Property("accountingSystem", String),
+        th.Property("createdAt", DateTime),
+        th.Property("updatedAt", DateTime),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:

@@ -6,18 +6,24 @@ import functools
 import typing as t
 
 from singer_sdk import typing as th
+from tapkit.errors import TapError
+from tapkit.manifest import RunManifest
+from tapkit.oauth import refresh_token_properties
+from tapkit.tap import ProviderTap, common_properties, require_settings
 
 from tap_pleo.auth import TOKEN_URL, build_authenticator
 from tap_pleo.files import FilesStream
 from tap_pleo.streams_entries import OPEN_STATUSES, AccountingEntriesStream, open_statuses
 from tap_pleo.streams_export import ExportItemsStream, ExportJobItemsStream, ExportJobsStream
 from tap_pleo.streams_reference import (
-    AccountsStream, CompaniesStream, EmployeesStream, TagGroupsStream, TagsStream, TaxCodesStream, VendorsStream,
+    AccountsStream,
+    CompaniesStream,
+    EmployeesStream,
+    TagGroupsStream,
+    TagsStream,
+    TaxCodesStream,
+    VendorsStream,
 )
-from tapkit.errors import TapError
-from tapkit.manifest import RunManifest
-from tapkit.oauth import refresh_token_properties
-from tapkit.tap import ProviderTap, common_properties, require_settings
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
@@ -33,54 +39,106 @@ class TapPleo(ProviderTap):
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
-        th.Property("api_key", th.StringType, secret=True, title="API key",
-                    description="Pleo API key (`plp_…`, Settings → API Keys), sent as the HTTP Basic user name "
-                                "with an empty password. Or use the OAuth settings."),
+        th.Property(
+            "api_key",
+            th.StringType,
+            secret=True,
+            title="API key",
+            description="Pleo API key (`plp_…`, Settings → API Keys), sent as the HTTP Basic user name "
+            "with an empty password. Or use the OAuth settings.",
+        ),
         *refresh_token_properties(
-            "tap-pleo", "Pleo", token_url=TOKEN_URL, client_secret=" (sent with HTTP Basic to the token endpoint)",
-            refresh_token=". Pleo rotates it on every refresh and revokes the authorization if a used one is sent "
-                          "again",
-            token_url_note="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token)."),
-        th.Property("company_id", th.StringType, title="Company ID",
-                    description="Pleo company to extract (required for multi-entity organizations; default: the "
-                                "only company the credentials see)."),
-        th.Property("claim_jobs", th.BooleanType, default=False, title="Claim jobs",
-                    description="Send the `started` event for every pending export job the tap extracts, so no "
-                                "other integration takes it and Pleo shows it in progress. Off: a run changes "
-                                "nothing in Pleo (the write-back command `ack` does that after the load)."),
-        th.Property("page_size", th.IntegerType, default=100, title="Page size",
-                    description="`limit` per request (1–100)."),
-        th.Property("accounting_entries_lookback_days", th.IntegerType, default=30, title="Accounting entries look-back",
-                    description="Days before the `performedAt` bookmark that every run reads again (Pleo has no "
-                                "updatedAt filter; see the README)."),
-        th.Property("accounting_entries_open_statuses", th.ArrayType(th.StringType), default=OPEN_STATUSES,
-                    title="Open export statuses",
-                    description="Pleo `ExportStatus` values of entries still in the export queue; they are read "
-                                "on every run whatever their date. Default: every status but EXPORTED."),
-        th.Property("manifest_dir", th.StringType, title="Manifest directory",
-                    description="Where the run manifest for the write-back (`tap-pleo:ack`) is kept. Default: "
-                                "$XDG_STATE_HOME/tap-pleo/manifests."),
-        th.Property("external_id_prefix", th.StringType, default="tap_pleo.export_items", title="External id prefix",
-                    description="The write-back reports `externalId = <prefix>/<exportJobId>/<accountingEntryId>`, "
-                                "which names the warehouse table and primary key of the loaded row."),
-        th.Property("external_url_template", th.StringType, title="External URL template",
-                    description="Optional `externalUrl` for the write-back, e.g. "
-                                "https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}."),
+            "tap-pleo",
+            "Pleo",
+            default_endpoint=TOKEN_URL,
+            client_note=" (sent with HTTP Basic to the token endpoint)",
+            rotation_note=". Pleo rotates it on every refresh and revokes the authorization if a used one is sent "
+            "again",
+            endpoint_note="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token).",
+        ),
+        th.Property(
+            "company_id",
+            th.StringType,
+            title="Company ID",
+            description="Pleo company to extract (required for multi-entity organizations; default: the "
+            "only company the credentials see).",
+        ),
+        th.Property(
+            "claim_jobs",
+            th.BooleanType,
+            default=False,
+            title="Claim jobs",
+            description="Send the `started` event for every pending export job the tap extracts, so no "
+            "other integration takes it and Pleo shows it in progress. Off: a run changes "
+            "nothing in Pleo (the write-back command `ack` does that after the load).",
+        ),
+        th.Property(
+            "page_size", th.IntegerType, default=100, title="Page size", description="`limit` per request (1–100)."
+        ),
+        th.Property(
+            "accounting_entries_lookback_days",
+            th.IntegerType,
+            default=30,
+            title="Accounting entries look-back",
+            description="Days before the `performedAt` bookmark that every run reads again (Pleo has no "
+            "updatedAt filter; see the README).",
+        ),
+        th.Property(
+            "accounting_entries_open_statuses",
+            th.ArrayType(th.StringType),
+            default=OPEN_STATUSES,
+            title="Open export statuses",
+            description="Pleo `ExportStatus` values of entries still in the export queue; they are read "
+            "on every run whatever their date. Default: every status but EXPORTED.",
+        ),
+        th.Property(
+            "manifest_dir",
+            th.StringType,
+            title="Manifest directory",
+            description="Where the run manifest for the write-back (`tap-pleo:ack`) is kept. Default: "
+            "$XDG_STATE_HOME/tap-pleo/manifests.",
+        ),
+        th.Property(
+            "external_id_prefix",
+            th.StringType,
+            default="tap_pleo.export_items",
+            title="External id prefix",
+            description="The write-back reports `externalId = <prefix>/<exportJobId>/<accountingEntryId>`, "
+            "which names the warehouse table and primary key of the loaded row.",
+        ),
+        th.Property(
+            "external_url_template",
+            th.StringType,
+            title="External URL template",
+            description="Optional `externalUrl` for the write-back, e.g. "
+            "https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}.",
+        ),
     ).to_dict()
 
     def data_streams(self) -> list[Stream]:
         return [
-            ExportJobsStream(self), ExportJobItemsStream(self), ExportItemsStream(self), AccountingEntriesStream(self),
-            CompaniesStream(self), EmployeesStream(self), TaxCodesStream(self), TagGroupsStream(self), TagsStream(self),
-            AccountsStream(self), VendorsStream(self),
+            ExportJobsStream(self),
+            ExportJobItemsStream(self),
+            ExportItemsStream(self),
+            AccountingEntriesStream(self),
+            CompaniesStream(self),
+            EmployeesStream(self),
+            TaxCodesStream(self),
+            TagGroupsStream(self),
+            TagsStream(self),
+            AccountsStream(self),
+            VendorsStream(self),
         ]
 
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
         if not cfg.get("api_key"):
-            require_settings(cfg, ("client_id", "client_secret", "refresh_token"),
-                             "set api_key, or client_id, client_secret and refresh_token")
+            require_settings(
+                cfg,
+                ("client_id", "client_secret", "refresh_token"),
+                "set api_key, or client_id, client_secret and refresh_token",
+            )
         size = cfg.get("page_size", 100)
         if not 1 <= int(size) <= 100:
             msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"

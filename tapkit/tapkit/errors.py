@@ -37,7 +37,7 @@ def one_line_errors(tap_name: str) -> Iterator[None]:
         yield
     except (SystemExit, KeyboardInterrupt):
         raise
-    except Exception as exc:  # noqa: BLE001 - the CLI boundary: everything becomes one line
+    except Exception as exc:
         logging.getLogger(tap_name).debug("Error details", exc_info=True)
         sys.stderr.write(f"{tap_name}: error: {one_line(exc)}\n")
         sys.stderr.flush()

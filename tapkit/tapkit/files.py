@@ -33,6 +33,7 @@ def stored_file_properties(*, sha256: str = "Hex SHA-256 of the stored bytes.") 
         th.Property("downloadedAt", th.DateTimeType),
     ]
 
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -74,14 +75,17 @@ class FileSink:
         except (NotImplementedError, OSError, ValueError, KeyError):
             modified = None
         if modified is not None and modified.tzinfo is None:
-            modified = modified.replace(tzinfo=datetime.timezone.utc)
+            modified = modified.replace(tzinfo=datetime.UTC)
         digest = self._recorded_digest(path, size)
         if digest is None:
             digest = self.sha256_of(*parts)
             self._record_digest(path, size, digest)
-        return {"size": size, "sha256": digest, "path": self.url_for(*parts),
-                "downloadedAt": modified.astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
-                if modified else None}
+        return {
+            "size": size,
+            "sha256": digest,
+            "path": self.url_for(*parts),
+            "downloadedAt": modified.astimezone(datetime.UTC).isoformat(timespec="seconds") if modified else None,
+        }
 
     def _path(self, *parts: str) -> str:
         return "/".join([self.base, *(safe_name(p) for p in parts)])
@@ -171,8 +175,9 @@ def download(stream: t.Any, url: str, sink: FileSink, parts: tuple[str, ...]) ->
     raise AssertionError  # pragma: no cover
 
 
-def store_file(stream: t.Any, sink: FileSink, url: str | None, parts: tuple[str, ...],
-               content_type: str | None = None) -> dict | None:
+def store_file(
+    stream: t.Any, sink: FileSink, url: str | None, parts: tuple[str, ...], content_type: str | None = None
+) -> dict | None:
     """The stored-file properties of a `files` record (size, sha256, path, contentType, downloadedAt).
 
     A file already stored under `parts` is not fetched again (attachments are immutable by id): its record
@@ -185,5 +190,10 @@ def store_file(stream: t.Any, sink: FileSink, url: str | None, parts: tuple[str,
     if not url:
         return None
     size, digest, stored, served = download(stream, url, sink, parts)
-    return {"size": size, "sha256": digest, "path": stored, "contentType": content_type or served or guessed,
-            "downloadedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    return {
+        "size": size,
+        "sha256": digest,
+        "path": stored,
+        "contentType": content_type or served or guessed,
+        "downloadedAt": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }

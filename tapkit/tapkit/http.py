@@ -51,8 +51,8 @@ def retry_after_seconds(response: requests.Response | None, *, now: datetime.dat
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+        when = when.replace(tzinfo=datetime.UTC)
+    now = now or datetime.datetime.now(datetime.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -155,13 +155,15 @@ class ProviderHTTPMixin:
         with self._tap.rate_limiter.slot():
             return super()._request(prepared_request, context)
 
-    def request_json(self, method: str, path: str, *, json: t.Any = None, params: dict | None = None,
-                     required: tuple[str, ...] = ()) -> t.Any:
+    def request_json(
+        self, method: str, path: str, *, json: t.Any = None, params: dict | None = None, required: tuple[str, ...] = ()
+    ) -> t.Any:
         """One request outside the stream's own paging, through the full policy (auth, rate limit, retries);
         returns the parsed body. ``path`` is relative to ``url_base``, or an absolute URL."""
         url = path if path.startswith(("http://", "https://")) else f"{self.url_base}{path}"
-        prepared = self.build_prepared_request(method=method, url=url, json=json, params=params or {},
-                                               headers=self.http_headers)
+        prepared = self.build_prepared_request(
+            method=method, url=url, json=json, params=params or {}, headers=self.http_headers
+        )
         return self.send_json(prepared, required=required)
 
     def send_json(self, prepared: requests.PreparedRequest, *, required: tuple[str, ...] = ()) -> t.Any:

@@ -46,7 +46,7 @@ def _atomic_write(path: Path, data: dict) -> None:
 
 
 class _Unit:
-    __slots__ = ("payload", "items", "complete", "abandoned")
+    __slots__ = ("abandoned", "complete", "items", "payload")
 
     def __init__(self, payload: dict, items: str) -> None:
         self.payload = {**payload, items: list(payload.get(items) or [])}
@@ -86,9 +86,12 @@ class RunManifest:
     def commit(self) -> int:
         """Replace the manifest with this run's completed units (all unacknowledged: what the provider still
         shows open after an earlier acknowledgement must be acknowledged again); returns how many."""
-        entries = {key: {"payload": unit.payload, "acked": None} for key, unit in self._units.items()
-                   if unit.complete and not unit.abandoned}
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        entries = {
+            key: {"payload": unit.payload, "acked": None}
+            for key, unit in self._units.items()
+            if unit.complete and not unit.abandoned
+        }
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         _atomic_write(self.path, {"written_at": now, "entries": entries})
         return len(entries)
 
@@ -107,6 +110,6 @@ class RunManifest:
         entry = data.setdefault("entries", {}).get(key)
         if entry is None:
             return
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         entry["acked"] = {"at": now, "result": result}
         _atomic_write(self.path, data)

@@ -17,22 +17,41 @@ from tapkit.token_store import RefreshTokenStore, default_store_dir
 LOGGER = logging.getLogger(__name__)
 
 
-def refresh_token_properties(tap_name: str, provider: str, *, token_url: str, client_secret: str,
-                             refresh_token: str, token_url_note: str) -> list[th.Property]:
+def refresh_token_properties(
+    tap_name: str, provider: str, *, default_endpoint: str, client_note: str, rotation_note: str, endpoint_note: str
+) -> list[th.Property]:
     """The settings of the rotating refresh-token flow (Candis, Pleo): client, refresh token, token URL and the
     store of the rotated token. The notes are the provider's own details."""
     return [
-        th.Property("client_id", th.StringType, title="OAuth client ID",
-                    description=f"OAuth client id of your {provider} API client."),
-        th.Property("client_secret", th.StringType, secret=True, title="OAuth client secret",
-                    description=f"OAuth client secret{client_secret}."),
-        th.Property("refresh_token", th.StringType, secret=True, title="Refresh token",
-                    description=f"Refresh token from the authorization-code flow{refresh_token}: the newest one is "
-                                "kept in `token_store_dir`, so this value is only read until the first rotation."),
-        th.Property("token_url", th.StringType, default=token_url, title="Token URL", description=token_url_note),
-        th.Property("token_store_dir", th.StringType, title="Token store directory",
-                    description=f"Where the rotated refresh token is persisted (atomically) between runs. Default: "
-                                f"$XDG_STATE_HOME/{tap_name}/tokens (~/.local/state/{tap_name}/tokens)."),
+        th.Property(
+            "client_id",
+            th.StringType,
+            title="OAuth client ID",
+            description=f"OAuth client id of your {provider} API client.",
+        ),
+        th.Property(
+            "client_secret",
+            th.StringType,
+            secret=True,
+            title="OAuth client secret",
+            description=f"OAuth client secret{client_note}.",
+        ),
+        th.Property(
+            "refresh_token",
+            th.StringType,
+            secret=True,
+            title="Refresh token",
+            description=f"Refresh token from the authorization-code flow{rotation_note}: the newest one is "
+            "kept in `token_store_dir`, so this value is only read until the first rotation.",
+        ),
+        th.Property("token_url", th.StringType, default=default_endpoint, title="Token URL", description=endpoint_note),
+        th.Property(
+            "token_store_dir",
+            th.StringType,
+            title="Token store directory",
+            description=f"Where the rotated refresh token is persisted (atomically) between runs. Default: "
+            f"$XDG_STATE_HOME/{tap_name}/tokens (~/.local/state/{tap_name}/tokens).",
+        ),
     ]
 
 
@@ -66,7 +85,7 @@ class RenewingOAuthAuthenticator(OAuthAuthenticator):
             return False
         if not self.expires_in:
             return True
-        age = (datetime.datetime.now(datetime.timezone.utc) - self.last_refreshed).total_seconds()
+        age = (datetime.datetime.now(datetime.UTC) - self.last_refreshed).total_seconds()
         margin = max(min(30.0, self.expires_in / 2), self.expires_in * self._renew_margin)
         return age < self.expires_in - margin
 
@@ -145,8 +164,15 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
         user_agent: str | None = None,
         fallback_to_configured: bool = True,
     ) -> None:
-        super().__init__(auth_endpoint=auth_endpoint, client_id=client_id, client_secret=client_secret,
-                         client_auth=client_auth, timeout=timeout, renew_margin=renew_margin, user_agent=user_agent)
+        super().__init__(
+            auth_endpoint=auth_endpoint,
+            client_id=client_id,
+            client_secret=client_secret,
+            client_auth=client_auth,
+            timeout=timeout,
+            renew_margin=renew_margin,
+            user_agent=user_agent,
+        )
         self._fallback = fallback_to_configured
         self._configured_refresh_token = refresh_token
         self._store = store
@@ -163,7 +189,7 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
         return self._post_form({"grant_type": "refresh_token", "refresh_token": self.refresh_token})
 
     def update_access_token(self) -> None:
-        request_time = datetime.datetime.now(datetime.timezone.utc)
+        request_time = datetime.datetime.now(datetime.UTC)
         response = self._post()
         if (
             response.status_code == 400
@@ -171,9 +197,11 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
             and self.refresh_token != self._configured_refresh_token
         ):
             if not self._fallback:
-                msg = ("token refresh failed: the stored rotated refresh token was rejected (invalid_grant) and the "
-                       "configured refresh_token was already used; sending a used refresh token again revokes the "
-                       "authorization, so authorize again and set a new refresh_token")
+                msg = (
+                    "token refresh failed: the stored rotated refresh token was rejected (invalid_grant) and the "
+                    "configured refresh_token was already used; sending a used refresh token again revokes the "
+                    "authorization, so authorize again and set a new refresh_token"
+                )
                 raise TapError(msg)
             LOGGER.warning("Stored rotated refresh token was rejected; retrying with the configured refresh_token")
             self.refresh_token = self._configured_refresh_token
@@ -198,7 +226,11 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
 
 
 def rotating_authenticator(
-    tap_name: str, config: t.Mapping[str, t.Any], *, token_url: str, client_auth: str = "basic",
+    tap_name: str,
+    config: t.Mapping[str, t.Any],
+    *,
+    token_url: str,
+    client_auth: str = "basic",
     fallback_to_configured: bool = True,
 ) -> RotatingRefreshTokenAuthenticator:
     """The refresh-token authenticator from a tap's settings (token_url, client_id, client_secret,

@@ -18,22 +18,51 @@ from tapkit.ratelimit import RollingWindowLimiter
 def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]:
     """Settings all four taps accept (DESIGN.md settings contract + request policy)."""
     return [
-        th.Property("api_url", th.StringType, default=api_url, title="API URL",
-                    description=f"Provider base URL, the part before the documented paths (default {api_url})."),
-        th.Property("start_date", th.DateTimeType, title="Start date",
-                    description="Earliest data to extract (ISO 8601, UTC if no offset), where the API can filter."),
-        th.Property("files_dir", th.StringType, title="Files directory",
-                    description="When set, attachments are downloaded here: a local path or an fsspec URL "
-                                "such as s3://bucket/prefix. The `files` stream is only emitted when set."),
-        th.Property("user_agent", th.StringType, title="User agent",
-                    description="User-Agent header sent with every request."),
-        th.Property("request_timeout", th.IntegerType, default=60, title="Request timeout",
-                    description="Seconds to wait for each HTTP response before retrying."),
-        th.Property("max_retries", th.IntegerType, default=6, title="Max retries",
-                    description="Retries per request for 429, 5xx, timeouts, dropped connections and garbled "
-                                "bodies (Retry-After is honoured) before the run fails."),
-        th.Property("max_requests_per_minute", th.IntegerType, default=rate_limit, title="Max requests per minute",
-                    description="Client-side rate limit shared by all streams (0 disables)."),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=api_url,
+            title="API URL",
+            description=f"Provider base URL, the part before the documented paths (default {api_url}).",
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            title="Start date",
+            description="Earliest data to extract (ISO 8601, UTC if no offset), where the API can filter.",
+        ),
+        th.Property(
+            "files_dir",
+            th.StringType,
+            title="Files directory",
+            description="When set, attachments are downloaded here: a local path or an fsspec URL "
+            "such as s3://bucket/prefix. The `files` stream is only emitted when set.",
+        ),
+        th.Property(
+            "user_agent", th.StringType, title="User agent", description="User-Agent header sent with every request."
+        ),
+        th.Property(
+            "request_timeout",
+            th.IntegerType,
+            default=60,
+            title="Request timeout",
+            description="Seconds to wait for each HTTP response before retrying.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=6,
+            title="Max retries",
+            description="Retries per request for 429, 5xx, timeouts, dropped connections and garbled "
+            "bodies (Retry-After is honoured) before the run fails.",
+        ),
+        th.Property(
+            "max_requests_per_minute",
+            th.IntegerType,
+            default=rate_limit,
+            title="Max requests per minute",
+            description="Client-side rate limit shared by all streams (0 disables).",
+        ),
     ]
 
 

@@ -25,8 +25,10 @@ def test_rotated_refresh_token_is_persisted_and_used_by_the_next_run(candis, tmp
 
 
 def test_access_token_expiring_mid_run_is_refreshed_and_the_run_completes(candis, config, tap) -> None:
-    candis.faults({"path": "/reimbursement-items", "kind": "expire_tokens", "after": 1},
-                  {"path": "/postings$", "kind": "expire_tokens", "after": 1})
+    candis.faults(
+        {"path": "/reimbursement-items", "kind": "expire_tokens", "after": 1},
+        {"path": "/postings$", "kind": "expire_tokens", "after": 1},
+    )
     run = tap(config)
     assert run.returncode == 0, run.stderr[-2000:]
     truth = candis.ground_truth()
@@ -69,7 +71,8 @@ def test_plain_access_token_works_and_a_rejected_one_fails_fast(candis, tmp_path
     token = requests.post(
         f"{candis.url}/auth/realms/candis/protocol/openid-connect/token",
         data={"grant_type": "refresh_token", "refresh_token": REFRESH_TOKEN},
-        auth=("sandbox-client", "sandbox-secret"), timeout=10,
+        auth=("sandbox-client", "sandbox-secret"),
+        timeout=10,
     ).json()["access_token"]
     config = {"api_url": candis.url, "access_token": token}
     run = tap(config)

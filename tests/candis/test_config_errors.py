@@ -43,8 +43,16 @@ def test_malformed_state_is_one_clear_line(candis, tmp_path) -> None:
 
     config_path.write_text(json.dumps(candis_config(candis, tmp_path)))
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "tap-candis"), "--config", str(config_path), "--state",
-         str(tmp_path / "state.json")], capture_output=True, text=True, check=False,
+        [
+            str(Path(sys.executable).parent / "tap-candis"),
+            "--config",
+            str(config_path),
+            "--state",
+            str(tmp_path / "state.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith("tap-candis: error:")

@@ -6,6 +6,7 @@ their status filters, file downloads) and of an incremental rerun, and every res
 from __future__ import annotations
 
 from sandbox.candis import TOKEN_PATH
+
 from tests.candis.conftest import candis_config
 from tests.contract_traffic import assert_follows_contract, log_bodies
 
@@ -17,9 +18,13 @@ def test_every_request_and_response_of_a_full_run_follows_candis_s_contract(cand
     candis = candis_factory(export_delay=0.2)
     log_bodies(candis)
     candis.admin("POST", "/candis/exportable", {"entityType": "CARD_TRANSACTION", "count": 3})
-    config = {**candis_config(candis, tmp_path, files_dir=str(tmp_path / "files")), "create_export": True,
-              "export_entity_types": ["DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM"],
-              "purchase_request_statuses": ["APPROVED", "FULFILLED"], "max_requests_per_minute": 0}
+    config = {
+        **candis_config(candis, tmp_path, files_dir=str(tmp_path / "files")),
+        "create_export": True,
+        "export_entity_types": ["DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM"],
+        "purchase_request_statuses": ["APPROVED", "FULFILLED"],
+        "max_requests_per_minute": 0,
+    }
     first = tap(config)
     assert first.returncode == 0, first.stderr[-3000:]
     assert first.records("postings") and first.records("files") and first.records("invoices")

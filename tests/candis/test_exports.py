@@ -45,7 +45,10 @@ def test_export_still_exporting_is_delivered_next_run_even_after_a_newer_export(
     sandbox.configure(export_delay=0)
     second = tap(config, state=first.state)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert first.state["bookmarks"]["exports"]["replication_key_value"] < second.state["bookmarks"]["exports"]["replication_key_value"]
+    assert (
+        first.state["bookmarks"]["exports"]["replication_key_value"]
+        < second.state["bookmarks"]["exports"]["replication_key_value"]
+    )
     assert not _postings_of(second, slow_id)
     assert second.state["bookmarks"]["exports"]["pending_exports"] == [slow_id]
 

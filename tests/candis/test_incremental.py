@@ -86,8 +86,9 @@ def test_run_killed_halfway_resumes_from_its_last_state_without_gaps(candis_fact
 def test_invoices_changed_during_the_run_are_caught_when_candis_clock_is_behind(candis_factory, tmp_path, tap) -> None:
     # Candis's clock 2 minutes behind the tap's: a change during the run is stamped before the run's start
     # by the tap's clock, so a window ending at the run's start would already have been read.
-    sandbox = candis_factory(scale=400, clock=lambda: datetime.datetime.now(datetime.timezone.utc)
-                             - datetime.timedelta(minutes=2))
+    sandbox = candis_factory(
+        scale=400, clock=lambda: datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=2)
+    )
     sandbox.faults({"path": "/invoices", "kind": "mutate", "after": 3, "stream": "invoices", "count": 7})
     run = tap(candis_config(sandbox, tmp_path))
     assert run.returncode == 0, run.stderr[-2000:]

@@ -14,25 +14,30 @@ import types
 import typing as t
 
 import pytest
-
 from tap_candis.pagination import WINDOW_CAP, UpdatedWindowPaginator, epoch_us
+
 from tests.candis.conftest import candis_config
 from tests.helpers import discover, select_only
 
-UPPER = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)  # the run's start; "now" is later
-T0 = epoch_us(datetime.datetime(2025, 3, 3, tzinfo=datetime.timezone.utc)) // 1000  # epoch ms
+UPPER = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)  # the run's start; "now" is later
+T0 = epoch_us(datetime.datetime(2025, 3, 3, tzinfo=datetime.UTC)) // 1000  # epoch ms
 HOUR = 3_600_000
 
 
 def iso(ms: int) -> str:
-    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC).isoformat(timespec="milliseconds")
 
 
 class FakeInvoices:
     """`GET /invoices` over {id: updatedAt in epoch ms}; `before_page(fake, token)` may change records."""
 
-    def __init__(self, stamps: list[int], *, to_inclusive: bool = True,
-                 before_page: t.Callable[[FakeInvoices, dict], None] | None = None) -> None:
+    def __init__(
+        self,
+        stamps: list[int],
+        *,
+        to_inclusive: bool = True,
+        before_page: t.Callable[[FakeInvoices, dict], None] | None = None,
+    ) -> None:
         self.updated = {f"inv-{i:05d}": ms for i, ms in enumerate(stamps)}
         order = list(self.updated)
         random.Random(7).shuffle(order)
@@ -46,11 +51,15 @@ class FakeInvoices:
         if self.before_page:
             self.before_page(self, token)
         start, end = token["start"] // 1000, token["end"] // 1000  # the API takes milliseconds
-        selected = sorted((i for i, ms in self.updated.items()
-                           if start <= ms and (ms <= end if self.to_inclusive else ms < end)), key=self.rank.get)
-        page = selected[token["offset"]:token["offset"] + 50]
-        body = {"invoices": [{"id": i, "updatedAt": iso(self.updated[i])} for i in page],
-                "pagination": {"pageCount": -(-len(selected) // 50), "pageSize": 50, "totalCount": len(selected)}}
+        selected = sorted(
+            (i for i, ms in self.updated.items() if start <= ms and (ms <= end if self.to_inclusive else ms < end)),
+            key=self.rank.get,
+        )
+        page = selected[token["offset"] : token["offset"] + 50]
+        body = {
+            "invoices": [{"id": i, "updatedAt": iso(self.updated[i])} for i in page],
+            "pagination": {"pageCount": -(-len(selected) // 50), "pageSize": 50, "totalCount": len(selected)},
+        }
         return types.SimpleNamespace(content=json.dumps(body).encode())
 
 
@@ -147,7 +156,8 @@ def test_a_first_sync_of_bunched_invoices_needs_about_one_request_per_50() -> No
 
 
 def test_first_sync_from_the_epoch_reads_each_invoice_once_in_about_one_request_per_50(
-        candis_factory, tmp_path, tap) -> None:
+    candis_factory, tmp_path, tap
+) -> None:
     candis = candis_factory(scale=3000)
     config = candis_config(candis, tmp_path)
     catalog = select_only(discover("tap-candis", config, tmp_path), "invoices")

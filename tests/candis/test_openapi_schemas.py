@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 from jsonschema import Draft7Validator
-
 from sandbox.contract import load
 from tap_candis.tap import TapCandis
+
 from tests.contract_schemas import differences, response_item_schema
 
 ORG = "/v1/organizations/{organizationId}"
@@ -34,26 +34,64 @@ def test_stream_schema_lists_the_documents_fields_types_and_nullability(stream):
 
 
 def _schema(stream: str) -> dict:
-    return TapCandis(config={"api_url": "http://localhost", "access_token": "x"}, validate_config=False).streams[stream].schema
+    return (
+        TapCandis(config={"api_url": "http://localhost", "access_token": "x"}, validate_config=False)
+        .streams[stream]
+        .schema
+    )
 
 
 OPENAPI_POSTING = {
-    "id": "p1", "entityGuid": "g1", "status": "EXPORTED", "type": "CARD_TRANSACTION", "invoiceId": "KK-1",
-    "invoiceDate": "2026-01-02T00:00:00Z", "url": "https://my.candis.io/x", "amount": {"value": 12.5, "currencyCode": "EUR"},
+    "id": "p1",
+    "entityGuid": "g1",
+    "status": "EXPORTED",
+    "type": "CARD_TRANSACTION",
+    "invoiceId": "KK-1",
+    "invoiceDate": "2026-01-02T00:00:00Z",
+    "url": "https://my.candis.io/x",
+    "amount": {"value": 12.5, "currencyCode": "EUR"},
     "files": [{"id": "f", "url": "https://api.candis.io/f", "name": "a.pdf", "type": "INVOICE"}],
-    "contact": {"name": "Taxi Schmidt"}, "invoiceFormat": "REGULAR", "documentType": "Kreditkartenbeleg",
+    "contact": {"name": "Taxi Schmidt"},
+    "invoiceFormat": "REGULAR",
+    "documentType": "Kreditkartenbeleg",
     "creditCardSettings": {"bookingAccount": "1361", "transitAccount": "1360"},
     "payment": {"method": "CARD_TRANSACTION", "paidAt": "2026-01-02T10:00:00.000Z"},
-    "splitPostings": [{"amount": 12.5, "generalLedgerAccount": "6650", "purchaseOrderMetadata": [
-        {"orderNumber": "PO-1", "lineNumber": 1, "itemNumber": "ART-1", "locationCode": None, "externalLineId": None}]}],
+    "splitPostings": [
+        {
+            "amount": 12.5,
+            "generalLedgerAccount": "6650",
+            "purchaseOrderMetadata": [
+                {
+                    "orderNumber": "PO-1",
+                    "lineNumber": 1,
+                    "itemNumber": "ART-1",
+                    "locationCode": None,
+                    "externalLineId": None,
+                }
+            ],
+        }
+    ],
 }
 # What the tap was first built for: nulls for empty optional fields, CREDIT_CARD, bare metadata lines.
 OLDER_POSTING = {
-    **OPENAPI_POSTING, "contact": {"name": "Taxi Schmidt", "accountsPayableNumber": None, "accountsReceivableNumber": None},
-    "purchaseOrder": None, "accountingArea": None, "deliveryDate": None, "paymentCondition": None,
+    **OPENAPI_POSTING,
+    "contact": {"name": "Taxi Schmidt", "accountsPayableNumber": None, "accountsReceivableNumber": None},
+    "purchaseOrder": None,
+    "accountingArea": None,
+    "deliveryDate": None,
+    "paymentCondition": None,
     "payment": {"method": "CREDIT_CARD", "paidAt": "2026-01-02T10:00:00.000Z"},
-    "splitPostings": [{"amount": 12.5, "generalLedgerAccount": "6650", "note": None, "costObject": None,
-                       "customCostDimension": None, "purchaseOrderMetadata": [], "goodsReceiptMetadata": []}],
+    "splitPostings": [
+        {
+            "amount": 12.5,
+            "generalLedgerAccount": "6650",
+            "note": None,
+            "costObject": None,
+            "customCostDimension": None,
+            "purchaseOrderMetadata": [],
+            "goodsReceiptMetadata": [],
+        }
+    ],
 }
 
 

@@ -22,13 +22,16 @@ def test_429_retry_after_seconds_is_honoured(candis, config, tap) -> None:
     candis.faults({"path": "/reimbursement-items", "kind": "status", "status": 429, "retry_after": 2})
     run = tap(config)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert len(unique(run.records("reimbursement_items"), "id")) == candis.ground_truth()["reimbursement_items"]["count"]
+    assert (
+        len(unique(run.records("reimbursement_items"), "id")) == candis.ground_truth()["reimbursement_items"]["count"]
+    )
     assert _retry_gap(candis, "/reimbursement-items", 429) >= 2.0
 
 
 def test_429_retry_after_http_date_is_honoured(candis, config, tap) -> None:
-    candis.faults({"path": "/invoices", "kind": "status", "status": 429, "retry_after": "http-date",
-                   "retry_after_seconds": 2})
+    candis.faults(
+        {"path": "/invoices", "kind": "status", "status": 429, "retry_after": "http-date", "retry_after_seconds": 2}
+    )
     run = tap(config)
     assert run.returncode == 0, run.stderr[-2000:]
     assert _retry_gap(candis, "/invoices", 429) >= 1.0  # HTTP dates have whole-second resolution

@@ -13,7 +13,7 @@ def test_secrets_absent_from_debug_logs_state_and_output(candis, config, tap, tm
     assert run.returncode == 0, run.stderr[-2000:]
     assert "DEBUG" in run.stderr  # the debug log really was on
     rotated = json.loads(next((tmp_path / "tokens").glob("*.json")).read_text())["refresh_token"]
-    issued = [r for r in candis.admin("GET", "/candis/issued-tokens")]
-    output = run.stderr + json.dumps([m for m in run.messages], default=str)
+    issued = list(candis.admin("GET", "/candis/issued-tokens"))
+    output = run.stderr + json.dumps(list(run.messages), default=str)
     for secret in [CLIENT_SECRET, REFRESH_TOKEN, rotated, *issued]:
         assert secret not in output

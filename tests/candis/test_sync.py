@@ -38,7 +38,7 @@ def test_full_sync_matches_ground_truth_to_the_cent(candis: Sandbox, config: dic
         records = unique(run.records(stream), *keys)
         assert len(records) == truth[stream]["count"], stream
         if stream in MONEY:
-            (path, expected), = truth[stream]["money"].items()
+            ((path, expected),) = truth[stream]["money"].items()
             got = minor_totals(list(records.values()), MONEY[stream])
             assert got == {c: decimal.Decimal(v) for c, v in expected.items()}, (stream, path)
 

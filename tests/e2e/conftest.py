@@ -36,21 +36,31 @@ class MeltanoProject:
     env: dict[str, str]
     environment: str = "test"
 
-    def run(self, *args: str, check: bool = True, timeout: float = MELTANO_RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = MELTANO_RUN_TIMEOUT
+    ) -> subprocess.CompletedProcess[str]:
         command = [str(MELTANO), f"--environment={self.environment}", *args]
         log = self.workdir / "meltano.log"
         with log.open("a", encoding="utf-8") as out:
             out.write(f"\n$ {' '.join(command)}\n")
             out.flush()
             started = time.monotonic()
-            proc = subprocess.run(  # noqa: S603 (our own meltano)
-                command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=out, text=True,
-                timeout=timeout, check=False,
+            proc = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=out,
+                text=True,
+                timeout=timeout,
+                check=False,
             )
             out.write(f"[exit {proc.returncode} after {time.monotonic() - started:.1f}s]\n{proc.stdout}")
         if check and proc.returncode != 0:
             tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-60:])
-            pytest.fail(f"`meltano {' '.join(args)}` exited {proc.returncode}; last lines of {log}:\n{tail}", pytrace=False)
+            pytest.fail(
+                f"`meltano {' '.join(args)}` exited {proc.returncode}; last lines of {log}:\n{tail}", pytrace=False
+            )
         return proc
 
     def state(self, state_id: str) -> dict[str, Any]:
@@ -71,7 +81,12 @@ def meltano(tmp_path: Path) -> MeltanoProject:
         pytest.fail(f"{MELTANO} is missing: run ./scripts/setup (or ./scripts/test) first", pytrace=False)
     missing = [
         name
-        for name in ("extractors/tap-candis", "loaders/target-duckdb", "loaders/target-jsonl", "loaders/target-postgres")
+        for name in (
+            "extractors/tap-candis",
+            "loaders/target-duckdb",
+            "loaders/target-jsonl",
+            "loaders/target-postgres",
+        )
         if not (ROOT / ".meltano" / name / "venv").is_dir()
     ]
     if missing:
@@ -119,7 +134,7 @@ def plugin_about(extractor: str) -> dict[str, Any]:
     executable = ROOT / ".meltano" / "extractors" / extractor / "venv" / "bin" / extractor
     if not executable.exists():
         pytest.fail(f"{executable} is missing: run ./scripts/setup", pytrace=False)
-    proc = subprocess.run(  # noqa: S603
+    proc = subprocess.run(
         [str(executable), "--about", "--format=json"], capture_output=True, text=True, timeout=120, check=True
     )
     return json.loads(proc.stdout)
@@ -217,8 +232,13 @@ def postgres_server() -> Iterator[PostgresServer]:
     port = free_port()
 
     def run(*cmd: str | Path) -> None:
-        proc = subprocess.run(  # noqa: S603
-            [*prefix, *map(str, cmd)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120, check=False
+        proc = subprocess.run(
+            [*prefix, *map(str, cmd)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if proc.returncode != 0:
             log = logfile.read_text(errors="replace") if logfile.exists() else ""
@@ -228,15 +248,30 @@ def postgres_server() -> Iterator[PostgresServer]:
         run("mkdir", "-p", sockdir)
     else:
         sockdir.mkdir()
-    run(bindir / "initdb", "-D", datadir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions")
+    run(
+        bindir / "initdb",
+        "-D",
+        datadir,
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--no-sync",
+        "--no-instructions",
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {sockdir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     run(bindir / "pg_ctl", "-D", datadir, "-l", logfile, "-o", options, "-w", "-t", "60", "start")
     try:
         yield PostgresServer(host="127.0.0.1", port=port, user="postgres", datadir=datadir)
     finally:
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
         )
         shutil.rmtree(base, ignore_errors=True)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import warehouse_summary
+from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 
-from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
 from tests.e2e.conftest import MeltanoProject, PostgresServer
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,9 @@ def unprocessed(sandbox: Any) -> list[str]:
     return [e["id"] for e in sandbox.admin("GET", "/findity/exports") if e["status"] == "UNPROCESSED"]
 
 
-def test_export_then_meltano_run_with_ack_lands_everything_and_confirms_the_exports(findity_factory, meltano: MeltanoProject):
+def test_export_then_meltano_run_with_ack_lands_everything_and_confirms_the_exports(
+    findity_factory, meltano: MeltanoProject
+):
     sandbox = findity_factory(scale=SCALE)
     files_dir = meltano.workdir / "files"
     meltano.env |= findity_env(sandbox.url, flattening=True) | {"TAP_FINDITY_FILES_DIR": str(files_dir)}

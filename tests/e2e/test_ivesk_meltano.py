@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
+from sandbox.ivesk import API_KEY, COMPANY_CODES
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, Report, compare
 
-from sandbox.ivesk import API_KEY, COMPANY_CODES
 from tests.e2e.conftest import MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
 from tests.helpers import stored_files
 
@@ -76,8 +76,9 @@ def test_second_meltano_run_reads_only_what_is_new(ivesk_factory, meltano: Melta
     assert set(exported["ids"]) <= landed
 
 
-def test_meltano_run_into_postgres_keeps_every_decimal_exact(ivesk_factory, meltano: MeltanoProject,
-                                                             postgres_server: PostgresServer):
+def test_meltano_run_into_postgres_keeps_every_decimal_exact(
+    ivesk_factory, meltano: MeltanoProject, postgres_server: PostgresServer
+):
     sandbox = ivesk_factory(scale=SCALE)
     database = postgres_server.create_database("e2e_ivesk")
     meltano.env |= ivesk_env(sandbox.url, flattening=False) | postgres_server.target_env(database)
@@ -100,20 +101,41 @@ def test_plugin_commands_upload_and_report_sync_errors(ivesk_factory, meltano: M
     (inbox / "b.pdf").write_bytes(b"%PDF-1.4 b")
 
     uploaded = meltano.run("invoke", "tap-ivesk:upload", str(inbox), "--id-from", "name")
-    assert [json.loads(line)["sourcedata"]["id"] for line in uploaded.stdout.splitlines() if line.startswith("{")] == ["a.pdf", "b.pdf"]
+    assert [json.loads(line)["sourcedata"]["id"] for line in uploaded.stdout.splitlines() if line.startswith("{")] == [
+        "a.pdf",
+        "b.pdf",
+    ]
     sandbox.admin("POST", "/ivesk/export", {})
     meltano.run("run", "tap-ivesk", "target-duckdb")
     with DuckDBWarehouse(meltano.workdir / "warehouse.duckdb", schema="tap_ivesk") as warehouse:
         rows = warehouse._query(
-            "SELECT id, companycode, sourcedata__id FROM tap_ivesk.documents WHERE sourcedata__id IS NOT NULL")
+            "SELECT id, companycode, sourcedata__id FROM tap_ivesk.documents WHERE sourcedata__id IS NOT NULL"
+        )
     assert sorted(r[2] for r in rows) == ["a.pdf", "b.pdf"]  # the sourcedata id, intact, in its own column
 
     doc_id, company, _ = rows[0]
-    meltano.run("invoke", "tap-ivesk:report-sync-error", "--document-id", doc_id, "--company-code", company,
-                "--message", "Supplier missing in the ERP")
+    meltano.run(
+        "invoke",
+        "tap-ivesk:report-sync-error",
+        "--document-id",
+        doc_id,
+        "--company-code",
+        company,
+        "--message",
+        "Supplier missing in the ERP",
+    )
     assert [e["documentid"] for e in sandbox.admin("GET", "/ivesk/syncerrors")] == [doc_id]
-    failed = meltano.run("invoke", "tap-ivesk:report-sync-error", "--document-id", "nope", "--company-code", company,
-                         "--message", "x", check=False)
+    failed = meltano.run(
+        "invoke",
+        "tap-ivesk:report-sync-error",
+        "--document-id",
+        "nope",
+        "--company-code",
+        company,
+        "--message",
+        "x",
+        check=False,
+    )
     assert failed.returncode != 0
 
 

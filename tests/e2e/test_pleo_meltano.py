@@ -10,9 +10,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from sandbox.pleo import API_KEY, DEFAULT_COMPANY_ID
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 
-from sandbox.pleo import API_KEY, DEFAULT_COMPANY_ID
 from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
 from tests.helpers import stored_files
 
@@ -43,9 +43,12 @@ def needs_plugins() -> None:
 def open_job(sandbox) -> dict:
     import requests
 
-    jobs = requests.get(sandbox.url + "/v3/export-jobs", params={"company_id": DEFAULT_COMPANY_ID,
-                                                                 "statuses": ["pending", "in_progress"]},
-                        auth=(API_KEY, ""), timeout=10).json()["data"]
+    jobs = requests.get(
+        sandbox.url + "/v3/export-jobs",
+        params={"company_id": DEFAULT_COMPANY_ID, "statuses": ["pending", "in_progress"]},
+        auth=(API_KEY, ""),
+        timeout=10,
+    ).json()["data"]
     (job,) = jobs
     return job
 

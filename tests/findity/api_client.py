@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import decimal
 import typing as t
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
-
 from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
+
 from tests.helpers import Sandbox
 
 
@@ -16,7 +16,7 @@ class Clock:
     """An injectable clock: ``FindityConfig(clock=clock)``; ``clock.advance(seconds)`` moves time on."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -62,8 +62,11 @@ class FindityApi:
 
     def confirm(self, export_id: str, status: str = "SUCCESS", **extra: t.Any) -> requests.Response:
         ids = [v["id"] for v in self.package(export_id)["vouchers"]]
-        return self.call("PUT", f"/exports/{export_id}/updatestatus",
-                         json={"voucherUpdates": [{"id": i, "status": status, **extra} for i in ids]})
+        return self.call(
+            "PUT",
+            f"/exports/{export_id}/updatestatus",
+            json={"voucherUpdates": [{"id": i, "status": status, **extra} for i in ids]},
+        )
 
     def bulk_send(self, **body: t.Any) -> dict:
         return self.sandbox.admin("POST", "/findity/bulk-send", body)

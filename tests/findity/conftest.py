@@ -6,8 +6,8 @@ import typing as t
 from pathlib import Path
 
 import pytest
-
 from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
+
 from tests.helpers import Sandbox, command_fixture, tap_fixture
 
 

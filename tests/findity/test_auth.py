@@ -31,8 +31,10 @@ def test_a_token_near_its_end_is_renewed_before_the_request_not_after_a_401(find
 
 
 def test_renewal_spends_the_single_use_refresh_token_then_falls_back_to_client_credentials(findity, tap, tmp_path):
-    findity.faults({"path": "/export$", "kind": "expire_tokens", "after": 1, "times": 1},
-                   {"path": "/export$", "kind": "expire_tokens", "after": 4, "times": 1})
+    findity.faults(
+        {"path": "/export$", "kind": "expire_tokens", "after": 1, "times": 1},
+        {"path": "/export$", "kind": "expire_tokens", "after": 4, "times": 1},
+    )
     run = tap(findity_config(findity, tmp_path))
     assert run.returncode == 0, run.stderr[-2000:]
     assert _token_calls(findity) == 3

@@ -23,8 +23,10 @@ def test_a_rerun_before_confirmation_yields_the_same_keys_and_rows(findity, tap,
 def test_a_package_cut_mid_body_is_read_again_without_duplicates(findity_factory, tap, tmp_path):
     sandbox = findity_factory(initial_exports=0, scale=400)
     sandbox.admin("POST", "/findity/bulk-send", {"count": 400, "verificationListsType": "EXPENSE"})
-    sandbox.faults({"path": "/export$", "kind": "drop", "mode": "truncated_body", "times": 1},
-                   {"path": "/export$", "kind": "malformed", "body": "truncated", "after": 1, "times": 1})
+    sandbox.faults(
+        {"path": "/export$", "kind": "drop", "mode": "truncated_body", "times": 1},
+        {"path": "/export$", "kind": "malformed", "body": "truncated", "after": 1, "times": 1},
+    )
     run = tap(findity_config(sandbox, tmp_path))
     assert run.returncode == 0, run.stderr[-2000:]
     voucher_ids, row_keys, n_vouchers, n_rows = _keys(run)
@@ -35,8 +37,10 @@ def test_a_package_cut_mid_body_is_read_again_without_duplicates(findity_factory
 
 
 def test_retries_on_429_and_5xx_honour_retry_after(findity, tap, tmp_path):
-    findity.faults({"path": "/exports$", "kind": "status", "status": 429, "retry_after": 1, "times": 1},
-                   {"path": "/export$", "kind": "status", "status": 503, "times": 1})
+    findity.faults(
+        {"path": "/exports$", "kind": "status", "status": 429, "retry_after": 1, "times": 1},
+        {"path": "/export$", "kind": "status", "status": 503, "times": 1},
+    )
     run = tap(findity_config(findity, tmp_path))
     assert run.returncode == 0, run.stderr[-2000:]
     assert len(run.records("exports")) == 8

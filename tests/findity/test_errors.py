@@ -15,13 +15,16 @@ def _one_line(run) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("override", "expected"), [
-    ({"client_secret": "wrong"}, "HTTP 401 (invalid_client)"),
-    ({"organization_id": "0" * 32}, "ORGANIZATION_NOT_FOUND"),
-    ({"token_url": "not-a-url"}, "token_url"),
-    ({"api_url": "ftp://x"}, "api_url"),
-    ({"start_date": "yesterday"}, "start_date"),
-])
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"client_secret": "wrong"}, "HTTP 401 (invalid_client)"),
+        ({"organization_id": "0" * 32}, "ORGANIZATION_NOT_FOUND"),
+        ({"token_url": "not-a-url"}, "token_url"),
+        ({"api_url": "ftp://x"}, "api_url"),
+        ({"start_date": "yesterday"}, "start_date"),
+    ],
+)
 def test_bad_config_is_one_actionable_line(findity, tap, tmp_path, override, expected):
     line = _one_line(tap(findity_config(findity, tmp_path, **override)))
     assert expected in line

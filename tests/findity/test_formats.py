@@ -6,8 +6,8 @@ from __future__ import annotations
 import decimal
 
 import pytest
-
 from sandbox.findity import FORMATS
+
 from tests.findity.conftest import findity_config
 
 

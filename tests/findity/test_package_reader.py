@@ -7,7 +7,6 @@ import json
 
 import ijson
 import pytest
-
 from tap_findity import package_reader
 from tap_findity.package_reader import _vouchers
 
@@ -16,24 +15,30 @@ class _Body:
     """What `_vouchers` uses of a streamed `requests.Response`: the body in chunks."""
 
     def __init__(self, body: bytes, size: int) -> None:
-        self.chunks = [body[i:i + size] for i in range(0, len(body), size)]
+        self.chunks = [body[i : i + size] for i in range(0, len(body), size)]
 
     def iter_content(self, chunk_size: int) -> list[bytes]:
         return self.chunks
 
 
-VOUCHERS = [{"id": f"{n:032x}", "voucherRows": [{"amount": decimal.Decimal("12.30") * n, "rowNo": r}
-                                                for r in range(3)]} for n in range(1, 40)]
+VOUCHERS = [
+    {"id": f"{n:032x}", "voucherRows": [{"amount": decimal.Decimal("12.30") * n, "rowNo": r} for r in range(3)]}
+    for n in range(1, 40)
+]
 META = {"exportId": "e" * 32, "organizationRecipient": {"verificationListsType": "EXPENSE"}}
 
 
-@pytest.mark.parametrize("shape", [
-    lambda v: {**META, "vouchers": v},
-    lambda v: v,
-    lambda v: {"data": v, "meta": {"total": len(v)}},
-    lambda v: {"data": {**META, "vouchers": v}},
-    lambda v: {"vouchers": v, **META},
-], ids=["vouchers", "bare-array", "data-array", "data-vouchers", "vouchers-first"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda v: {**META, "vouchers": v},
+        lambda v: v,
+        lambda v: {"data": v, "meta": {"total": len(v)}},
+        lambda v: {"data": {**META, "vouchers": v}},
+        lambda v: {"vouchers": v, **META},
+    ],
+    ids=["vouchers", "bare-array", "data-array", "data-vouchers", "vouchers-first"],
+)
 @pytest.mark.parametrize("chunk", [7, 100, 64 * 1024])
 def test_every_accepted_shape_yields_every_voucher_in_order(shape, chunk):
     body = json.dumps(shape(VOUCHERS), default=str).encode()

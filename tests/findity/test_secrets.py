@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.findity import CLIENT_SECRET
+
 from tests.findity.conftest import findity_config
 
 

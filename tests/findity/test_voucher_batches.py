@@ -8,6 +8,7 @@ import logging
 
 from tap_findity.streams import CHILD_BATCH_ROWS
 from tap_findity.tap import TapFindity
+
 from tests.findity.conftest import findity_config
 
 SEK_ONLY = {"stream_maps": {"vouchers": {"__filter__": "currency == 'SEK'"}}}
@@ -52,13 +53,19 @@ def test_a_stream_map_filter_on_vouchers_keeps_exactly_the_rows_of_the_kept_vouc
 
 
 def test_properties_the_schema_lacks_are_dropped_in_order_with_one_warning(tmp_path, caplog):
-    tap = TapFindity(config={"client_id": "c", "client_secret": "s", "organization_id": "o" * 32,
-                             "manifest_dir": str(tmp_path)}, parse_env_config=False)
+    tap = TapFindity(
+        config={"client_id": "c", "client_secret": "s", "organization_id": "o" * 32, "manifest_dir": str(tmp_path)},
+        parse_env_config=False,
+    )
     rows = tap.streams["voucher_rows"]
     row = {"type": "DEBIT", "bookingCode": "X1", "amount": 1, "voucherId": "v", "rowNumber": 1, "extra": None}
     with caplog.at_level(logging.WARNING):
         assert list(rows.schema_fields(dict(row)).items()) == [
-            ("type", "DEBIT"), ("amount", 1), ("voucherId", "v"), ("rowNumber", 1)]
+            ("type", "DEBIT"),
+            ("amount", 1),
+            ("voucherId", "v"),
+            ("rowNumber", 1),
+        ]
         rows.schema_fields(dict(row))
     warnings = [r for r in caplog.records if "not found in catalog schema" in r.getMessage()]
     assert len(warnings) == 1 and "('bookingCode', 'extra')" in warnings[0].getMessage()

@@ -64,8 +64,10 @@ def test_fail_reports_the_error_message_and_sends_the_reports_back(findity, tap,
 def test_content_can_be_attached_and_read_back(findity, tap, writeback, config, tmp_path):
     export_id = sorted(exports_in_findity(findity))[0]
     sie = tmp_path / "export.sie"
-    sie.write_bytes("#FLAGGA 0\n#PROGRAM \"tap-findity\"\n".encode("cp437"))
-    put = writeback(config, "content", "put", "--export-id", export_id, "--file", str(sie), "--content-type", "text/plain")
+    sie.write_bytes('#FLAGGA 0\n#PROGRAM "tap-findity"\n'.encode("cp437"))
+    put = writeback(
+        config, "content", "put", "--export-id", export_id, "--file", str(sie), "--content-type", "text/plain"
+    )
     assert put.returncode == 0, put.stderr
     out = tmp_path / "back.sie"
     got = writeback(config, "content", "get", "--export-id", export_id, "--output", str(out))

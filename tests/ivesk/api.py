@@ -7,8 +7,8 @@ import json
 import typing as t
 
 import requests
-
 from sandbox.ivesk import API_KEY
+
 from tests.helpers import Sandbox
 
 
@@ -50,8 +50,12 @@ class IveskApi:
         location = self.get(f"/uploadlocation/{name}", **params)
         assert location.status_code == 200, location.text
         body = location.json()
-        put = requests.put(body["url"], data=content, timeout=30, headers={
-            "Content-Type": body["Content-Type"], "Content-Disposition": body["Content-Disposition"]})
+        put = requests.put(
+            body["url"],
+            data=content,
+            timeout=30,
+            headers={"Content-Type": body["Content-Type"], "Content-Disposition": body["Content-Disposition"]},
+        )
         assert put.status_code == 200, put.text
         return body
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-
 from sandbox.ivesk import API_KEY
+
 from tests.helpers import Sandbox, tap_fixture
 
 

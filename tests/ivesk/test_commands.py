@@ -29,7 +29,9 @@ def test_uploaded_files_come_back_exported_with_their_sourcedata_id(ivesk_factor
     for n in range(3):
         (inbox / f"saskaita-{n}.pdf").write_bytes(PDF + str(n).encode())
     (inbox / "notes.txt").write_text("not an invoice")  # skipped: not a supported type
-    done = command(ivesk_config(sandbox), tmp_path, "upload", str(inbox), "--id-from", "name", "--customdata", "batch-7")
+    done = command(
+        ivesk_config(sandbox), tmp_path, "upload", str(inbox), "--id-from", "name", "--customdata", "batch-7"
+    )
     assert done.returncode == 0, done.stderr
     mapping = [json.loads(line) for line in done.stdout.splitlines()]
     assert [m["sourcedata"]["id"] for m in mapping] == ["saskaita-0.pdf", "saskaita-1.pdf", "saskaita-2.pdf"]
@@ -39,12 +41,15 @@ def test_uploaded_files_come_back_exported_with_their_sourcedata_id(ivesk_factor
     assert not [d for d in digitizing.records("documents") if d.get("sourcedata")]  # still being digitized
     sandbox.admin("POST", "/ivesk/digitize", {})
     digitized = tap(ivesk_config(sandbox, queue="digitized"), state=digitizing.state)
-    assert sorted(d["sourcedata"]["id"] for d in digitized.records("documents")) == [m["sourcedata"]["id"] for m in mapping]
+    assert sorted(d["sourcedata"]["id"] for d in digitized.records("documents")) == [
+        m["sourcedata"]["id"] for m in mapping
+    ]
     ids = [d["id"] for d in digitized.records("documents")]
     sandbox.admin("POST", "/ivesk/export", {"ids": ids})
     exported = [d for d in tap(ivesk_config(sandbox)).records("documents") if d.get("sourcedata")]
     assert sorted((d["sourcedata"]["id"], d["sourcedata"]["customdata"]) for d in exported) == [
-        (m["sourcedata"]["id"], "batch-7") for m in mapping]
+        (m["sourcedata"]["id"], "batch-7") for m in mapping
+    ]
 
 
 def test_upload_reads_settings_from_meltano_style_environment(ivesk, tmp_path):
@@ -60,7 +65,10 @@ def test_upload_reads_settings_from_meltano_style_environment(ivesk, tmp_path):
 def test_upload_failures_are_one_line_and_exit_1(ivesk, tmp_path):
     (tmp_path / "a.pdf").write_bytes(PDF)
     missing = command(ivesk_config(ivesk), tmp_path, "upload", str(tmp_path / "nope.pdf"))
-    assert missing.returncode == 1 and missing.stderr.strip() == f"tap-ivesk-commands: error: {tmp_path / 'nope.pdf'}: no such file or directory"
+    assert (
+        missing.returncode == 1
+        and missing.stderr.strip() == f"tap-ivesk-commands: error: {tmp_path / 'nope.pdf'}: no such file or directory"
+    )
     wrong_key = command(ivesk_config(ivesk, api_key="dp_wrong"), tmp_path, "upload", str(tmp_path / "a.pdf"))
     assert wrong_key.returncode == 1 and "the API key was rejected" in wrong_key.stderr
     assert "dp_wrong" not in wrong_key.stderr + wrong_key.stdout and "Traceback" not in wrong_key.stderr
@@ -71,8 +79,10 @@ def test_upload_failures_are_one_line_and_exit_1(ivesk, tmp_path):
 
 def test_upload_retries_a_throttled_upload_location(ivesk, tmp_path):
     (tmp_path / "a.pdf").write_bytes(PDF)
-    ivesk.faults({"path": "^/uploadlocation/", "kind": "status", "status": 429, "retry_after": 0, "times": 2},
-                 {"path": "^/public/", "kind": "status", "status": 503, "times": 1})
+    ivesk.faults(
+        {"path": "^/uploadlocation/", "kind": "status", "status": 429, "retry_after": 0, "times": 2},
+        {"path": "^/public/", "kind": "status", "status": 503, "times": 1},
+    )
     done = command(ivesk_config(ivesk), tmp_path, "upload", str(tmp_path / "a.pdf"), "--id", "x")
     assert done.returncode == 0, done.stderr
     assert [u["status"] for u in ivesk.admin("GET", "/ivesk/uploads")][-1] in ("digitizing", "digitized")
@@ -80,20 +90,36 @@ def test_upload_retries_a_throttled_upload_location(ivesk, tmp_path):
 
 def test_report_sync_error_reaches_the_accountant(ivesk, tap, tmp_path):
     doc = tap(ivesk_config(ivesk)).records("documents")[0]
-    done = command(ivesk_config(ivesk), tmp_path, "report-sync-error", "--document-id", doc["id"],
-                   "--company-code", doc["companycode"], "--message", "Country 'Japan' does not exist in the list.")
+    done = command(
+        ivesk_config(ivesk),
+        tmp_path,
+        "report-sync-error",
+        "--document-id",
+        doc["id"],
+        "--company-code",
+        doc["companycode"],
+        "--message",
+        "Country 'Japan' does not exist in the list.",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "reported"
     (stored,) = ivesk.admin("GET", "/ground-truth")["syncerrors"]
     assert (stored["documentid"], stored["companycode"], stored["message"]) == (
-        doc["id"], doc["companycode"], "Country 'Japan' does not exist in the list.")
+        doc["id"],
+        doc["companycode"],
+        "Country 'Japan' does not exist in the list.",
+    )
 
 
 def test_report_sync_errors_from_a_file_and_fail_clearly_for_an_unknown_document(ivesk, tap, tmp_path):
     doc = tap(ivesk_config(ivesk)).records("documents")[0]
     reports = tmp_path / "errors.jsonl"
-    reports.write_text(json.dumps({"documentid": doc["id"], "companycode": doc["companycode"], "message": "VAT code unknown"}) + "\n"
-                       + json.dumps({"documentid": "no-such-doc", "companycode": doc["companycode"], "message": "x"}) + "\n")
+    reports.write_text(
+        json.dumps({"documentid": doc["id"], "companycode": doc["companycode"], "message": "VAT code unknown"})
+        + "\n"
+        + json.dumps({"documentid": "no-such-doc", "companycode": doc["companycode"], "message": "x"})
+        + "\n"
+    )
     done = command(ivesk_config(ivesk), tmp_path, "report-sync-error", "--file", str(reports))
     assert done.returncode == 1
     assert [json.loads(line)["status"] for line in done.stdout.splitlines()] == ["reported", "failed"]

@@ -36,8 +36,18 @@ def test_malformed_state_is_one_clear_line(ivesk, tmp_path) -> None:
 
     (tmp_path / "state.json").write_text("{not json")
     (tmp_path / "c.json").write_text(json.dumps(ivesk_config(ivesk)))
-    proc = subprocess.run([str(Path(sys.executable).parent / "tap-ivesk"), "--config", str(tmp_path / "c.json"),
-                           "--state", str(tmp_path / "state.json")], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "tap-ivesk"),
+            "--config",
+            str(tmp_path / "c.json"),
+            "--state",
+            str(tmp_path / "state.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith("tap-ivesk: error:") and "Traceback" not in proc.stderr
 

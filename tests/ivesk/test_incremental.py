@@ -18,7 +18,7 @@ VARIANTS = [
 
 class FrozenClock:
     def __init__(self) -> None:
-        self.now = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.timezone.utc)
+        self.now = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 
     def __call__(self) -> datetime.datetime:
         return self.now
@@ -28,7 +28,9 @@ def all_ids(sandbox) -> set[str]:
     """Every exported document id, read with the plain documented loop from a well-behaved queue."""
     from tests.ivesk.api import IveskApi
 
-    variant = {k: v for k, v in sandbox.admin("GET", "/config").items() if k in ("from_inclusive", "split_ties", "page_size")}
+    variant = {
+        k: v for k, v in sandbox.admin("GET", "/config").items() if k in ("from_inclusive", "split_ties", "page_size")
+    }
     sandbox.configure(from_inclusive=False, split_ties=False, page_size=100)
     try:
         return {d["id"] for d in IveskApi(sandbox).queue("exported")}
@@ -106,14 +108,19 @@ def test_switching_the_queue_ignores_the_other_queues_bookmark(ivesk, tap):
     first = tap(ivesk_config(ivesk))
     run = tap(ivesk_config(ivesk, queue="digitized"), state=first.state)
     assert run.returncode == 0
-    assert len(run.records("documents")) == ivesk.admin("GET", "/ivesk/ground-truth?queue=digitized")["queues"]["digitized"]
+    assert (
+        len(run.records("documents"))
+        == ivesk.admin("GET", "/ivesk/ground-truth?queue=digitized")["queues"]["digitized"]
+    )
 
 
 def test_code_lists_are_incremental_on_modifiedat(ivesk, tap):
     config = ivesk_config(ivesk, company_codes=["304567812"], columns=["department"])
     first = tap(config)
     assert len(first.records("columns")) == 10
-    changed = ivesk.admin("POST", "/ivesk/columns", {"companyCode": "304567812", "column": "department", "count": 2, "add": 1})
+    changed = ivesk.admin(
+        "POST", "/ivesk/columns", {"companyCode": "304567812", "column": "department", "count": 2, "add": 1}
+    )
     ivesk.clear_requests()
     second = tap(config, state=first.state)
     got = {r["code"] for r in second.records("columns")}

@@ -8,7 +8,9 @@ from tests.ivesk.conftest import ivesk_config
 
 FAULTS = [
     pytest.param({"kind": "status", "status": 429, "retry_after": 0, "times": 2}, id="429-retry-after"),
-    pytest.param({"kind": "status", "status": 429, "retry_after": "http-date", "retry_after_seconds": 0}, id="429-http-date"),
+    pytest.param(
+        {"kind": "status", "status": 429, "retry_after": "http-date", "retry_after_seconds": 0}, id="429-http-date"
+    ),
     pytest.param({"kind": "status", "status": 502, "times": 2}, id="502"),
     pytest.param({"kind": "drop", "times": 1}, id="dropped-connection"),
     pytest.param({"kind": "malformed", "body": "truncated", "times": 1}, id="truncated-json"),
@@ -34,7 +36,9 @@ def test_a_broken_pdf_download_is_retried(ivesk, tap, tmp_path):
 
 
 def test_an_expired_pdf_url_fails_with_a_clear_line_and_the_next_run_recovers(ivesk, tap, tmp_path):
-    ivesk.faults({"path": "^/documents/", "kind": "status", "status": 403, "message": "Request has expired", "after": 5})
+    ivesk.faults(
+        {"path": "^/documents/", "kind": "status", "status": 403, "message": "Request has expired", "after": 5}
+    )
     config = ivesk_config(ivesk, files_dir=str(tmp_path / "pdf"))
     run = tap(config)
     assert run.returncode == 1

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 
 from sandbox.ivesk import API_KEY
+
 from tests.ivesk.conftest import ivesk_config
 
 
 def test_api_key_absent_from_debug_logs_state_and_output(ivesk, tap, tmp_path) -> None:
     ivesk.faults({"path": "^/exported$", "kind": "status", "status": 500, "after": 1})
-    run = tap(ivesk_config(ivesk, files_dir=str(tmp_path / "pdf"), company_codes=["302320404"]),
-              env={"TAP_IVESK_LOG_LEVEL": "DEBUG", "LOGLEVEL": "DEBUG"})
+    run = tap(
+        ivesk_config(ivesk, files_dir=str(tmp_path / "pdf"), company_codes=["302320404"]),
+        env={"TAP_IVESK_LOG_LEVEL": "DEBUG", "LOGLEVEL": "DEBUG"},
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert "DEBUG" in run.stderr  # the debug log really was on
     assert API_KEY not in run.stderr + json.dumps(run.messages, default=str)

@@ -6,18 +6,27 @@ import typing as t
 from pathlib import Path
 
 import pytest
-
 from sandbox.pleo import API_KEY, CLIENT_ID, CLIENT_SECRET, DEFAULT_COMPANY_ID, INITIAL_REFRESH_TOKEN, TOKEN_PATH
+
 from tests.helpers import Sandbox, command_fixture, tap_fixture
 
 
 def pleo_config(sandbox: Sandbox, tmp: Path, *, oauth: bool = False, **overrides: t.Any) -> dict:
-    config: dict[str, t.Any] = {"api_url": sandbox.url, "company_id": DEFAULT_COMPANY_ID,
-                                "manifest_dir": str(tmp / "manifests"), "max_retries": 3,
-                                "max_requests_per_minute": 0}
+    config: dict[str, t.Any] = {
+        "api_url": sandbox.url,
+        "company_id": DEFAULT_COMPANY_ID,
+        "manifest_dir": str(tmp / "manifests"),
+        "max_retries": 3,
+        "max_requests_per_minute": 0,
+    }
     if oauth:
-        config |= {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": INITIAL_REFRESH_TOKEN,
-                   "token_url": sandbox.url + TOKEN_PATH, "token_store_dir": str(tmp / "tokens")}
+        config |= {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "refresh_token": INITIAL_REFRESH_TOKEN,
+            "token_url": sandbox.url + TOKEN_PATH,
+            "token_store_dir": str(tmp / "tokens"),
+        }
     else:
         config["api_key"] = API_KEY
     config.update(overrides)
@@ -42,8 +51,11 @@ def unique(records: list[dict], *keys: str) -> dict:
 def open_job_id(sandbox: Sandbox) -> str:
     import requests
 
-    body = requests.get(sandbox.url + "/v3/export-jobs", params={"company_id": DEFAULT_COMPANY_ID,
-                                                                 "statuses": ["pending", "in_progress"]},
-                        auth=(API_KEY, ""), timeout=10).json()
+    body = requests.get(
+        sandbox.url + "/v3/export-jobs",
+        params={"company_id": DEFAULT_COMPANY_ID, "statuses": ["pending", "in_progress"]},
+        auth=(API_KEY, ""),
+        timeout=10,
+    ).json()
     (job,) = body["data"]
     return job["id"]

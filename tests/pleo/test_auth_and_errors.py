@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sandbox.pleo import API_KEY, CLIENT_SECRET, INITIAL_REFRESH_TOKEN
+
 from tests.helpers import run_tap
 from tests.pleo.conftest import pleo_config
 
@@ -70,13 +70,17 @@ def test_bad_config_is_one_clear_line(pleo, tmp_path, overrides, expected) -> No
 
 
 def test_a_garbled_body_is_retried_and_a_persistent_one_is_one_line(pleo, config, tap) -> None:
-    pleo.faults({"path": "/v3/export-items", "kind": "malformed", "body": "html", "times": 1},
-                {"path": "/v0/tag-groups$", "kind": "status", "status": 429, "retry_after": 1, "times": 1})
+    pleo.faults(
+        {"path": "/v3/export-items", "kind": "malformed", "body": "html", "times": 1},
+        {"path": "/v0/tag-groups$", "kind": "status", "status": 429, "retry_after": 1, "times": 1},
+    )
     assert tap(config).returncode == 0
     pleo.faults({"path": "/v3/export-items", "kind": "malformed", "body": "truncated", "times": None})
     bad = tap(config)
     assert bad.returncode == 1
-    assert "tap-pleo: error: GET /v3/export-items: response body is not valid JSON" in bad.stderr.strip().splitlines()[-1]
+    assert (
+        "tap-pleo: error: GET /v3/export-items: response body is not valid JSON" in bad.stderr.strip().splitlines()[-1]
+    )
 
 
 def test_secrets_absent_from_debug_logs_state_and_output(pleo, tmp_path, tap) -> None:

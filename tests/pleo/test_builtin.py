@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from singer_sdk.testing import SuiteConfig, get_tap_test_class
-
 from sandbox.pleo import API_KEY, DEFAULT_COMPANY_ID, PleoConfig, create_app
+from singer_sdk.testing import SuiteConfig, get_tap_test_class
 from tap_pleo.tap import TapPleo
+
 from tests.helpers import serve_for_session
 
 # The test class is built at import time, so the sandbox it talks to starts here and stops at exit.

@@ -64,15 +64,18 @@ def test_a_rerun_lists_and_downloads_nothing_already_stored_and_keeps_the_record
     after = {r["id"]: r for r in again.records("files")}
     assert set(after) == set(before)
     for key, record in after.items():  # rebuilt from storage, not blanked: the warehouse row keeps its values
-        assert (record["sha256"], record["size"], record["path"]) == (before[key]["sha256"], before[key]["size"],
-                                                                     before[key]["path"])
+        assert (record["sha256"], record["size"], record["path"]) == (
+            before[key]["sha256"],
+            before[key]["size"],
+            before[key]["path"],
+        )
         assert record["contentType"] == "application/pdf"
         stored = datetime.datetime.fromisoformat(record["downloadedAt"])
         assert abs(stored - datetime.datetime.fromisoformat(before[key]["downloadedAt"])).total_seconds() <= 1
 
 
 def test_urls_from_an_earlier_run_are_dead_so_files_are_fetched_with_the_runs_own(pleo_factory, tmp_path, tap) -> None:
-    moment = [datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.timezone.utc)]
+    moment = [datetime.datetime(2026, 11, 20, 12, tzinfo=datetime.UTC)]
     pleo = pleo_factory(clock=lambda: moment[0])
     yesterday = tap(pleo_config(pleo, tmp_path))  # no files_dir: records carry the pre-signed URLs only
     assert yesterday.returncode == 0, yesterday.stderr[-2000:]

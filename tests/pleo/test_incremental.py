@@ -50,5 +50,7 @@ def test_a_run_killed_halfway_resumes_from_its_last_state_without_gaps(pleo_fact
     killed = tap(config, catalog=catalog, stop_after_records=500)
     rerun = tap(config, catalog=catalog, state=killed.state or {})
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    ids = set(unique(killed.records("accounting_entries"), "id")) | set(unique(rerun.records("accounting_entries"), "id"))
+    ids = set(unique(killed.records("accounting_entries"), "id")) | set(
+        unique(rerun.records("accounting_entries"), "id")
+    )
     assert len(ids) == 800

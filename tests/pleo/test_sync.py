@@ -12,7 +12,10 @@ def test_every_stream_pages_by_cursor_and_delivers_each_record_once(pleo_factory
     run = tap(pleo_config(pleo, tmp_path, page_size=7))
     assert run.returncode == 0, run.stderr[-3000:]
     truth = pleo.ground_truth()
-    keys = {"export_job_items": ("exportJobId", "accountingEntryId"), "export_items": ("exportJobId", "accountingEntryId")}
+    keys = {
+        "export_job_items": ("exportJobId", "accountingEntryId"),
+        "export_items": ("exportJobId", "accountingEntryId"),
+    }
     for stream, expected in truth.items():
         if stream == "files":
             continue
@@ -48,4 +51,3 @@ def test_money_is_exact_minor_units_with_major_decimals_beside(pleo, config, tap
         assert isinstance(money["valueMajor"], Decimal)
         wallet[money["currency"]] = wallet.get(money["currency"], Decimal(0)) + money["valueMajor"]
     assert wallet == {c: Decimal(v) for c, v in truth["export_items"]["money"]["amount.inWalletCurrency.value"].items()}
-

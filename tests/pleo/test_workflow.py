@@ -13,8 +13,11 @@ WRITES = ("POST /v3/export-job-events", "PUT")
 
 
 def writes(sandbox) -> list[str]:
-    return [f"{r['method']} {r['path']}" for r in sandbox.requests()
-            if r["method"] == "PUT" or r["path"] in ("/v3/export-job-events", "/v3/export-jobs") and r["method"] == "POST"]
+    return [
+        f"{r['method']} {r['path']}"
+        for r in sandbox.requests()
+        if r["method"] == "PUT" or (r["path"] in ("/v3/export-job-events", "/v3/export-jobs") and r["method"] == "POST")
+    ]
 
 
 def job_detail(sandbox, job_id: str) -> dict:
@@ -56,7 +59,9 @@ def test_a_job_left_in_progress_by_an_interrupted_run_is_picked_up_again(pleo, t
     assert job_detail(pleo, job_id)["status"] == "completed"
 
 
-def test_write_back_reports_every_item_in_batches_of_at_most_100_and_completes_the_job(pleo_factory, tmp_path, tap, ack) -> None:
+def test_write_back_reports_every_item_in_batches_of_at_most_100_and_completes_the_job(
+    pleo_factory, tmp_path, tap, ack
+) -> None:
     pleo = pleo_factory(scale=1000, open_job_size=230, rate_limit=0)
     job_id = open_job_id(pleo)
     config = pleo_config(pleo, tmp_path)
@@ -70,8 +75,10 @@ def test_write_back_reports_every_item_in_batches_of_at_most_100_and_completes_t
     detail = job_detail(pleo, job_id)
     assert detail["status"] == "completed"
     assert Counter(i["status"] for i in detail["items"]) == {"successful": 230}
-    assert all(i["externalId"] == f"tap_pleo.export_items/{job_id}/{i['accountingEntryId']}" and i["exportedAt"]
-               for i in detail["items"])
+    assert all(
+        i["externalId"] == f"tap_pleo.export_items/{job_id}/{i['accountingEntryId']}" and i["exportedAt"]
+        for i in detail["items"]
+    )
     pleo.clear_requests()
     second = ack(config)
     assert second.returncode == 0 and "nothing to acknowledge" in second.stdout
@@ -82,8 +89,16 @@ def test_write_back_halves_its_batches_when_pleo_answers_413(pleo_factory, tmp_p
     pleo = pleo_factory(scale=600, open_job_size=120, rate_limit=0)
     config = pleo_config(pleo, tmp_path)
     assert tap(config).returncode == 0
-    pleo.faults({"path": "/items$", "method": "PUT", "kind": "status", "status": 413,
-                 "code": "EXPORT_JOB_ITEMS_UPDATE_LIMIT", "times": 1})
+    pleo.faults(
+        {
+            "path": "/items$",
+            "method": "PUT",
+            "kind": "status",
+            "status": 413,
+            "code": "EXPORT_JOB_ITEMS_UPDATE_LIMIT",
+            "times": 1,
+        }
+    )
     done = ack(config)
     assert done.returncode == 0, done.stderr
     statuses = [r["status"] for r in pleo.requests() if r["method"] == "PUT"]
@@ -92,7 +107,7 @@ def test_write_back_halves_its_batches_when_pleo_answers_413(pleo_factory, tmp_p
 
 
 def open_job_id_after(pleo) -> str:
-    return [r["path"] for r in pleo.requests() if r["method"] == "PUT"][0].split("/")[3]
+    return next(r["path"] for r in pleo.requests() if r["method"] == "PUT").split("/")[3]
 
 
 def test_a_job_that_expires_before_the_write_back_is_reported_clearly_and_not_retried(pleo, tmp_path, tap, ack) -> None:
@@ -124,7 +139,9 @@ def test_a_job_that_expires_during_the_write_back_survives_the_422(pleo_factory,
     assert "nothing to acknowledge" in ack(config).stdout
 
 
-def test_items_the_tap_did_not_load_are_reported_failed_and_the_job_completed_with_errors(pleo, tmp_path, tap, ack) -> None:
+def test_items_the_tap_did_not_load_are_reported_failed_and_the_job_completed_with_errors(
+    pleo, tmp_path, tap, ack
+) -> None:
     import json
     from pathlib import Path
 
@@ -133,7 +150,9 @@ def test_items_the_tap_did_not_load_are_reported_failed_and_the_job_completed_wi
     assert tap(config).returncode == 0
     manifest = next(Path(config["manifest_dir"]).glob("*.json"))
     data = json.loads(manifest.read_text())
-    data["entries"][job_id]["payload"]["accountingEntryIds"] = data["entries"][job_id]["payload"]["accountingEntryIds"][:-3]
+    data["entries"][job_id]["payload"]["accountingEntryIds"] = data["entries"][job_id]["payload"]["accountingEntryIds"][
+        :-3
+    ]
     manifest.write_text(json.dumps(data))
     done = ack(config)
     assert "3 failed; event completed_with_errors" in done.stdout, done.stdout + done.stderr

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -19,15 +20,20 @@ from sandbox.candis import (
 )
 from sandbox.framework.server import serve_in_thread
 
-DEFAULT_RUNTIME = {"token_lifetime": 1209600, "refresh_lifetime": 15551995, "export_delay": 2.0, "rate_limit": 500,
-                   "refresh_token_reuse": False}
+DEFAULT_RUNTIME = {
+    "token_lifetime": 1209600,
+    "refresh_lifetime": 15551995,
+    "export_delay": 2.0,
+    "rate_limit": 500,
+    "refresh_token_reuse": False,
+}
 
 
 class Clock:
     """An injectable clock: ``CandisConfig(clock=clock)``; ``clock.advance(seconds)`` moves time on."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)
+        self.now = start or datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -53,7 +59,7 @@ class CandisClient:
         data.update(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
         return self.http.post(self.base_url + TOKEN_PATH, data=data, timeout=10)
 
-    def login(self) -> "CandisClient":
+    def login(self) -> CandisClient:
         response = self.token_request()
         assert response.status_code == 200, response.text
         body = response.json()

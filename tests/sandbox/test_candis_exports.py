@@ -17,9 +17,22 @@ DOCUMENT_OPTIONAL = {"purchaseOrder", "accountingArea", "deliveryDate", "dueDate
 CARD = DOCUMENT | {"creditCardSettings", "payment"}
 REIMBURSEMENT = SHARED | {"reason", "reimbursementType", "employee", "reimbursementDate", "reimbursementCase"}
 SPLIT = {"amount", "generalLedgerAccount"}
-SPLIT_OPTIONAL = {"note", "postingText", "unitPrice", "quantity", "netAmount", "taxAmount", "type", "costCenter", "costObject",
-                  "customCostDimension", "bookingKey", "purchaseOrderMetadata", "goodsReceiptMetadata",
-                  "additionalDeliveryCostsMetadata"}
+SPLIT_OPTIONAL = {
+    "note",
+    "postingText",
+    "unitPrice",
+    "quantity",
+    "netAmount",
+    "taxAmount",
+    "type",
+    "costCenter",
+    "costObject",
+    "customCostDimension",
+    "bookingKey",
+    "purchaseOrderMetadata",
+    "goodsReceiptMetadata",
+    "additionalDeliveryCostsMetadata",
+}
 
 
 @pytest.fixture
@@ -67,16 +80,22 @@ def test_all_three_posting_variants_carry_their_documented_fields(api):
         for posting in body["successfulPostings"]:
             seen.setdefault(posting["type"], posting)
             keys.setdefault(posting["type"], set()).update(posting)
-            assert sum(Decimal(str(s["amount"])) for s in posting["splitPostings"]) == Decimal(str(posting["amount"]["value"]))
+            assert sum(Decimal(str(s["amount"])) for s in posting["splitPostings"]) == Decimal(
+                str(posting["amount"]["value"])
+            )
             assert 1 <= len(posting["splitPostings"]) <= 4 and 1 <= len(posting["files"]) <= 3
-            assert {"DOCUMENT": DOCUMENT, "REIMBURSEMENT_ITEM": REIMBURSEMENT}.get(posting["type"], CARD) <= set(posting)
+            assert {"DOCUMENT": DOCUMENT, "REIMBURSEMENT_ITEM": REIMBURSEMENT}.get(posting["type"], CARD) <= set(
+                posting
+            )
             for split in posting["splitPostings"]:
                 assert SPLIT <= set(split) <= SPLIT | SPLIT_OPTIONAL
                 split_keys.update(split)
-                assert Decimal(str(split["netAmount"])) + Decimal(str(split["taxAmount"])) == Decimal(str(split["amount"]))
+                assert Decimal(str(split["netAmount"])) + Decimal(str(split["taxAmount"])) == Decimal(
+                    str(split["amount"])
+                )
     assert keys["DOCUMENT"] == DOCUMENT | DOCUMENT_OPTIONAL  # every optional field occurs, nothing else
     assert split_keys == SPLIT | SPLIT_OPTIONAL
-    assert REIMBURSEMENT == keys["REIMBURSEMENT_ITEM"]
+    assert keys["REIMBURSEMENT_ITEM"] == REIMBURSEMENT
     doc = seen["DOCUMENT"]
     assert doc["url"] == f"https://my.candis.io/alpha-organization/archive/{doc['entityGuid']}"
     assert doc["files"][0]["url"] == f"{api.base_url}/v1/organizations/alpha-organization/files/{doc['files'][0]['id']}"
@@ -162,7 +181,9 @@ def test_unknown_file_is_400_file_not_found_and_files_need_a_token(api):
     # The OpenAPI's only error status for the file download is 400 (errorCode FILE_NOT_FOUND), not 404.
     missing = api.get("files/0000000000000000")
     assert missing.status_code == 400 and missing.json()["errorCode"] == "FILE_NOT_FOUND"
-    fid = api.get(f"exports/{api.get('exports').json()['exports'][0]['id']}/postings").json()["successfulPostings"][0]["files"][0]["id"]
+    fid = api.get(f"exports/{api.get('exports').json()['exports'][0]['id']}/postings").json()["successfulPostings"][0][
+        "files"
+    ][0]["id"]
     api.access_token = None
     assert api.get(f"files/{fid}").status_code == 401
 

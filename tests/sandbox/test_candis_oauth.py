@@ -58,8 +58,9 @@ def test_wrong_client_credentials_are_401_invalid_client(candis):
 
 
 def test_other_grant_types_are_unsupported(candis):
-    response = candis.http.post(candis.base_url + TOKEN_PATH, data={"grant_type": "client_credentials"},
-                                auth=(CLIENT_ID, CLIENT_SECRET))
+    response = candis.http.post(
+        candis.base_url + TOKEN_PATH, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 

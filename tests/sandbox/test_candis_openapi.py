@@ -7,7 +7,6 @@ parameter and enum value is accepted, and what the document refuses is answered 
 from __future__ import annotations
 
 import pytest
-
 from sandbox.contract import load
 
 ORG = "/v1/organizations/{organizationId}"
@@ -19,11 +18,16 @@ def validate():
 
     def check(method: str, path: str, response) -> None:
         operation = contract.operation(f"{method} {path}")
-        assert str(response.status_code) in operation.spec["responses"], \
+        assert str(response.status_code) in operation.spec["responses"], (
             f"{method} {path}: {response.status_code} not documented"
-        errors = contract.allowed(operation.response_errors(response.status_code, response.headers.get("content-type"),
-                                                            response.json(), strict=True))
+        )
+        errors = contract.allowed(
+            operation.response_errors(
+                response.status_code, response.headers.get("content-type"), response.json(), strict=True
+            )
+        )
         assert errors == [], f"{method} {path} {response.status_code}: {[str(e) for e in errors[:5]]}"
+
     return check
 
 
@@ -61,11 +65,14 @@ def test_every_export_and_all_its_postings_validate(api, validate):
     assert types == {"DOCUMENT", "CARD_TRANSACTION", "CARD_SETTLEMENT", "REIMBURSEMENT_ITEM"}
 
 
-@pytest.mark.parametrize("path,key,params", [
-    ("reimbursement-items", "reimbursementItems", {"status": "APPROVED,EXPORTED"}),
-    ("invoices", "invoices", {}),
-    ("purchase-requests", "purchaseRequests", {}),
-])
+@pytest.mark.parametrize(
+    "path,key,params",
+    [
+        ("reimbursement-items", "reimbursementItems", {"status": "APPROVED,EXPORTED"}),
+        ("invoices", "invoices", {}),
+        ("purchase-requests", "purchaseRequests", {}),
+    ],
+)
 def test_every_page_of_the_lists_validates_also_after_changes(api, validate, path, key, params):
     api.admin("POST", "/candis/modify", {"stream": path.replace("-", "_"), "count": 60})
     offset = 0
@@ -90,41 +97,78 @@ def test_card_postings_say_card_transaction_and_order_metadata_has_the_documente
                 orders += split["purchaseOrderMetadata"]
                 receipts += split["goodsReceiptMetadata"]
     assert orders and receipts
-    assert {tuple(sorted(o)) for o in orders} == {("externalLineId", "itemNumber", "lineNumber", "locationCode", "orderNumber")}
-    assert {tuple(sorted(r)) for r in receipts} == {("externalLineId", "itemNumber", "lineNumber", "locationCode", "receiptNumber")}
+    assert {tuple(sorted(o)) for o in orders} == {
+        ("externalLineId", "itemNumber", "lineNumber", "locationCode", "orderNumber")
+    }
+    assert {tuple(sorted(r)) for r in receipts} == {
+        ("externalLineId", "itemNumber", "lineNumber", "locationCode", "receiptNumber")
+    }
 
 
-@pytest.mark.parametrize("path,params", [
-    ("reimbursement-items", {"status": "APPROVED"}),
-    ("reimbursement-items", {"status": "APPROVED,EXPORTED", "types": "GENERAL_EXPENSE,HOSPITALITY_EXPENSE,PER_DIEM,MILEAGE"}),
-    ("reimbursement-items", {"sortField": "REIMBURSEMENT_ITEM_DATE", "sortDirection": "ASC"}),
-    ("reimbursement-items", {"sortField": "UPDATED_AT", "sortDirection": "DESC", "updatedAtFrom": "2025-01-01T00:00:00Z",
-                             "updatedAtTo": "2025-12-31T23:59:59.999Z", "reimbursementItemDateFrom": "2025-01-01",
-                             "reimbursementItemDateTo": "2025-12-31"}),
-    ("invoices", {"status": "APPROVED,EXPORTED", "invoiceDateFrom": "2025-01-01", "invoiceDateTo": "2025-06-30",
-                  "updatedDateFrom": "2025-01-01T00:00:00.000Z", "updatedDateTo": "2025-12-31T00:00:00.000Z"}),
-    ("purchase-requests", {"status": "APPROVING,APPROVED,REJECTED,FULFILLED,PARTIALLY_FULFILLED,CANCELLED",
-                           "sortField": "UPDATED_AT", "sortDirection": "DESC", "createdAtFrom": "2024-06-01T00:00:00Z",
-                           "createdAtTo": "2026-01-01T00:00:00Z", "updatedAtFrom": "2024-06-01T00:00:00Z",
-                           "updatedAtTo": "2026-12-01T00:00:00Z"}),
-    ("exports", {"offset": "0", "limit": "50"}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("reimbursement-items", {"status": "APPROVED"}),
+        (
+            "reimbursement-items",
+            {"status": "APPROVED,EXPORTED", "types": "GENERAL_EXPENSE,HOSPITALITY_EXPENSE,PER_DIEM,MILEAGE"},
+        ),
+        ("reimbursement-items", {"sortField": "REIMBURSEMENT_ITEM_DATE", "sortDirection": "ASC"}),
+        (
+            "reimbursement-items",
+            {
+                "sortField": "UPDATED_AT",
+                "sortDirection": "DESC",
+                "updatedAtFrom": "2025-01-01T00:00:00Z",
+                "updatedAtTo": "2025-12-31T23:59:59.999Z",
+                "reimbursementItemDateFrom": "2025-01-01",
+                "reimbursementItemDateTo": "2025-12-31",
+            },
+        ),
+        (
+            "invoices",
+            {
+                "status": "APPROVED,EXPORTED",
+                "invoiceDateFrom": "2025-01-01",
+                "invoiceDateTo": "2025-06-30",
+                "updatedDateFrom": "2025-01-01T00:00:00.000Z",
+                "updatedDateTo": "2025-12-31T00:00:00.000Z",
+            },
+        ),
+        (
+            "purchase-requests",
+            {
+                "status": "APPROVING,APPROVED,REJECTED,FULFILLED,PARTIALLY_FULFILLED,CANCELLED",
+                "sortField": "UPDATED_AT",
+                "sortDirection": "DESC",
+                "createdAtFrom": "2024-06-01T00:00:00Z",
+                "createdAtTo": "2026-01-01T00:00:00Z",
+                "updatedAtFrom": "2024-06-01T00:00:00Z",
+                "updatedAtTo": "2026-12-01T00:00:00Z",
+            },
+        ),
+        ("exports", {"offset": "0", "limit": "50"}),
+    ],
+)
 def test_every_documented_parameter_and_enum_value_is_accepted(api, validate, path, params):
     response = api.get(path, params={**params, "offset": params.get("offset", 1), "limit": params.get("limit", 20)})
     assert response.status_code == 200, response.text
     validate("GET", f"{ORG}/{path}", response)
 
 
-@pytest.mark.parametrize("path,params", [
-    ("reimbursement-items", {"status": "REJECTED"}),
-    ("reimbursement-items", {"types": "TRAVEL"}),
-    ("reimbursement-items", {"sortField": "CREATED_AT"}),  # purchase requests' field, not reimbursement items'
-    ("invoices", {"status": "APPROVING"}),
-    ("purchase-requests", {"sortField": "REIMBURSEMENT_ITEM_DATE"}),
-    ("purchase-requests", {"sortDirection": "asc"}),
-    ("exports", {"limit": "0"}),
-    ("exports", {"offset": "-5"}),
-])
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("reimbursement-items", {"status": "REJECTED"}),
+        ("reimbursement-items", {"types": "TRAVEL"}),
+        ("reimbursement-items", {"sortField": "CREATED_AT"}),  # purchase requests' field, not reimbursement items'
+        ("invoices", {"status": "APPROVING"}),
+        ("purchase-requests", {"sortField": "REIMBURSEMENT_ITEM_DATE"}),
+        ("purchase-requests", {"sortDirection": "asc"}),
+        ("exports", {"limit": "0"}),
+        ("exports", {"offset": "-5"}),
+    ],
+)
 def test_what_the_document_refuses_is_400_with_candis_error_body(api, validate, path, params):
     response = api.get(path, params=params)
     assert response.status_code == 400 and response.json()["errorCode"] == "BAD_INPUT"

@@ -10,9 +10,15 @@ import pytest
 
 MONEY = {
     "postings": ("amount.value", lambda r: (r["amount"]["currencyCode"], Decimal(str(r["amount"]["value"])))),
-    "reimbursement_items": ("totalAmount.amount", lambda r: (r["totalAmount"]["currency"], Decimal(str(r["totalAmount"]["amount"])))),
+    "reimbursement_items": (
+        "totalAmount.amount",
+        lambda r: (r["totalAmount"]["currency"], Decimal(str(r["totalAmount"]["amount"]))),
+    ),
     "invoices": ("amount.value", lambda r: (r["amount"]["currencyCode"], Decimal(str(r["amount"]["value"])))),
-    "purchase_requests": ("grossAmount.value", lambda r: (r["grossAmount"]["currencyCode"], Decimal(str(r["grossAmount"]["value"])))),
+    "purchase_requests": (
+        "grossAmount.value",
+        lambda r: (r["grossAmount"]["currencyCode"], Decimal(str(r["grossAmount"]["value"]))),
+    ),
 }
 
 
@@ -40,7 +46,9 @@ def everything_through_the_api(api):
         "exports": exports,
         "postings": postings,
         "failed_postings": failed,
-        "reimbursement_items": api.fetch_all("reimbursement-items", "reimbursementItems", {"status": "APPROVED,EXPORTED"}),
+        "reimbursement_items": api.fetch_all(
+            "reimbursement-items", "reimbursementItems", {"status": "APPROVED,EXPORTED"}
+        ),
         "invoices": api.fetch_all("invoices", "invoices"),
         "purchase_requests": api.fetch_all("purchase-requests", "purchaseRequests"),
         "files": files,
@@ -90,8 +98,12 @@ def _snapshot(api):
     """Everything a tap can read, with the server's own base URL taken out of file links."""
     api.login()
     pages = {}
-    for path, params in (("exports", {"limit": 50}), ("invoices", {"offset": 100}), ("purchase-requests", {}),
-                         ("reimbursement-items", {"status": "APPROVED,EXPORTED", "offset": 50})):
+    for path, params in (
+        ("exports", {"limit": 50}),
+        ("invoices", {"offset": 100}),
+        ("purchase-requests", {}),
+        ("reimbursement-items", {"status": "APPROVED,EXPORTED", "offset": 50}),
+    ):
         pages[path] = api.get(path, params=params).text
     export_id = json.loads(pages["exports"])["exports"][-1]["id"]
     postings = api.get(f"exports/{export_id}/postings").text
@@ -122,8 +134,17 @@ def test_reset_regenerates_with_a_new_seed_and_scale(candis):
     assert api.admin("GET", "/ground-truth")["streams"]["invoices"]["count"] == 60
 
 
-@pytest.mark.parametrize("body", [{"seed": 1}, {"scale": 10}, {"rate_limit": -1}, {"export_delay": "soon"},
-                                  {"refresh_token_reuse": "yes"}, {"unknown": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"seed": 1},
+        {"scale": 10},
+        {"rate_limit": -1},
+        {"export_delay": "soon"},
+        {"refresh_token_reuse": "yes"},
+        {"unknown": 1},
+    ],
+)
 def test_config_rejects_bad_or_data_changing_settings(candis, body):
     response = candis.http.post(candis.base_url + "/_sandbox/config", json=body)
     assert response.status_code == 400 and response.json()["error"]

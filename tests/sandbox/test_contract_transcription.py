@@ -5,7 +5,6 @@ documents refuse."""
 from __future__ import annotations
 
 import pytest
-
 from sandbox.contract import extract, load
 
 
@@ -27,14 +26,35 @@ def test_every_transcribed_operation_names_its_source_document_and_commit() -> N
 
 def test_the_validator_refuses_what_the_document_refuses() -> None:
     op = load("pleo").operation("POST /v1/accounting-entries:search")
-    ok = op.request_errors("/v1/accounting-entries:search", {"sorting_order": "ASC", "limit": "50"},
-                           {"includeDeleted": False, "exportStatus": ["NOT_EXPORTED"]}, has_body=True, strict=True)
+    ok = op.request_errors(
+        "/v1/accounting-entries:search",
+        {"sorting_order": "ASC", "limit": "50"},
+        {"includeDeleted": False, "exportStatus": ["NOT_EXPORTED"]},
+        has_body=True,
+        strict=True,
+    )
     assert ok == []
-    bad = op.request_errors("/v1/accounting-entries:search", {"sorting_order": "asc", "company": "x"},
-                            {"exportStatus": ["not_exported"]}, has_body=True, strict=True)
+    bad = op.request_errors(
+        "/v1/accounting-entries:search",
+        {"sorting_order": "asc", "company": "x"},
+        {"exportStatus": ["not_exported"]},
+        has_body=True,
+        strict=True,
+    )
     assert {e.location for e in bad} == {"query.sorting_order[0]", "query.company", "body", "body.exportStatus[0]"}
     jobs = load("pleo").operation("GET /v3/export-jobs")
-    extra = jobs.response_errors(200, "application/json", {"data": [], "pagination": {
-        "hasNextPage": False, "hasPreviousPage": False, "currentRequestPagination": {"parameters": {}}}, "more": 1},
-        strict=True)
+    extra = jobs.response_errors(
+        200,
+        "application/json",
+        {
+            "data": [],
+            "pagination": {
+                "hasNextPage": False,
+                "hasPreviousPage": False,
+                "currentRequestPagination": {"parameters": {}},
+            },
+            "more": 1,
+        },
+        strict=True,
+    )
     assert [e.location for e in extra] == ["$"] and "more" in extra[0].message

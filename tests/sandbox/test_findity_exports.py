@@ -8,8 +8,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-
 from sandbox.findity import FORMATS
+
 from tests.findity.api_client import FindityApi
 
 
@@ -72,7 +72,9 @@ def test_the_same_reports_reconcile_to_the_same_totals_in_all_eight_formats(find
         api = FindityApi(sandbox)
         created = api.bulk_send(count=30, verificationListsType=fmt)
         gross, vat = _totals(api, created["export"]["id"])
-        assert {k: str(v) for k, v in gross.items()} == {k: v for k, v in created["totals"]["gross"].items() if v != "0.00"}
+        assert {k: str(v) for k, v in gross.items()} == {
+            k: v for k, v in created["totals"]["gross"].items() if v != "0.00"
+        }
         seen.append((gross, vat))
     assert all(s == seen[0] for s in seen), "formats disagree on gross or VAT"
 
@@ -106,8 +108,9 @@ def test_updatestatus_rejects_a_body_without_voucher_updates_and_unknown_voucher
     export_id = api.exports()[0]["id"]
     bad = api.call("PUT", f"/exports/{export_id}/updatestatus", json={"status": "SENT"})
     assert bad.status_code == 400 and bad.json()["code"] == "REQUIRED_FIELD"
-    unknown = api.call("PUT", f"/exports/{export_id}/updatestatus",
-                       json={"voucherUpdates": [{"id": "0" * 32, "status": "SUCCESS"}]})
+    unknown = api.call(
+        "PUT", f"/exports/{export_id}/updatestatus", json={"voucherUpdates": [{"id": "0" * 32, "status": "SUCCESS"}]}
+    )
     assert unknown.status_code == 400 and unknown.json()["code"] == "VOUCHER_NOT_FOUND"
 
 
@@ -115,7 +118,9 @@ def test_export_stays_unprocessed_until_every_voucher_has_a_status(findity):
     api = FindityApi(findity)
     export_id = api.exports()[0]["id"]
     ids = [v["id"] for v in api.package(export_id)["vouchers"]]
-    api.call("PUT", f"/exports/{export_id}/updatestatus", json={"voucherUpdates": [{"id": ids[0], "status": "SUCCESS"}]})
+    api.call(
+        "PUT", f"/exports/{export_id}/updatestatus", json={"voucherUpdates": [{"id": ids[0], "status": "SUCCESS"}]}
+    )
     assert export_id in [e["id"] for e in api.exports()]
 
 
@@ -123,8 +128,12 @@ def test_content_can_be_attached_and_read_back(findity):
     api = FindityApi(findity)
     export_id = api.exports()[0]["id"]
     assert api.call("GET", f"/exports/{export_id}/content").json()["code"] == "CONTENT_NOT_FOUND"
-    put = api.call("PUT", f"/exports/{export_id}/content?fileName=export.sie", data=b"#FLAGGA 0\n",
-                   headers={"Content-Type": "text/plain"})
+    put = api.call(
+        "PUT",
+        f"/exports/{export_id}/content?fileName=export.sie",
+        data=b"#FLAGGA 0\n",
+        headers={"Content-Type": "text/plain"},
+    )
     assert put.status_code == 200
     got = api.call("GET", f"/exports/{export_id}/content")
     assert got.content == b"#FLAGGA 0\n" and got.headers["content-type"].startswith("text/plain")
@@ -134,7 +143,9 @@ def test_content_can_be_attached_and_read_back(findity):
 def test_basis_url_with_format_pdf_serves_a_pdf(findity):
     api = FindityApi(findity)
     voucher = api.package(api.exports()[0]["id"])["vouchers"][0]
-    response = api.http.get(voucher["basisUrl"] + "?format=pdf", headers={"Authorization": f"Bearer {api.token['access_token']}"})
+    response = api.http.get(
+        voucher["basisUrl"] + "?format=pdf", headers={"Authorization": f"Bearer {api.token['access_token']}"}
+    )
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
 
 
@@ -159,7 +170,7 @@ class _Hook(BaseHTTPRequestHandler):
     status = 200
     received: list = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         _Hook.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.send_response(_Hook.status)
         self.end_headers()
@@ -185,8 +196,14 @@ def test_bulk_send_posts_the_documented_webhook_payload(findity, webhook_receive
     created = FindityApi(findity).bulk_send(count=3)
     assert hook.received == [created["webhook"]["payload"]]
     payload = hook.received[0]
-    assert set(payload) == {"exportId", "numberOfVouchers", "numberOfReports", "organizationId",
-                            "externalOrganizationId", "clientApplicationId"}
+    assert set(payload) == {
+        "exportId",
+        "numberOfVouchers",
+        "numberOfReports",
+        "organizationId",
+        "externalOrganizationId",
+        "clientApplicationId",
+    }
     assert payload["numberOfReports"] == 3
 
 

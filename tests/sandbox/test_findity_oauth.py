@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sandbox.findity import CLIENT_ID, ORGANIZATION_ID
+
 from tests.findity.api_client import Clock, FindityApi
 
 

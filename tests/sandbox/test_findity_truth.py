@@ -31,8 +31,9 @@ def test_same_seed_gives_identical_packages(findity_factory):
     a, b = FindityApi(findity_factory(seed=7)), FindityApi(findity_factory(seed=7))
     ea, eb = a.exports()[1]["id"], b.exports()[1]["id"]
     assert ea == eb
-    assert a.call("GET", f"/exports/{ea}/export").content.replace(a.sandbox.url.encode(), b"") == \
-        b.call("GET", f"/exports/{eb}/export").content.replace(b.sandbox.url.encode(), b"")
+    assert a.call("GET", f"/exports/{ea}/export").content.replace(a.sandbox.url.encode(), b"") == b.call(
+        "GET", f"/exports/{eb}/export"
+    ).content.replace(b.sandbox.url.encode(), b"")
 
 
 def test_a_large_export_streams_thousands_of_vouchers(findity_factory):

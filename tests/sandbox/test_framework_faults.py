@@ -54,7 +54,11 @@ def test_status_fault_uses_the_candis_error_shape_and_retry_after_seconds(api):
 
 
 def test_status_fault_with_an_http_date_retry_after(api):
-    api.admin("POST", "/faults", {"path": "/exports", "kind": "status", "status": 429, "retry_after": "http-date", "retry_after_seconds": 120})
+    api.admin(
+        "POST",
+        "/faults",
+        {"path": "/exports", "kind": "status", "status": 429, "retry_after": "http-date", "retry_after_seconds": 120},
+    )
     faulted = api.get("exports")
     assert faulted.status_code == 429 and faulted.json()["errorCode"] == "TOO_MANY_REQUEST"
     ahead = parsedate_to_datetime(faulted.headers["Retry-After"]).timestamp() - time.time()
@@ -62,7 +66,11 @@ def test_status_fault_with_an_http_date_retry_after(api):
 
 
 def test_fault_after_and_times_count_matching_requests_only(api):
-    api.admin("POST", "/faults", [{"path": "/invoices", "method": "GET", "kind": "status", "status": 500, "after": 2, "times": 2}])
+    api.admin(
+        "POST",
+        "/faults",
+        [{"path": "/invoices", "method": "GET", "kind": "status", "status": 500, "after": 2, "times": 2}],
+    )
     codes = []
     for _ in range(3):
         api.get("purchase-requests")  # does not match
@@ -73,8 +81,14 @@ def test_fault_after_and_times_count_matching_requests_only(api):
 
 
 def test_faults_are_listed_until_spent_and_can_be_cleared(api):
-    api.admin("POST", "/faults", [{"path": "/invoices", "kind": "status", "status": 500, "times": 3},
-                                  {"path": "/exports", "kind": "slow", "delay": 0.01, "times": None}])
+    api.admin(
+        "POST",
+        "/faults",
+        [
+            {"path": "/invoices", "kind": "status", "status": 500, "times": 3},
+            {"path": "/exports", "kind": "slow", "delay": 0.01, "times": None},
+        ],
+    )
     listed = api.admin("GET", "/faults")
     assert [(r["kind"], r["times"], r["hits"]) for r in listed] == [("status", 3, 0), ("slow", None, 0)]
     api.get("invoices")
@@ -84,14 +98,17 @@ def test_faults_are_listed_until_spent_and_can_be_cleared(api):
     assert api.get("invoices").status_code == 200
 
 
-@pytest.mark.parametrize("rule", [
-    {"path": "/x", "kind": "explode"},
-    {"path": "(", "kind": "status", "status": 500},
-    {"path": "/x", "kind": "status"},
-    {"path": "/x", "kind": "malformed", "body": "xml"},
-    {"path": "/x", "kind": "mutate", "stream": "nope", "count": 1},
-    {"path": "/x", "kind": "slow"},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"path": "/x", "kind": "explode"},
+        {"path": "(", "kind": "status", "status": 500},
+        {"path": "/x", "kind": "status"},
+        {"path": "/x", "kind": "malformed", "body": "xml"},
+        {"path": "/x", "kind": "mutate", "stream": "nope", "count": 1},
+        {"path": "/x", "kind": "slow"},
+    ],
+)
 def test_invalid_fault_rules_are_rejected(api, rule):
     response = api.http.post(api.base_url + "/_sandbox/faults", json=rule)
     assert response.status_code == 400 and response.json()["error"]
@@ -126,8 +143,14 @@ def test_drop_with_truncated_body_is_an_incomplete_read(api):
 
 
 def test_malformed_html_and_missing_keys_bodies(api):
-    api.admin("POST", "/faults", [{"path": "/invoices", "kind": "malformed", "body": "html"},
-                                  {"path": "/purchase-requests", "kind": "malformed", "body": "missing_keys"}])
+    api.admin(
+        "POST",
+        "/faults",
+        [
+            {"path": "/invoices", "kind": "malformed", "body": "html"},
+            {"path": "/purchase-requests", "kind": "malformed", "body": "missing_keys"},
+        ],
+    )
     html = api.get("invoices")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "502 Bad Gateway" in html.text
@@ -158,7 +181,11 @@ def test_expire_tokens_fault_revokes_access_tokens_before_the_request(api):
 def test_mutate_fault_changes_records_a_client_already_paged_past(api):
     params = {"status": "APPROVED,EXPORTED", "sortField": "UPDATED_AT", "sortDirection": "ASC"}
     first = api.get("reimbursement-items", params={**params, "offset": 0}).json()["reimbursementItems"]
-    api.admin("POST", "/faults", {"path": "/reimbursement-items", "kind": "mutate", "stream": "reimbursement_items", "count": 5})
+    api.admin(
+        "POST",
+        "/faults",
+        {"path": "/reimbursement-items", "kind": "mutate", "stream": "reimbursement_items", "count": 5},
+    )
     second = api.get("reimbursement-items", params={**params, "offset": 50}).json()["reimbursementItems"]
     everything = api.fetch_all("reimbursement-items", "reimbursementItems", params)
     assert len(everything) == 200

@@ -41,7 +41,7 @@ def _brute_force(n, mkey, group_of, overlay, q):
                 continue
         rows.append(i)
     rows.sort(key=(lambda i: (mutable(i), i)) if q.sort_by_mutable else (lambda i: i), reverse=q.descending)
-    return len(rows), rows[q.offset:q.offset + q.limit]
+    return len(rows), rows[q.offset : q.offset + q.limit]
 
 
 def test_paging_engine_matches_brute_force_with_filters_sorting_and_overlay():
@@ -52,8 +52,10 @@ def test_paging_engine_matches_brute_force_with_filters_sorting_and_overlay():
         created, updated = schedule.created, (lambda i, s=schedule: s.updated(i, 1000))
         group_of = lambda i, t=trial: mix64(t, i) % 4  # noqa: E731
         stream = IndexedStream(n, updated, group_of, 4)
-        overlay = {i: rng.choice([updated(n - 1) + rng.randint(1, 50), rng.randint(0, 12_000_000)])
-                   for i in rng.sample(range(n), rng.randint(0, min(n, 30)))}
+        overlay = {
+            i: rng.choice([updated(n - 1) + rng.randint(1, 50), rng.randint(0, 12_000_000)])
+            for i in rng.sample(range(n), rng.randint(0, min(n, 30)))
+        }
         for _ in range(10):
             lo, hi = sorted(rng.randint(-10, 12_000_000) for _ in range(2))
             q = Query(
@@ -77,12 +79,12 @@ def test_monotonic_schedule_never_goes_backwards():
     created = [schedule.created(i) for i in range(5000)]
     updated = [schedule.updated(i, 10) for i in range(5000)]
     assert created == sorted(created) and len(set(created)) == 5000
-    assert updated == sorted(updated) and all(u >= c + 10 for u, c in zip(updated, created))
+    assert updated == sorted(updated) and all(u >= c + 10 for u, c in zip(updated, created, strict=False))
 
 
 # ------------------------------------------------------------------------------------------------- money
 def test_money_numbers_render_exactly_with_at_most_two_decimals():
-    for minor in list(range(-1000, 1000)) + [10, 1010, 123456789, 999999999999, -99]:
+    for minor in [*list(range(-1000, 1000)), 10, 1010, 123456789, 999999999999, -99]:
         text = json.dumps(number(minor))
         assert ("." not in text) or len(text.split(".")[1]) <= 2, text
         assert Decimal(text) == Decimal(decimal_str(minor))
@@ -101,20 +103,25 @@ def test_splits_sum_exactly_and_net_plus_tax_is_gross():
 
 
 # ------------------------------------------------------------------------------------------ dates, data
-@pytest.mark.parametrize("text,expected", [
-    ("2024-01-31", "2024-01-31T00:00:00.000Z"),
-    ("2024-01-31T10:00:00Z", "2024-01-31T10:00:00.000Z"),
-    ("2024-01-31T10:00:00.123Z", "2024-01-31T10:00:00.123Z"),
-    ("2024-01-31T10:00:00.123456Z", "2024-01-31T10:00:00.123Z"),
-    ("2024-01-31T12:00:00+02:00", "2024-01-31T10:00:00.000Z"),
-    ("2024-01-31T05:30:00-0430", "2024-01-31T10:00:00.000Z"),
-    ("2024-01-31T10:00:00", "2024-01-31T10:00:00.000Z"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2024-01-31", "2024-01-31T00:00:00.000Z"),
+        ("2024-01-31T10:00:00Z", "2024-01-31T10:00:00.000Z"),
+        ("2024-01-31T10:00:00.123Z", "2024-01-31T10:00:00.123Z"),
+        ("2024-01-31T10:00:00.123456Z", "2024-01-31T10:00:00.123Z"),
+        ("2024-01-31T12:00:00+02:00", "2024-01-31T10:00:00.000Z"),
+        ("2024-01-31T05:30:00-0430", "2024-01-31T10:00:00.000Z"),
+        ("2024-01-31T10:00:00", "2024-01-31T10:00:00.000Z"),
+    ],
+)
 def test_iso8601_parsing(text, expected):
     assert iso_ms(parse_iso8601(text)) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2024-02-30", "2024-01-31T25:00:00Z", "2024-01-31T10:00:00 02:00", "31.01.2024"])
+@pytest.mark.parametrize(
+    "text", ["", "yesterday", "2024-02-30", "2024-01-31T25:00:00Z", "2024-01-31T10:00:00 02:00", "31.01.2024"]
+)
 def test_iso8601_rejects_garbage(text):
     with pytest.raises(ValueError):
         parse_iso8601(text)
@@ -149,7 +156,10 @@ def test_tiny_pdf_is_structurally_valid_and_its_size_is_predicted():
         assert pdf[offset:].startswith(f"{number_} 0 obj".encode())
     rng = random.Random(2)
     for _ in range(300):
-        lines = ["".join(rng.choice("abcÄöü€()\\ xyz–9") for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(1, 6))]
+        lines = [
+            "".join(rng.choice("abcÄöü€()\\ xyz–9") for _ in range(rng.randint(0, 40)))
+            for _ in range(rng.randint(1, 6))
+        ]
         assert pdf_size(lines) == len(tiny_pdf(lines))
 
 
@@ -183,8 +193,25 @@ def test_cli_ground_truth_prints_the_json(candis_server, capsys):
 def test_cli_serve_writes_the_port_file_prints_urls_and_stops_on_sigterm(tmp_path: Path):
     port_file = tmp_path / "ports.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--providers", "candis", "--candis-port", "0", "--scale", "60", "--quiet", "--port-file", str(port_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "error"},
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--providers",
+            "candis",
+            "--candis-port",
+            "0",
+            "--scale",
+            "60",
+            "--quiet",
+            "--port-file",
+            str(port_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
     )
     try:
         assert proc.stdout is not None

@@ -19,7 +19,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("package,config_class,refused", CASES, ids=[f"{c[0]}-{next(iter(c[2]))}" for c in CASES])
-def test_a_refused_reset_changes_nothing_and_the_next_resets_work(package: str, config_class: str, refused: dict) -> None:
+def test_a_refused_reset_changes_nothing_and_the_next_resets_work(
+    package: str, config_class: str, refused: dict
+) -> None:
     module = importlib.import_module(f"sandbox.{package}")
     app = module.create_app(getattr(module, config_class)(seed=42, scale=40))
     with serve_in_thread(app) as base, requests.Session() as http:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 import requests
-
 from sandbox.framework.timeutil import parse_iso8601
+
 from tests.ivesk.api import IveskApi
 
 
@@ -66,9 +66,27 @@ def test_money_is_exact_and_lines_add_up_to_the_document(api):
 def test_documents_carry_lithuanian_parties_and_the_documented_fields(api):
     docs = api.get("/exported").json()["documents"]
     doc = docs[0]
-    for field in ("id", "url", "doctype", "date", "docnum", "sellerisfavorite", "buyerisfavorite", "sellernameascii",
-                  "buyernameascii", "subtotal", "vat", "total", "currency", "sellervat", "buyercode", "lines",
-                  "companycode", "digitizedat", "exportedat"):
+    for field in (
+        "id",
+        "url",
+        "doctype",
+        "date",
+        "docnum",
+        "sellerisfavorite",
+        "buyerisfavorite",
+        "sellernameascii",
+        "buyernameascii",
+        "subtotal",
+        "vat",
+        "total",
+        "currency",
+        "sellervat",
+        "buyercode",
+        "lines",
+        "companycode",
+        "digitizedat",
+        "exportedat",
+    ):
         assert field in doc, field
     assert all(d["buyervat"].startswith("LT") and len(d["companycode"]) == 9 for d in docs)
     assert {line["vatclass"] for d in docs for line in d["lines"]} <= {"PVM1", "PVM2", "PVM3", "PVM5"}
@@ -91,8 +109,10 @@ def test_document_url_is_a_presigned_pdf_that_needs_no_api_key_and_expires(api, 
     expired = api.get("/exported").json()["documents"][0]["url"]
     ivesk.configure(pdf_url_lifetime=3600)
     # signed "now" for 0 seconds: expired as soon as the clock moves on by a second
-    from sandbox.ivesk.presign import check_pdf
     from urllib.parse import parse_qsl, urlparse
+
+    from sandbox.ivesk.presign import check_pdf
+
     parsed = urlparse(expired)
     assert check_pdf(parsed.path, dict(parse_qsl(parsed.query)), 10**10) is not None
 

@@ -9,9 +9,9 @@ import typing as t
 import pytest
 import requests
 from fastapi import FastAPI, Request
+from sandbox.framework.server import serve_in_thread
 from starlette.responses import Response
 
-from sandbox.framework.server import serve_in_thread
 from tests.ivesk.api import IveskApi, sourcedata
 
 PDF = b"%PDF-1.4\n% invoice scanned by a test\n"
@@ -56,12 +56,15 @@ def test_processlines_false_gives_a_document_without_lines(ivesk_factory):
     assert doc["lines"] == []
 
 
-@pytest.mark.parametrize("name,params,fragment", [
-    ("scan.docx", {}, "Unsupported file type"),
-    ("a.pdf", {"sourcedata": "not base64!"}, "sourcedata"),
-    ("a.pdf", {"sourcedata": base64.b64encode(b'{"customdata": 1}').decode()}, "'id'"),
-    ("a.pdf", {"checkduplicates": "maybe"}, "checkduplicates"),
-])
+@pytest.mark.parametrize(
+    "name,params,fragment",
+    [
+        ("scan.docx", {}, "Unsupported file type"),
+        ("a.pdf", {"sourcedata": "not base64!"}, "sourcedata"),
+        ("a.pdf", {"sourcedata": base64.b64encode(b'{"customdata": 1}').decode()}, "'id'"),
+        ("a.pdf", {"checkduplicates": "maybe"}, "checkduplicates"),
+    ],
+)
 def test_bad_upload_requests_are_400_with_a_message(api, name, params, fragment):
     response = api.get(f"/uploadlocation/{name}", **params)
     assert response.status_code == 400 and fragment in response.json()["message"]
@@ -76,8 +79,10 @@ def test_presigned_put_checks_signature_headers_and_expiry(api):
     assert tampered.status_code == 403
     api.sandbox.configure(upload_url_lifetime=0)
     stale = api.get("/uploadlocation/d.pdf").json()
-    from sandbox.ivesk.presign import check_upload
     from urllib.parse import parse_qsl, urlparse
+
+    from sandbox.ivesk.presign import check_upload
+
     parsed = urlparse(stale["url"])
     assert check_upload(parsed.path.rsplit("/", 1)[1], dict(parse_qsl(parsed.query)), 10**10).status_code == 403
     assert requests.put(body["url"], data=PDF, headers=headers, timeout=30).status_code == 200
@@ -102,18 +107,23 @@ def test_columns_page_with_an_opaque_next_cursor(api):
 
 
 def test_columns_modifiedsince_returns_only_changed_codes(api):
-    changed = api.admin("POST", "/ivesk/columns", {"companyCode": "304567812", "column": "department", "count": 2, "add": 1})
+    changed = api.admin(
+        "POST", "/ivesk/columns", {"companyCode": "304567812", "column": "department", "count": 2, "add": 1}
+    )
     items = api.get("/columns/304567812", column="department", modifiedsince=changed["modifiedat"]).json()["items"]
     assert sorted(i["code"] for i in items) == sorted(changed["changed"])
 
 
-@pytest.mark.parametrize("path,params,status", [
-    ("/columns/999999999", {"column": "allocation"}, 404),
-    ("/columns/302320404", {}, 400),
-    ("/columns/302320404", {"column": "colour"}, 400),
-    ("/columns/302320404", {"column": "allocation", "next": "%%%"}, 400),
-    ("/columns/302320404", {"column": "allocation", "modifiedsince": "soon"}, 400),
-])
+@pytest.mark.parametrize(
+    "path,params,status",
+    [
+        ("/columns/999999999", {"column": "allocation"}, 404),
+        ("/columns/302320404", {}, 400),
+        ("/columns/302320404", {"column": "colour"}, 400),
+        ("/columns/302320404", {"column": "allocation", "next": "%%%"}, 400),
+        ("/columns/302320404", {"column": "allocation", "modifiedsince": "soon"}, 400),
+    ],
+)
 def test_bad_column_requests_answer_with_a_message(api, path, params, status):
     response = api.get(path, **params)
     assert response.status_code == status and response.json()["message"]
@@ -121,16 +131,23 @@ def test_bad_column_requests_answer_with_a_message(api, path, params, status):
 
 def test_sync_errors_are_stored_and_visible_in_ground_truth(api):
     doc = api.get("/exported").json()["documents"][0]
-    report = {"documentid": doc["id"], "companycode": doc["companycode"], "message": "Country 'Japan' does not exist in the list."}
+    report = {
+        "documentid": doc["id"],
+        "companycode": doc["companycode"],
+        "message": "Country 'Japan' does not exist in the list.",
+    }
     assert api.post("/syncerrors", report).status_code == 200
     assert [{k: e[k] for k in report} for e in api.admin("GET", "/ground-truth")["syncerrors"]] == [report]
 
 
-@pytest.mark.parametrize("body,status", [
-    ({"documentid": "nope", "companycode": "302320404", "message": "x"}, 404),
-    ({"documentid": "x", "message": "y"}, 400),
-    ("text", 400),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ({"documentid": "nope", "companycode": "302320404", "message": "x"}, 404),
+        ({"documentid": "x", "message": "y"}, 400),
+        ("text", 400),
+    ],
+)
 def test_bad_sync_errors_are_refused(api, body, status):
     assert api.post("/syncerrors", body).status_code == status
 
@@ -171,7 +188,9 @@ def test_subscription_is_confirmed_through_subscribe_url_then_notifications_foll
     receiver = Receiver(fail_first=2)  # deliveries are retried
     with serve_in_thread(receiver.app) as hook_url:
         for event in ("on_digitized", "on_exported"):
-            response = api.post("/subscriptions", {"name": event, "eventType": event, "target": f"{hook_url}/hook?secret=s"})
+            response = api.post(
+                "/subscriptions", {"name": event, "eventType": event, "target": f"{hook_url}/hook?secret=s"}
+            )
             assert response.status_code == 200
             confirmation = receiver.next()
             assert confirmation["Type"] == "SubscriptionConfirmation"

@@ -7,15 +7,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import requests
-
 from sandbox.pleo import API_KEY, CLIENT_ID, CLIENT_SECRET, DEFAULT_COMPANY_ID, INITIAL_REFRESH_TOKEN, TOKEN_PATH
 
 COMPANY = DEFAULT_COMPANY_ID
 
 
 def refresh(url: str, token: str) -> requests.Response:
-    return requests.post(url + TOKEN_PATH, data={"grant_type": "refresh_token", "refresh_token": token},
-                         auth=(CLIENT_ID, CLIENT_SECRET), timeout=10)
+    return requests.post(
+        url + TOKEN_PATH,
+        data={"grant_type": "refresh_token", "refresh_token": token},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=10,
+    )
 
 
 def test_api_key_is_the_basic_user_name_with_an_empty_password(pleo) -> None:
@@ -40,8 +43,16 @@ def test_every_refresh_rotates_both_tokens_and_reuse_revokes_the_authorization(p
 
 
 def test_token_endpoint_needs_basic_client_authentication(pleo) -> None:
-    response = requests.post(pleo.url + TOKEN_PATH, data={"grant_type": "refresh_token", "refresh_token": INITIAL_REFRESH_TOKEN,
-                                                          "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}, timeout=10)
+    response = requests.post(
+        pleo.url + TOKEN_PATH,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": INITIAL_REFRESH_TOKEN,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        },
+        timeout=10,
+    )
     assert response.status_code == 401 and response.json()["error"] == "invalid_client"
 
 
@@ -53,15 +64,26 @@ def test_rate_limit_answers_429_with_retry_after(pleo_factory) -> None:
 
 
 def search(pleo, body=None, **params):
-    return requests.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY, **params},
-                         json={"includeDeleted": False, **(body or {})}, auth=(API_KEY, ""), timeout=10)
+    return requests.post(
+        pleo.url + "/v1/accounting-entries:search",
+        params={"company_id": COMPANY, **params},
+        json={"includeDeleted": False, **(body or {})},
+        auth=(API_KEY, ""),
+        timeout=10,
+    )
 
 
 def test_accounting_entries_page_by_cursor_in_performed_at_order_within_one_date_window(pleo) -> None:
     entries, after = [], None
     while True:
-        body = search(pleo, {"performedAtStart": "2025-01-01T00:00:00Z"}, limit=40, sorting_keys="performedAt",
-                      sorting_order="ASC", **({"after": after} if after else {})).json()
+        body = search(
+            pleo,
+            {"performedAtStart": "2025-01-01T00:00:00Z"},
+            limit=40,
+            sorting_keys="performedAt",
+            sorting_order="ASC",
+            **({"after": after} if after else {}),
+        ).json()
         entries += body["data"]
         if not body["pagination"]["hasNextPage"]:
             break
@@ -79,12 +101,20 @@ def test_the_search_takes_the_published_request_and_refuses_what_it_refuses(pleo
     assert ok.status_code == 200 and ok.json()["data"]
     assert {e["family"] for e in ok.json()["data"]} == {"CARD_PURCHASE"}
     assert {e["exportStatus"] for e in ok.json()["data"]} <= {"NOT_EXPORTED", "QUEUED"}
-    for body, params in (({"exportStatus": ["not_exported"]}, {}), ({}, {"sorting_order": "asc"}),
-                         ({"families": ["card_purchase"]}, {})):
+    for body, params in (
+        ({"exportStatus": ["not_exported"]}, {}),
+        ({}, {"sorting_order": "asc"}),
+        ({"families": ["card_purchase"]}, {}),
+    ):
         refused = search(pleo, body, **params)
         assert refused.status_code == 400 and refused.json()["type"] == "INVALID_REQUEST", (body, params)
-    without = requests.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY}, json={},
-                            auth=(API_KEY, ""), timeout=10)
+    without = requests.post(
+        pleo.url + "/v1/accounting-entries:search",
+        params={"company_id": COMPANY},
+        json={},
+        auth=(API_KEY, ""),
+        timeout=10,
+    )
     assert without.status_code == 400 and "includeDeleted" in without.json()["message"]
 
 
@@ -98,7 +128,9 @@ def test_accounting_entry_money_is_minors_and_splits_add_up(pleo) -> None:
 
 def test_receipt_urls_are_presigned_and_refuse_api_credentials(pleo) -> None:
     entry = next(e for e in search(pleo, limit=50).json()["data"] if e["receiptIds"])
-    receipts = requests.get(pleo.url + f"/v1/accounting-entries/{entry['id']}/receipts", auth=(API_KEY, ""), timeout=10).json()["data"]
+    receipts = requests.get(
+        pleo.url + f"/v1/accounting-entries/{entry['id']}/receipts", auth=(API_KEY, ""), timeout=10
+    ).json()["data"]
     assert [r["id"] for r in receipts] == entry["receiptIds"]
     url = receipts[0]["url"]
     pdf = requests.get(url, timeout=10)
@@ -110,20 +142,29 @@ def test_receipt_urls_are_presigned_and_refuse_api_credentials(pleo) -> None:
 def test_reference_endpoints_answer_per_company(pleo) -> None:
     auth = (API_KEY, "")
     assert requests.get(pleo.url + "/v2/employees", params={"companyId": COMPANY}, auth=auth, timeout=10).json()["data"]
-    assert requests.get(pleo.url + "/v2/employees", params={"company_id": COMPANY}, auth=auth, timeout=10).status_code == 400
-    groups = requests.get(pleo.url + "/v0/tag-groups", params={"company_id": COMPANY}, auth=auth, timeout=10).json()["data"]
+    assert (
+        requests.get(pleo.url + "/v2/employees", params={"company_id": COMPANY}, auth=auth, timeout=10).status_code
+        == 400
+    )
+    groups = requests.get(pleo.url + "/v0/tag-groups", params={"company_id": COMPANY}, auth=auth, timeout=10).json()[
+        "data"
+    ]
     tags = requests.get(pleo.url + f"/v0/tag-groups/{groups[0]['id']}/tags", auth=auth, timeout=10).json()["data"]
     assert tags and all(t["groupId"] == groups[0]["id"] for t in tags)
     for path in ("/v0/tax-codes:search", "/v1/vendors:search"):
         response = requests.post(pleo.url + path, params={"company_id": COMPANY}, json={}, auth=auth, timeout=10)
         assert response.status_code == 200 and response.json()["data"], path
     # the chart of accounts takes the company and two flags in the body, no company parameter
-    accounts = requests.post(pleo.url + "/v1/chart-of-accounts:search", json={
-        "companyId": COMPANY, "excludeIfAssignedToCategory": False, "excludeIfAssignedToContraAccount": False},
-        auth=auth, timeout=10)
+    accounts = requests.post(
+        pleo.url + "/v1/chart-of-accounts:search",
+        json={"companyId": COMPANY, "excludeIfAssignedToCategory": False, "excludeIfAssignedToContraAccount": False},
+        auth=auth,
+        timeout=10,
+    )
     assert accounts.status_code == 200 and accounts.json()["data"]
-    refused = requests.post(pleo.url + "/v1/chart-of-accounts:search", params={"company_id": COMPANY}, json={},
-                            auth=auth, timeout=10)
+    refused = requests.post(
+        pleo.url + "/v1/chart-of-accounts:search", params={"company_id": COMPANY}, json={}, auth=auth, timeout=10
+    )
     assert refused.status_code == 400 and "companyId" in refused.json()["message"]
 
 

@@ -5,9 +5,9 @@ one open job per company, and expiry."""
 from __future__ import annotations
 
 import requests
-
-from sandbox.pleo import API_KEY, COMPANIES, DEFAULT_COMPANY_ID, PleoConfig, create_app
 from sandbox.framework.server import serve_in_thread
+from sandbox.pleo import API_KEY, COMPANIES, DEFAULT_COMPANY_ID, PleoConfig, create_app
+
 from tests.sandbox.conftest import Clock
 
 COMPANY = DEFAULT_COMPANY_ID
@@ -31,7 +31,9 @@ def open_job(pleo) -> dict:
 
 
 def event(session, job_id, name, **extra):
-    return session.post(session.base + "/v3/export-job-events", json={"jobId": job_id, "event": name, **extra}, timeout=10)
+    return session.post(
+        session.base + "/v3/export-job-events", json={"jobId": job_id, "event": name, **extra}, timeout=10
+    )
 
 
 def test_export_jobs_page_with_after_end_cursor_until_has_next_page_is_false(pleo_factory) -> None:
@@ -81,8 +83,16 @@ def test_job_lifecycle_started_items_reported_completed(pleo) -> None:
     assert started["status"] == "in_progress" and started["startedAt"]
     items = get(session, f"/v3/export-jobs/{job['id']}/items", limit=100).json()["data"]
     assert {i["status"] for i in items} == {"in_progress"}
-    updates = [{"accountingEntryId": i["accountingEntryId"], "status": "successful", "exportedAt": "2026-01-02T03:04:05Z",
-                "externalId": f"X-{n}", "externalUrl": f"https://erp.example/{n}"} for n, i in enumerate(items)]
+    updates = [
+        {
+            "accountingEntryId": i["accountingEntryId"],
+            "status": "successful",
+            "exportedAt": "2026-01-02T03:04:05Z",
+            "externalId": f"X-{n}",
+            "externalUrl": f"https://erp.example/{n}",
+        }
+        for n, i in enumerate(items)
+    ]
     answer = session.put(pleo.url + f"/v3/export-jobs/{job['id']}/items", json=updates, timeout=10).json()
     assert len(answer["data"]) == len(items) and answer["errors"] == []
     assert event(session, job["id"], "completed").status_code == 202
@@ -99,8 +109,12 @@ def test_invalid_transitions_answer_422_invalid_export_job_status_change(pleo) -
     assert refused.status_code == 422 and refused.json()["type"] == "INVALID_EXPORT_JOB_STATUS_CHANGE"
     assert event(session, job["id"], "started").status_code == 202
     assert event(session, job["id"], "started").status_code == 422
-    assert event(session, job["id"], "failed", failureReason="ERP down",
-                 failureReasonType="accounting_system_unreachable").status_code == 202
+    assert (
+        event(
+            session, job["id"], "failed", failureReason="ERP down", failureReasonType="accounting_system_unreachable"
+        ).status_code
+        == 202
+    )
     failed = get(session, f"/v3/export-jobs/{job['id']}").json()["data"]
     assert failed["failureReasonType"] == "accounting_system_unreachable"
     assert event(session, job["id"], "completed").status_code == 422
@@ -115,17 +129,31 @@ def test_failure_reasons_must_be_values_of_the_published_enums(pleo) -> None:
     assert event(session, job["id"], "started").status_code == 202
     item = session.get(pleo.url + f"/v3/export-jobs/{job['id']}/items", timeout=10).json()["data"][0]
     url = pleo.url + f"/v3/export-jobs/{job['id']}/items"
-    bad = session.put(url, json=[{"accountingEntryId": item["accountingEntryId"], "status": "failed",
-                                  "failureReasonType": "not_loaded"}], timeout=10)
+    bad = session.put(
+        url,
+        json=[{"accountingEntryId": item["accountingEntryId"], "status": "failed", "failureReasonType": "not_loaded"}],
+        timeout=10,
+    )
     assert bad.status_code == 400
-    good = session.put(url, json=[{"accountingEntryId": item["accountingEntryId"], "status": "failed",
-                                   "failureReasonType": "unexpected_failure"}], timeout=10)
+    good = session.put(
+        url,
+        json=[
+            {
+                "accountingEntryId": item["accountingEntryId"],
+                "status": "failed",
+                "failureReasonType": "unexpected_failure",
+            }
+        ],
+        timeout=10,
+    )
     assert good.status_code == 200 and good.json()["data"][0]["failureReasonType"] == "unexpected_failure"
 
 
 def test_events_take_job_id_not_export_job_id(pleo) -> None:
     session = api(pleo)
-    response = session.post(pleo.url + "/v3/export-job-events", json={"exportJobId": open_job(pleo)["id"], "event": "started"})
+    response = session.post(
+        pleo.url + "/v3/export-job-events", json={"exportJobId": open_job(pleo)["id"], "event": "started"}
+    )
     assert response.status_code == 400 and "jobId" in response.json()["message"]
 
 
@@ -148,18 +176,28 @@ def test_item_updates_are_a_bare_array_of_at_most_100_with_partial_errors(pleo_f
     too_many = session.put(url, json=updates[:101], timeout=10)
     assert too_many.status_code == 413 and too_many.json()["type"] == "EXPORT_JOB_ITEMS_UPDATE_LIMIT"
     assert session.put(url, json={"items": updates[:2]}, timeout=10).status_code == 400
-    partial = session.put(url, json=updates[:99] + [{"accountingEntryId": NOT_IN_JOB, "status": "successful"}], timeout=10).json()
+    partial = session.put(
+        url, json=[*updates[:99], {"accountingEntryId": NOT_IN_JOB, "status": "successful"}], timeout=10
+    ).json()
     assert len(partial["data"]) == 99
-    assert partial["errors"] == [{"accountingEntryId": NOT_IN_JOB, "type": "EXPORT_JOB_ITEM_NOT_FOUND",
-                                  "message": partial["errors"][0]["message"]}]
+    assert partial["errors"] == [
+        {
+            "accountingEntryId": NOT_IN_JOB,
+            "type": "EXPORT_JOB_ITEM_NOT_FOUND",
+            "message": partial["errors"][0]["message"],
+        }
+    ]
 
 
 def test_item_updates_after_the_job_finished_answer_422(pleo) -> None:
     session = api(pleo)
     job = open_job(pleo)
     event(session, job["id"], "failed", failureReason="x", failureReasonType="validation_failure")
-    response = session.put(pleo.url + f"/v3/export-jobs/{job['id']}/items",
-                           json=[{"accountingEntryId": NOT_IN_JOB, "status": "successful"}], timeout=10)
+    response = session.put(
+        pleo.url + f"/v3/export-jobs/{job['id']}/items",
+        json=[{"accountingEntryId": NOT_IN_JOB, "status": "successful"}],
+        timeout=10,
+    )
     assert response.status_code == 422 and response.json()["type"] == "EXPORT_JOB_STATUS_UNPROCESSABLE"
 
 
@@ -171,7 +209,7 @@ def test_export_items_are_readable_only_while_the_job_is_open(pleo) -> None:
     line = items["data"][0]["accountingEntryLines"][0]
     assert isinstance(line["lineAmount"]["inWalletCurrency"]["value"], int)  # minor units, in both currencies
     assert isinstance(line["lineAmount"]["inSupplierCurrency"]["value"], int)
-    finished = [j for j in get(session, "/v3/export-jobs", company_id=COMPANY, statuses="completed").json()["data"]][0]
+    finished = next(iter(get(session, "/v3/export-jobs", company_id=COMPANY, statuses="completed").json()["data"]))
     closed = get(session, "/v3/export-items", job_id=finished["id"])
     assert closed.status_code == 422 and closed.json()["type"] == "EXPORT_JOB_STATUS_UNPROCESSABLE"
 
@@ -190,8 +228,12 @@ def test_export_item_lines_add_up_to_the_item_amount_in_both_currencies(pleo) ->
 
 def test_one_open_job_per_company(pleo) -> None:
     session = api(pleo)
-    queue = session.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY, "limit": 2},
-                         json={"exportStatus": ["NOT_EXPORTED"], "includeDeleted": False}, timeout=10).json()["data"]
+    queue = session.post(
+        pleo.url + "/v1/accounting-entries:search",
+        params={"company_id": COMPANY, "limit": 2},
+        json={"exportStatus": ["NOT_EXPORTED"], "includeDeleted": False},
+        timeout=10,
+    ).json()["data"]
     body = {"companyId": COMPANY, "accountingEntryIds": [e["id"] for e in queue]}
     conflict = session.post(pleo.url + "/v3/export-jobs", json=body, timeout=10)
     assert conflict.status_code == 409 and conflict.json()["type"] == "EXPORT_ALREADY_IN_PROGRESS"
@@ -207,7 +249,10 @@ NOT_IN_JOB = "00000000-0000-4000-8000-000000000000"
 
 def test_unknown_job_is_404_export_not_found(pleo) -> None:
     response = get(api(pleo), "/v3/export-jobs/ceea29b4-0000-4102-8000-00000000ffff")
-    assert response.status_code == 404 and response.json() == {"type": "EXPORT_NOT_FOUND", "message": response.json()["message"]}
+    assert response.status_code == 404 and response.json() == {
+        "type": "EXPORT_NOT_FOUND",
+        "message": response.json()["message"],
+    }
 
 
 def test_an_open_job_expires_expires_in_seconds_after_its_last_action() -> None:
@@ -215,7 +260,9 @@ def test_an_open_job_expires_expires_in_seconds_after_its_last_action() -> None:
     with serve_in_thread(create_app(PleoConfig(scale=100, job_expires_in=600, clock=clock))) as url:
         session = requests.Session()
         session.auth = (API_KEY, "")
-        job = session.get(url + "/v3/export-jobs", params={"company_id": COMPANY, "statuses": "pending"}).json()["data"][0]
+        job = session.get(url + "/v3/export-jobs", params={"company_id": COMPANY, "statuses": "pending"}).json()[
+            "data"
+        ][0]
         clock.advance(500)
         session.post(url + "/v3/export-job-events", json={"jobId": job["id"], "event": "started"})
         clock.advance(599)
@@ -234,8 +281,12 @@ def test_admin_opens_jobs_the_way_an_accountant_would(pleo) -> None:
     event(session, open_job(pleo)["id"], "completed")
     job = pleo.admin("POST", "/pleo/export-jobs", {"count": 7})
     assert job["status"] == "pending" and job["numberOfItems"] == 7
-    entries = session.post(pleo.url + "/v1/accounting-entries:search", params={"company_id": COMPANY, "limit": 100},
-                           json={"exportStatus": ["QUEUED"], "includeDeleted": False}, timeout=10).json()["data"]
+    entries = session.post(
+        pleo.url + "/v1/accounting-entries:search",
+        params={"company_id": COMPANY, "limit": 100},
+        json={"exportStatus": ["QUEUED"], "includeDeleted": False},
+        timeout=10,
+    ).json()["data"]
     assert len(entries) == 7  # a pending job's entries are QUEUED
     truth = pleo.ground_truth()
     assert truth["export_items"]["count"] == open_job_count(pleo)
@@ -260,12 +311,15 @@ def test_error_answers_have_the_published_exception_body(pleo_factory) -> None:
         ("GET /v3/export-items", 422): get(session, "/v3/export-items", job_id=finished["id"]),
         ("POST /v3/export-job-events", 422): event(session, job["id"], "completed"),
         ("PUT /v3/export-jobs/{jobId}/items", 413): session.put(
-            pleo.url + f"/v3/export-jobs/{job['id']}/items", timeout=10,
-            json=[{"accountingEntryId": NOT_IN_JOB, "status": "successful"}] * 101),
+            pleo.url + f"/v3/export-jobs/{job['id']}/items",
+            timeout=10,
+            json=[{"accountingEntryId": NOT_IN_JOB, "status": "successful"}] * 101,
+        ),
     }
     contract = load("pleo")
     for (operation, status), response in answers.items():
         assert response.status_code == status, (operation, response.text)
-        errors = contract.operation(operation).response_errors(status, response.headers["content-type"],
-                                                               response.json(), strict=True)
+        errors = contract.operation(operation).response_errors(
+            status, response.headers["content-type"], response.json(), strict=True
+        )
         assert errors == [], (operation, [str(e) for e in errors])

@@ -7,7 +7,6 @@ import hashlib
 import os
 
 import pytest
-
 from tapkit.files import FileSink, store_file
 
 
@@ -25,7 +24,7 @@ def test_a_stored_file_is_rebuilt_from_storage_with_its_original_values(tmp_path
     sink = FileSink(str(tmp_path) if root == "local" else root)
     size, digest, path = sink.write([b"%PDF-1.4 ", b"body"], "p", "org", "owner", "r1.pdf")
     if root == "local":  # the file was written an hour ago: the rebuilt record says so, not "now" or null
-        hour_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)
+        hour_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
         os.utime(tmp_path / "p" / "org" / "owner" / "r1.pdf", (hour_ago.timestamp(), hour_ago.timestamp()))
 
     found = store_file(_NoNetwork(), sink, "https://storage.invalid/r1", ("p", "org", "owner", "r1.pdf"))
@@ -35,7 +34,7 @@ def test_a_stored_file_is_rebuilt_from_storage_with_its_original_values(tmp_path
     assert found["sha256"] == hashlib.sha256(b"%PDF-1.4 body").hexdigest()
     assert found["contentType"] == "application/pdf"  # from the name when the provider gives none
     written = datetime.datetime.fromisoformat(found["downloadedAt"])
-    age = datetime.datetime.now(datetime.timezone.utc) - written
+    age = datetime.datetime.now(datetime.UTC) - written
     if root == "local":
         assert datetime.timedelta(minutes=59) < age < datetime.timedelta(minutes=61)
     else:

@@ -6,7 +6,6 @@ import datetime
 import email.utils
 
 import requests
-
 from tapkit.http import retry_after_seconds
 
 
@@ -17,7 +16,7 @@ def _response(retry_after: str) -> requests.Response:
 
 
 def test_retry_after_seconds_and_http_date() -> None:
-    now = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    now = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
     assert retry_after_seconds(_response("7")) == 7.0
     date = email.utils.format_datetime(now + datetime.timedelta(seconds=30), usegmt=True)
     assert retry_after_seconds(_response(date), now=now) == 30.0

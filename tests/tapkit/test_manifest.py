@@ -20,7 +20,8 @@ def test_only_completed_units_that_were_not_abandoned_are_written(tmp_path) -> N
     manifest.complete("job-3")
     assert manifest.commit() == 1
     assert RunManifest(tmp_path, "tap-x", "https://api.example|org-1").unacknowledged() == {
-        "job-1": {"jobId": "job-1", "ids": ["a", "b"], "derived": False}}
+        "job-1": {"jobId": "job-1", "ids": ["a", "b"], "derived": False}
+    }
 
 
 def test_a_flag_once_true_stays_true_and_acknowledged_units_are_not_offered_again(tmp_path) -> None:

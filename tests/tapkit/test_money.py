@@ -5,7 +5,6 @@ from __future__ import annotations
 import decimal
 
 import pytest
-
 from tapkit.money import to_minor
 
 

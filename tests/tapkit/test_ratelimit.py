@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tapkit.ratelimit import RollingWindowLimiter
 
 
@@ -46,7 +45,7 @@ def test_a_slot_is_reusable_a_full_window_after_its_response_arrived() -> None:
 
 
 def test_a_failed_request_still_holds_its_slot() -> None:
-    limiter, clock, slept = _limiter(1)
+    limiter, clock, _slept = _limiter(1)
     with pytest.raises(ConnectionError), limiter.slot():
         clock[0] += 2.0
         raise ConnectionError
@@ -65,15 +64,18 @@ def test_downloads_from_another_host_do_not_use_the_api_limit() -> None:
     import types
 
     import requests
-
     from tapkit.http import ProviderHTTPMixin
 
     limiter, _, _ = _limiter(1)
     sent: list[str] = []
     stream = types.SimpleNamespace(
-        url_base="https://api.example.com/v1", timeout=5, _tap=types.SimpleNamespace(rate_limiter=limiter),
-        authenticator=lambda request: request, validate_status=lambda response: None,
-        requests_session=types.SimpleNamespace(send=lambda request, **_: sent.append(request.url) or request))
+        url_base="https://api.example.com/v1",
+        timeout=5,
+        _tap=types.SimpleNamespace(rate_limiter=limiter),
+        authenticator=lambda request: request,
+        validate_status=lambda response: None,
+        requests_session=types.SimpleNamespace(send=lambda request, **_: sent.append(request.url) or request),
+    )
     for url in ("https://storage.example.net/r1?sig=x", "https://storage.example.net/r2?sig=y"):
         ProviderHTTPMixin.open_stream(stream, requests.Request("GET", url).prepare(), None)
     assert len(sent) == 2 and not limiter._calls  # no slot taken, so nothing waited

@@ -126,13 +126,15 @@ def test_rest_stream__request_has_the_signature_tapkit_overrides_and_request_rec
     None)`. If the SDK renames `_request`, or `request_records` stops sending through it, the rate limit
     (`max_requests_per_minute`) is silently bypassed."""
     assert _params(RESTStream._request) == ["self", "prepared_request", "context"], (
-        "singer-sdk changed RESTStream._request(prepared_request, context)")
+        "singer-sdk changed RESTStream._request(prepared_request, context)"
+    )
     assert _params(RESTStream.request_decorator) == ["self", "func"]
     tap = _tap()
     stream = _Items(tap)
     assert list(stream.request_records({"k": 1})) == [{"id": 1}]
     assert tap.events == [("_request", "https://api.invalid/items", {"k": 1})], (
-        "RESTStream.request_records no longer sends its requests through self._request")
+        "RESTStream.request_records no longer sends its requests through self._request"
+    )
 
 
 # --- Stream._write_schema_message ------------------------------------------------------------------------
@@ -153,7 +155,8 @@ def test_sync_writes_schema_only_through__write_schema_message_once_per_sync(cap
     monkeypatch.setattr(Stream, "_write_schema_message", lambda self: calls.append(self.name))
     _tap().sync_all()
     assert not [m for m in _messages(capsys) if m["type"] == "SCHEMA"], (
-        "the SDK writes SCHEMA messages other than through Stream._write_schema_message")
+        "the SDK writes SCHEMA messages other than through Stream._write_schema_message"
+    )
     assert calls == ["pin_parent", "pin_child", "pin_child", "pin_child"]
 
 
@@ -172,9 +175,15 @@ def test_children_are_synced_right_after_each_parent_record_with_self_context_se
     tap.sync_all()
     capsys.readouterr()
     assert tap.events == [
-        ("yield", 1), ("contexts", 1), ("child", 1, {"pid": 1}),
-        ("yield", 2), ("contexts", 2), ("child", 2, {"pid": 2}),
-        ("yield", 3), ("contexts", 3), ("child", 3, {"pid": 3}),
+        ("yield", 1),
+        ("contexts", 1),
+        ("child", 1, {"pid": 1}),
+        ("yield", 2),
+        ("contexts", 2),
+        ("child", 2, {"pid": 2}),
+        ("yield", 3),
+        ("contexts", 3),
+        ("child", 3, {"pid": 3}),
     ], "singer-sdk changed when it calls generate_child_contexts / syncs child streams, or what self.context is"
 
 
@@ -186,7 +195,9 @@ def test__sync_children_syncs_every_selected_stream_in_child_streams(capsys) -> 
     tap-findity streams.py (l.185) and tapkit/tapkit/tap.py ProviderTap.stream_wanted (l.121) read
     `child_streams`, `selected` and `has_selected_descendents`."""
     assert _params(Stream._sync_children) == ["self", "child_context"], (
-        "singer-sdk changed Stream._sync_children(child_context)")
+        "singer-sdk changed Stream._sync_children(child_context)"
+    )
+
     class _ExtraTap(_MiniTap):
         def discover_streams(self) -> list[Stream]:
             return [*super().discover_streams(), _Extra(self)]
@@ -200,7 +211,8 @@ def test__sync_children_syncs_every_selected_stream_in_child_streams(capsys) -> 
     parent._sync_children({"pid": 7})
     capsys.readouterr()
     assert tap.events == [("child", 7, {"pid": 7}), ("extra", 7)], (
-        "Stream._sync_children no longer syncs each selected stream of child_streams with the given context")
+        "Stream._sync_children no longer syncs each selected stream of child_streams with the given context"
+    )
 
 
 def test_the_sdk_skips_the_children_of_a_record_its_primary_stream_map_filters_out(capsys) -> None:
@@ -218,7 +230,8 @@ def test_the_sdk_skips_the_children_of_a_record_its_primary_stream_map_filters_o
     capsys.readouterr()
     assert ("contexts", 2) in tap.events, "the SDK no longer calls generate_child_contexts for a filtered record"
     assert [e[1] for e in tap.events if e[0] == "child"] == [1, 3], (
-        "the SDK no longer skips the children of a record filtered out by stream_maps[0].get_filter_result")
+        "the SDK no longer skips the children of a record filtered out by stream_maps[0].get_filter_result"
+    )
 
 
 # --- type conformance -------------------------------------------------------------------------------------
@@ -255,7 +268,9 @@ def _conformance_tap(*streams: type[Stream]) -> t.Any:
 
 
 def test_type_conformance_none_leaves_records_alone_and_the_default_drops_what_the_schema_lacks(
-    capsys, caplog, monkeypatch,
+    capsys,
+    caplog,
+    monkeypatch,
 ) -> None:
     """tap-findity/tap_findity/streams.py _SchemaFieldsOnly (l.107) sets `TYPE_CONFORMANCE_LEVEL =
     TypeConformanceLevel.NONE` (imported from `singer_sdk.helpers.conform`, l.19) and does itself, in
@@ -279,8 +294,10 @@ def test_type_conformance_none_leaves_records_alone_and_the_default_drops_what_t
         "pin_conform_open": {"id": 1, "unknown": "kept"},
     }, "singer-sdk's type conformance (NONE / the default) changed what it keeps"
     warnings = [r.getMessage() for r in caplog.records if "not found in catalog schema" in r.getMessage()]
-    assert warnings == ["Properties ('unknown',) were present in the 'pin_conform_recursive' stream but not "
-                        "found in catalog schema. Ignoring."], "the SDK's unmapped-properties warning changed"
+    assert warnings == [
+        "Properties ('unknown',) were present in the 'pin_conform_recursive' stream but not "
+        "found in catalog schema. Ignoring."
+    ], "the SDK's unmapped-properties warning changed"
 
 
 # --- OAuthAuthenticator internals ---------------------------------------------------------------------------
@@ -296,7 +313,8 @@ def test_oauth_authenticator_sets_the_attributes_tapkit_reads_and_calls_its_hook
     assert {"auth_endpoint", "client_id", "client_secret"} <= set(_params(OAuthAuthenticator.__init__))
     auth = OAuthAuthenticator(auth_endpoint="https://id.invalid/token", client_id="c", client_secret="s")
     assert isinstance(getattr(auth, "_session", None), requests.Session), (
-        "OAuthAuthenticator no longer has a requests.Session in _session")
+        "OAuthAuthenticator no longer has a requests.Session in _session"
+    )
     assert (auth.access_token, auth.refresh_token, auth.last_refreshed, auth.expires_in) == (None, None, None, None)
     assert (auth.auth_endpoint, auth.client_id, auth.client_secret) == ("https://id.invalid/token", "c", "s")
     assert isinstance(inspect.getattr_static(OAuthAuthenticator, "oauth_request_body"), property)
@@ -317,7 +335,8 @@ def test_oauth_authenticator_sets_the_attributes_tapkit_reads_and_calls_its_hook
         request = auth(requests.Request("GET", "https://api.invalid/x").prepare())
         assert request.headers["Authorization"] == "Bearer tok"
     assert calls == ["is_token_valid", "update_access_token", "is_token_valid"], (
-        "OAuthAuthenticator no longer renews through is_token_valid() / update_access_token()")
+        "OAuthAuthenticator no longer renews through is_token_valid() / update_access_token()"
+    )
 
 
 # --- message writer -------------------------------------------------------------------------------------------
@@ -332,42 +351,103 @@ def test_a_tap_writes_with_its_message_writer_class() -> None:
         message_writer_class = MsgSpecWriter
 
     assert isinstance(_tap(_MsgSpecTap).message_writer, MsgSpecWriter), (
-        "singer-sdk no longer builds a tap's writer from message_writer_class")
+        "singer-sdk no longer builds a tap's writer from message_writer_class"
+    )
 
 
 # --- names the taps add to SDK objects do not collide with the SDK's own ----------------------------------------
 
 _OWN_NAMES: list[tuple[type, str, tuple[str, ...]]] = [
-    (RESTStream, "tapkit/tapkit/http.py ProviderHTTPMixin",
-     ("_tapkit_schema_sent", "_tapkit_required", "_tapkit_refreshed_once")),
-    (RESTStream, "tap-findity/tap_findity/streams.py, files.py",
-     ("_current", "_pending", "_pending_rows", "_batch", "_batches", "_children_wanted", "_schema_fields",
-      "_unknown_warned", "_minor", "_basis_of")),
-    (RESTStream, "tap-pleo/tap_pleo/client.py, streams_entries.py, streams_export.py, files.py",
-     ("_tapkit_no_body", "_filter", "_window_start", "_statuses", "_list", "_claim", "_emit", "_store",
-      "_export_item_files", "_entry_receipts")),
-    (RESTStream, "tap-candis/tap_candis/streams.py",
-     ("_paginator", "_pending", "_create_exports", "_wait_until_done", "_pages", "_emit")),
+    (
+        RESTStream,
+        "tapkit/tapkit/http.py ProviderHTTPMixin",
+        ("_tapkit_schema_sent", "_tapkit_required", "_tapkit_refreshed_once"),
+    ),
+    (
+        RESTStream,
+        "tap-findity/tap_findity/streams.py, files.py",
+        (
+            "_current",
+            "_pending",
+            "_pending_rows",
+            "_batch",
+            "_batches",
+            "_children_wanted",
+            "_schema_fields",
+            "_unknown_warned",
+            "_minor",
+            "_basis_of",
+        ),
+    ),
+    (
+        RESTStream,
+        "tap-pleo/tap_pleo/client.py, streams_entries.py, streams_export.py, files.py",
+        (
+            "_tapkit_no_body",
+            "_filter",
+            "_window_start",
+            "_statuses",
+            "_list",
+            "_claim",
+            "_emit",
+            "_store",
+            "_export_item_files",
+            "_entry_receipts",
+        ),
+    ),
+    (
+        RESTStream,
+        "tap-candis/tap_candis/streams.py",
+        ("_paginator", "_pending", "_create_exports", "_wait_until_done", "_pages", "_emit"),
+    ),
     (RESTStream, "tap-ivesk/tap_ivesk/streams.py", ("_start", "_context", "_load_position", "_commit", "_seen")),
-    (BaseAPIPaginator, "tap-candis/tap_candis/pagination.py UpdatedWindowPaginator",
-     ("_window", "_before", "_again", "_narrowed", "_after")),
+    (
+        BaseAPIPaginator,
+        "tap-candis/tap_candis/pagination.py UpdatedWindowPaginator",
+        ("_window", "_before", "_again", "_narrowed", "_after"),
+    ),
     (Tap, "tapkit/tapkit/tap.py ProviderTap.streams", ("_extra_parents_wired",)),
-    (OAuthAuthenticator, "tapkit/tapkit/oauth.py, tap-findity/tap_findity/auth.py",
-     ("_client_auth", "_timeout", "_renew_margin", "_user_agent", "refresh_count", "_post_form", "_token_body",
-      "_accept", "_error_body", "_error_code", "_post", "_fallback", "_configured_refresh_token", "_store",
-      "_refresh_token")),
+    (
+        OAuthAuthenticator,
+        "tapkit/tapkit/oauth.py, tap-findity/tap_findity/auth.py",
+        (
+            "_client_auth",
+            "_timeout",
+            "_renew_margin",
+            "_user_agent",
+            "refresh_count",
+            "_post_form",
+            "_token_body",
+            "_accept",
+            "_error_body",
+            "_error_code",
+            "_post",
+            "_fallback",
+            "_configured_refresh_token",
+            "_store",
+            "_refresh_token",
+        ),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("base", "where", "names"), _OWN_NAMES, ids=[f"{b.__name__}:{w.split()[0]}"
-                                                                       for b, w, _ in _OWN_NAMES])
-def test_the_private_names_our_subclasses_add_are_unused_by_the_sdk(base: type, where: str,
-                                                                   names: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("base", "where", "names"), _OWN_NAMES, ids=[f"{b.__name__}:{w.split()[0]}" for b, w, _ in _OWN_NAMES]
+)
+def test_the_private_names_our_subclasses_add_are_unused_by_the_sdk(
+    base: type, where: str, names: tuple[str, ...]
+) -> None:
     """The taps and tapkit keep their own state in underscore attributes and methods on subclasses of SDK
     classes (`where`). An SDK release that starts using one of these names itself would be overwritten by, or
     overwrite, ours without any error: fail here instead."""
     sdk_classes = [c for c in base.__mro__ if c.__module__.startswith("singer_sdk")]
     sources = {c.__qualname__: inspect.getsource(c) for c in sdk_classes}
-    clashes = sorted({f"{name} (in {cls})" for name in names for cls, source in sources.items()
-                      if re.search(rf"\b{re.escape(name)}\b", source)})
+    clashes = sorted(
+        {
+            f"{name} (in {cls})"
+            for name in names
+            for cls, source in sources.items()
+            if re.search(rf"\b{re.escape(name)}\b", source)
+        }
+    )
     assert not clashes, f"singer-sdk now uses names that {where} also defines: {', '.join(clashes)}"

@@ -1,10 +1,10 @@
 """Local emulator of the Candis API (exports, postings, files, reimbursement items, invoices, purchase requests).
 
-    from sandbox.candis import create_app, CandisConfig
-    from sandbox.framework.server import serve_in_thread
+from sandbox.candis import create_app, CandisConfig
+from sandbox.framework.server import serve_in_thread
 
-    with serve_in_thread(create_app(CandisConfig(scale=1000))) as base_url:
-        ...
+with serve_in_thread(create_app(CandisConfig(scale=1000))) as base_url:
+    ...
 """
 
 from .app import create_app

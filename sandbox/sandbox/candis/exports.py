@@ -51,7 +51,12 @@ class Export:
 
 def export_view(export: Export, now_ms: int) -> dict[str, Any]:
     """An export as the API answers it (``status`` at ``now_ms``)."""
-    return {"id": export.id, "postingsCount": export.count, "status": export.status(now_ms), "createdAt": iso_ms(export.created_ms)}
+    return {
+        "id": export.id,
+        "postingsCount": export.count,
+        "status": export.status(now_ms),
+        "createdAt": iso_ms(export.created_ms),
+    }
 
 
 def build_history(seed: int, scale: int) -> list[Export]:
@@ -59,7 +64,9 @@ def build_history(seed: int, scale: int) -> list[Export]:
     plan: list[tuple[str, int, int, str]] = []  # (status, successful, failed, entity type)
     remaining = scale
     while remaining > 0:
-        etype = "DOCUMENT" if rng.random() < 0.75 else ("CARD_TRANSACTION" if rng.random() < 0.6 else "REIMBURSEMENT_ITEM")
+        etype = (
+            "DOCUMENT" if rng.random() < 0.75 else ("CARD_TRANSACTION" if rng.random() < 0.6 else "REIMBURSEMENT_ITEM")
+        )
         if rng.random() < 0.03:
             plan.append(("FAILED", 0, rng.between(1, 4), etype))
             continue
@@ -81,7 +88,7 @@ def build_history(seed: int, scale: int) -> list[Export]:
         for entity_type, slot in (("CARD_TRANSACTION", -1), ("REIMBURSEMENT_ITEM", -2)):
             if len(successful) >= 3 and not any(p[3] == entity_type for p in plan):
                 k = successful[slot]
-                plan[k] = plan[k][:3] + (entity_type,)
+                plan[k] = (*plan[k][:3], entity_type)
     exports = []
     start = 0
     n = max(len(plan), 1)
@@ -89,7 +96,9 @@ def build_history(seed: int, scale: int) -> list[Export]:
     for k, (status, size, failed, etype) in enumerate(plan):
         slot = span // n
         created = HISTORY_START + (k * span) // n + int(rng.random() * slot * 0.8)
-        exports.append(Export(stable_uuid(seed, "export", k), k, created, etype, SPACE_HISTORY, start, size, failed, status))
+        exports.append(
+            Export(stable_uuid(seed, "export", k), k, created, etype, SPACE_HISTORY, start, size, failed, status)
+        )
         start += size
     return exports
 
@@ -102,7 +111,7 @@ class ExportBook:
     history: list[Export]
     created: list[Export] = field(default_factory=list)
     pool_added: dict[str, int] = field(default_factory=lambda: dict(INITIAL_POOL))
-    pool_exported: dict[str, int] = field(default_factory=lambda: {t: 0 for t in ENTITY_TYPES})
+    pool_exported: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ENTITY_TYPES, 0))
 
     def __post_init__(self) -> None:
         self._by_id = {e.id: e for e in self.history}
@@ -110,7 +119,7 @@ class ExportBook:
         self._sorted: list[Export] | None = None
 
     @classmethod
-    def seeded(cls, seed: int, scale: int) -> "ExportBook":
+    def seeded(cls, seed: int, scale: int) -> ExportBook:
         return cls(seed, build_history(seed, scale))
 
     def get(self, export_id: str) -> Export | None:
@@ -157,7 +166,7 @@ class ExportBook:
             count=count,
             failed=0,
             final_status="EXPORTED",
-            ready_ms=now_ms + int(round(delay_s * 1000)),
+            ready_ms=now_ms + round(delay_s * 1000),
         )
         self.pool_exported[entity_type] += count
         self.created.append(export)

@@ -14,17 +14,34 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..framework.http import base_url
 from ..framework.jsonutil import json_response
-from ..framework.oauth import (basic_credentials, client_of, oauth_error, read_form, refresh_grant, require_bearer,
-                               unquote_client)
-from .config import CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, REALM_PATH, SCOPE, TOKEN_PATH, CandisConfig
+from ..framework.oauth import (
+    basic_credentials,
+    client_of,
+    oauth_error,
+    read_form,
+    refresh_grant,
+    require_bearer,
+    unquote_client,
+)
+from .config import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    INITIAL_REFRESH_TOKEN,
+    ORGANIZATION_ID,
+    REALM_PATH,
+    SCOPE,
+    TOKEN_PATH,
+    CandisConfig,
+)
 
 
 @dataclass
@@ -86,8 +103,9 @@ class TokenStore:
 
 def require_organization(tokens: TokenStore, request: Request) -> str:
     """The organization of the request's valid access token, or 401 UNAUTHORIZED."""
-    return require_bearer(tokens.organization_for, request, missing="Missing bearer token",
-                          invalid="Access token is invalid or expired")
+    return require_bearer(
+        tokens.organization_for, request, missing="Missing bearer token", invalid="Access token is invalid or expired"
+    )
 
 
 async def token_store(request: Request) -> TokenStore:
@@ -116,13 +134,15 @@ async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_st
 async def discovery(request: Request) -> Response:
     base = base_url(request)
     issuer = f"{base}{REALM_PATH}"
-    return json_response({
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
-        "token_endpoint": f"{base}{TOKEN_PATH}",
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": SCOPE.split(),
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-    })
+    return json_response(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
+            "token_endpoint": f"{base}{TOKEN_PATH}",
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": SCOPE.split(),
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+    )

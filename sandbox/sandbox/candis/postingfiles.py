@@ -86,4 +86,4 @@ def xrechnung_xml(file_id: str, invoice_id: str, issue_ms: int, minor: int, curr
         f'    <cbc:PayableAmount currencyID="{currency}">{amount}</cbc:PayableAmount>\n'
         "  </cac:LegalMonetaryTotal>\n"
         "</ubl:Invoice>\n"
-    ).encode("utf-8")
+    ).encode()

@@ -17,8 +17,8 @@ from ..framework.money import net_and_tax, number, split
 from ..framework.pdf import content_stream_length, pdf_size_for_stream_length, tiny_pdf
 from ..framework.timeutil import DAY_MS, HOUR_MS, MINUTE_MS, day_floor, iso_ms, iso_s
 from .config import ARCHIVE_BASE
-from .postingfiles import decode_file_id, encode_file_id, file_name, german_amount, pdf_lines, xrechnung_xml
 from .parties import Parties
+from .postingfiles import decode_file_id, encode_file_id, file_name, german_amount, pdf_lines, xrechnung_xml
 from .reference import (
     ACCOUNTING_AREAS,
     CARD_MERCHANTS,
@@ -101,12 +101,16 @@ class PostingFactory:
         year = time.gmtime(invoice_ms // 1000).tm_year
         n = d.below(7, 100_000)
         if entity_type == "DOCUMENT":
-            invoice_id = (f"RE-{year}-{n:05d}", f"{year % 100:02d}{n:06d}", f"INV-{year}{n:05d}", f"R{n:06d}/{year}")[d.below(8, 4)]
+            invoice_id = (f"RE-{year}-{n:05d}", f"{year % 100:02d}{n:06d}", f"INV-{year}{n:05d}", f"R{n:06d}/{year}")[
+                d.below(8, 4)
+            ]
         elif entity_type == "CARD_TRANSACTION":
             invoice_id = f"KK-{year}-{n:06d}"
         else:
             invoice_id = f"BELEG-{year}-{n:05d}"
-        return PostingCore(space, index, entity_type, currency, minor, 1 + d.below(5, 3), invoice_format, invoice_id, invoice_ms)
+        return PostingCore(
+            space, index, entity_type, currency, minor, 1 + d.below(5, 3), invoice_format, invoice_id, invoice_ms
+        )
 
     # -- files ---------------------------------------------------------------------------------------
     def file_id(self, core: PostingCore, position: int) -> str:
@@ -124,9 +128,17 @@ class PostingFactory:
         name = self._file_name(core, position)
         fid = self.file_id(core, position)
         if ftype == "XRECHNUNG":
-            return xrechnung_xml(fid, core.invoice_id, core.invoice_ms, core.minor, core.currency, self.org_name), "application/xml", name
+            return (
+                xrechnung_xml(fid, core.invoice_id, core.invoice_ms, core.minor, core.currency, self.org_name),
+                "application/xml",
+                name,
+            )
         amount_text = f"{german_amount(core.minor)} {core.currency}"
-        return tiny_pdf(pdf_lines(fid, ftype, name, core.invoice_id, amount_text, self.org_name)), "application/pdf", name
+        return (
+            tiny_pdf(pdf_lines(fid, ftype, name, core.invoice_id, amount_text, self.org_name)),
+            "application/pdf",
+            name,
+        )
 
     def files_size(self, core: PostingCore) -> int:
         """Total bytes of all files of a posting, without building them.
@@ -160,7 +172,14 @@ class PostingFactory:
         files = []
         for position in range(core.nfiles):
             fid = self.file_id(core, position)
-            files.append({"id": fid, "url": files_url + fid, "name": self._file_name(core, position), "type": core.file_type(position)})
+            files.append(
+                {
+                    "id": fid,
+                    "url": files_url + fid,
+                    "name": self._file_name(core, position),
+                    "type": core.file_type(position),
+                }
+            )
         record: dict[str, Any] = {
             "id": rng.uuid(),
             "entityGuid": guid,
@@ -187,7 +206,11 @@ class PostingFactory:
         if card:
             settlement = rng.chance(0.1)
             record["type"] = "CARD_SETTLEMENT" if settlement else "CARD_TRANSACTION"
-            name = "Kreditkartenabrechnung Candis Card" if settlement else CARD_MERCHANTS[int(rng.random() * len(CARD_MERCHANTS))]
+            name = (
+                "Kreditkartenabrechnung Candis Card"
+                if settlement
+                else CARD_MERCHANTS[int(rng.random() * len(CARD_MERCHANTS))]
+            )
             record["contact"] = {"accountsPayableNumber": "70999", "name": name} if settlement else {"name": name}
             gl_default = "6650" if not settlement else "6300"
         else:
@@ -216,11 +239,15 @@ class PostingFactory:
             # `discountPercentage` is nullable in the OpenAPI, `discountPaymentDate` is not (so: absent).
             record["paymentCondition"] = {"name": condition[0], "discountPercentage": None}
         if card:
-            record["documentType"] = "Kreditkartenabrechnung" if record["type"] == "CARD_SETTLEMENT" else "Kreditkartenbeleg"
+            record["documentType"] = (
+                "Kreditkartenabrechnung" if record["type"] == "CARD_SETTLEMENT" else "Kreditkartenbeleg"
+            )
             record["creditCardSettings"] = {"bookingAccount": CARD_SETTINGS[0], "transitAccount": CARD_SETTINGS[1]}
             # The OpenAPI's only payment method for card postings is CARD_TRANSACTION.
-            record["payment"] = {"method": "CARD_TRANSACTION",
-                                 "paidAt": iso_ms(core.invoice_ms + rng.between(8, 20) * HOUR_MS + rng.between(0, 59) * MINUTE_MS)}
+            record["payment"] = {
+                "method": "CARD_TRANSACTION",
+                "paidAt": iso_ms(core.invoice_ms + rng.between(8, 20) * HOUR_MS + rng.between(0, 59) * MINUTE_MS),
+            }
         else:
             record["documentType"] = CREDIT_NOTE_TYPE if core.minor < 0 else DOCUMENT_TYPES.pick(rng)
         record["splitPostings"] = self._splits(rng, core, gl_default, po_number)
@@ -228,17 +255,24 @@ class PostingFactory:
     def _reimbursement_fields(self, rng: Rng, core: PostingCore, record: dict[str, Any]) -> None:
         employee = self.parties.employees[int(rng.random() * len(self.parties.employees))]
         rtype = REIMBURSEMENT_TYPES[int(rng.random() * len(REIMBURSEMENT_TYPES))]
-        reason = f"{rng.pick(REIMBURSEMENT_REASONS)} {rng.pick(['Berlin', 'München', 'Hamburg', 'Köln', 'Wien', 'Zürich'])}"
+        reason = (
+            f"{rng.pick(REIMBURSEMENT_REASONS)} {rng.pick(['Berlin', 'München', 'Hamburg', 'Köln', 'Wien', 'Zürich'])}"
+        )
         month = time.strftime("%m/%Y", time.gmtime(core.invoice_ms // 1000))
         record["reason"] = reason
         record["reimbursementType"] = rtype
         record["employee"] = {"name": employee.name, "accountsPayableNumber": employee.accounts_payable_number}
         record["reimbursementDate"] = iso_s(core.invoice_ms + rng.between(3, 20) * DAY_MS)
-        record["reimbursementCase"] = {"id": stable_uuid(self.seed, "case", employee.id, month), "title": f"Auslagen {month} – {employee.name}"}
+        record["reimbursementCase"] = {
+            "id": stable_uuid(self.seed, "case", employee.id, month),
+            "title": f"Auslagen {month} – {employee.name}",
+        }
         gl = {"PER_DIEM": GL_PER_DIEM[0], "MILEAGE": GL_MILEAGE[0]}.get(rtype, "6650")
         record["splitPostings"] = self._splits(rng, core, gl, None, vat=0 if rtype in ("PER_DIEM", "MILEAGE") else None)
 
-    def _splits(self, rng: Rng, core: PostingCore, gl_default: str, po_number: str | None, vat: int | None = None) -> list[dict[str, Any]]:
+    def _splits(
+        self, rng: Rng, core: PostingCore, gl_default: str, po_number: str | None, vat: int | None = None
+    ) -> list[dict[str, Any]]:
         rnd = rng.random  # hot path (thousands of postings per response): plain draws, local names
         count = SPLIT_COUNTS.at(rnd())
         amounts = split(core.minor, count, rng, min_part=100 if abs(core.minor) >= 100 * count else 1)
@@ -270,15 +304,17 @@ class PostingFactory:
             }
             if note:
                 split_posting["note"] = note
-            split_posting.update({
-                "postingText": f"{text} {core.invoice_id}",
-                "unitPrice": number(net // quantity),
-                "quantity": quantity,
-                "netAmount": number(net),
-                "taxAmount": number(tax),
-                "type": "ADDITIONAL_DELIVERY_COST" if delivery_cost else "ITEM",
-                "costCenter": {"code": cost_center},
-            })
+            split_posting.update(
+                {
+                    "postingText": f"{text} {core.invoice_id}",
+                    "unitPrice": number(net // quantity),
+                    "quantity": quantity,
+                    "netAmount": number(net),
+                    "taxAmount": number(tax),
+                    "type": "ADDITIONAL_DELIVERY_COST" if delivery_cost else "ITEM",
+                    "costCenter": {"code": cost_center},
+                }
+            )
             if cost_object:
                 split_posting["costObject"] = {"code": cost_object}
             if rnd() < 0.1:
@@ -291,15 +327,30 @@ class PostingFactory:
             if po_number:
                 item_number = f"ART-{10000 + int(rnd() * 90000)}"
                 location = "LAGER-01" if rnd() < 0.4 else None
-                order_line = {"orderNumber": po_number, "lineNumber": k + 1, "itemNumber": item_number,
-                              "locationCode": location, "externalLineId": f"{po_number}/{k + 1}" if rnd() < 0.3 else None}
+                order_line = {
+                    "orderNumber": po_number,
+                    "lineNumber": k + 1,
+                    "itemNumber": item_number,
+                    "locationCode": location,
+                    "externalLineId": f"{po_number}/{k + 1}" if rnd() < 0.3 else None,
+                }
             split_posting["purchaseOrderMetadata"] = [order_line] if order_line else []
-            split_posting["goodsReceiptMetadata"] = [{
-                "receiptNumber": f"WE-{1 + int(rnd() * 99999):05d}", "lineNumber": k + 1,
-                "itemNumber": order_line["itemNumber"], "locationCode": order_line["locationCode"], "externalLineId": None,
-            }] if order_line and rnd() < 0.6 else []
+            split_posting["goodsReceiptMetadata"] = (
+                [
+                    {
+                        "receiptNumber": f"WE-{1 + int(rnd() * 99999):05d}",
+                        "lineNumber": k + 1,
+                        "itemNumber": order_line["itemNumber"],
+                        "locationCode": order_line["locationCode"],
+                        "externalLineId": None,
+                    }
+                ]
+                if order_line and rnd() < 0.6
+                else []
+            )
             split_posting["additionalDeliveryCostsMetadata"] = (
-                [{"code": EXTRA_COST_INFOS[int(rnd() * len(EXTRA_COST_INFOS))][0]}] if delivery_cost else [])
+                [{"code": EXTRA_COST_INFOS[int(rnd() * len(EXTRA_COST_INFOS))][0]}] if delivery_cost else []
+            )
             out.append(split_posting)
         return out
 

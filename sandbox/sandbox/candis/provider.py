@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Any, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.responses import Response
 
 from ..framework.http import ScopeHeaders
 from ..framework.jsonutil import json_response
+from ..framework.oauth import bearer_token
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
 from .config import CandisConfig
-from ..framework.oauth import bearer_token
 from .records import STREAM_CLASSES
 from .state import CandisState
 
@@ -32,7 +33,7 @@ _ORG_PATH = re.compile(r"^/v1/organizations/([^/]+)")
 def parse_modify(params: Any) -> tuple[str, int]:
     """``{"stream": ..., "count": n}`` of the admin ``modify`` and the ``mutate`` fault."""
     if not isinstance(params, dict):
-        raise AdminError("expected a JSON object {\"stream\": ..., \"count\": n}")
+        raise AdminError('expected a JSON object {"stream": ..., "count": n}')
     extra = set(params) - {"stream", "count"}
     if extra:
         raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")

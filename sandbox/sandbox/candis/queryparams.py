@@ -15,8 +15,8 @@ Choices where Candis says nothing ([I]):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Sequence
 
 from fastapi import Request
 

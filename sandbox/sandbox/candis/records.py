@@ -76,17 +76,19 @@ def _booking(
     booking: dict[str, Any] = {"dueDate": iso_ms(due_ms), "amount": number(amount)}
     if base_amount is not None:
         booking["baseAmount"] = number(base_amount)
-    booking.update({
-        "costCenter": {"code": cc[0], "name": cc[1]},
-        "costObject": {"code": co[0], "name": co[1]} if co else None,
-        "generalLedgerAccount": {"accountCode": gl[0], "name": gl[1]},
-        "extraCostInfo": None,
-        "artistSocialInsuranceCode": None,
-        "bookingKey": {"taxCode": tax_code, "description": tax_description},
-        "vatRate": vat,
-        "note": note,
-        "postingText": rng.pick(POSTING_TEXTS),
-    })
+    booking.update(
+        {
+            "costCenter": {"code": cc[0], "name": cc[1]},
+            "costObject": {"code": co[0], "name": co[1]} if co else None,
+            "generalLedgerAccount": {"accountCode": gl[0], "name": gl[1]},
+            "extraCostInfo": None,
+            "artistSocialInsuranceCode": None,
+            "bookingKey": {"taxCode": tax_code, "description": tax_description},
+            "vatRate": vat,
+            "note": note,
+            "postingText": rng.pick(POSTING_TEXTS),
+        }
+    )
     if not nulls:
         booking = {key: value for key, value in booking.items() if value is not None}
     return booking
@@ -200,8 +202,13 @@ class ReimbursementItems(ListStream):
 
     @staticmethod
     def groups_for(statuses: list[str], types: list[str]) -> list[int]:
-        return [s * 4 + t for s, st in enumerate(REIMBURSEMENT_STATUSES) if st in statuses
-                for t, ty in enumerate(REIMBURSEMENT_TYPES) if ty in types]
+        return [
+            s * 4 + t
+            for s, st in enumerate(REIMBURSEMENT_STATUSES)
+            if st in statuses
+            for t, ty in enumerate(REIMBURSEMENT_TYPES)
+            if ty in types
+        ]
 
     def expense_ms(self, i: int) -> int:
         # The expense happened ~2 days before the item was created; dates are noon UTC like the vendor samples.
@@ -219,7 +226,9 @@ class ReimbursementItems(ListStream):
             currency = HOSPITALITY_CURRENCIES.at(d.unit(3))
             receipt = d.log_amount(4, 4_000, 60_000)
             tip = (receipt * d.below(5, 11) // 100) // 50 * 50
-            return ReimbursementCore(status, rtype, currency, receipt + tip, self._rate(d, currency), receipt=receipt, tip=tip)
+            return ReimbursementCore(
+                status, rtype, currency, receipt + tip, self._rate(d, currency), receipt=receipt, tip=tip
+            )
         if rtype == "PER_DIEM":
             country = PER_DIEM_WEIGHTS.at(d.unit(3))
             full, partial = PER_DIEM_COUNTRIES[country][3], PER_DIEM_COUNTRIES[country][4]
@@ -233,7 +242,11 @@ class ReimbursementItems(ListStream):
                     minutes, rate = 240 + d.below(6 + k, 900), partial
                 else:
                     minutes, rate = 1440, full
-                breakfast, lunch, dinner = bool(bits >> (3 * k) & 1), bool(bits >> (3 * k + 1) & 1), bool(bits >> (3 * k + 2) & 1)
+                breakfast, lunch, dinner = (
+                    bool(bits >> (3 * k) & 1),
+                    bool(bits >> (3 * k + 1) & 1),
+                    bool(bits >> (3 * k + 2) & 1),
+                )
                 if days_count > 1 and k == 0:
                     breakfast = False  # the trip starts after breakfast at home
                 deduction = (full * 20 // 100) * breakfast + (full * 40 // 100) * lunch + (full * 40 // 100) * dinner
@@ -270,7 +283,11 @@ class ReimbursementItems(ListStream):
         title, gl, vat, extra = self._details(rng, core, expense)
         base_minor = core.base_minor
         due = day_floor(created) + 14 * DAY_MS
-        parts = 2 if core.type in ("HOSPITALITY_EXPENSE",) else (1 + (rng.random() < 0.25) if core.type == "GENERAL_EXPENSE" else 1)
+        parts = (
+            2
+            if core.type in ("HOSPITALITY_EXPENSE",)
+            else (1 + (rng.random() < 0.25) if core.type == "GENERAL_EXPENSE" else 1)
+        )
         bookings = []
         for k, (amount, base) in enumerate(_split_with_base(rng, core.minor, base_minor, parts)):
             if core.type == "HOSPITALITY_EXPENSE":
@@ -281,7 +298,9 @@ class ReimbursementItems(ListStream):
             else:
                 code, name, vat_k = GL_BY_CODE["6815"]
                 gl_k = (code, name)
-            bookings.append(_booking(rng, amount, base, gl_k, vat_k, due, None if k else title, employee.cost_center, nulls=True))
+            bookings.append(
+                _booking(rng, amount, base, gl_k, vat_k, due, None if k else title, employee.cost_center, nulls=True)
+            )
         if core.type == "HOSPITALITY_EXPENSE":
             self._hospitality_shares(core, base_minor, bookings)
         record: dict[str, Any] = {
@@ -302,7 +321,12 @@ class ReimbursementItems(ListStream):
             "contact": {
                 "name": employee.name,
                 "accountsPayableNumber": employee.accounts_payable_number,
-                "paymentInfo": {"iban": employee.iban, "swiftCode": employee.swift, "bankAccountNumber": None, "accountHolder": employee.name},
+                "paymentInfo": {
+                    "iban": employee.iban,
+                    "swiftCode": employee.swift,
+                    "bankAccountNumber": None,
+                    "accountHolder": employee.name,
+                },
             },
             "bookings": bookings,
         }
@@ -317,9 +341,14 @@ class ReimbursementItems(ListStream):
         deductible = core.minor * 70 // 100
         base_deductible = base_minor * 70 // 100
         bookings[0]["amount"], bookings[0]["baseAmount"] = number(deductible), number(base_deductible)
-        bookings[1]["amount"], bookings[1]["baseAmount"] = number(core.minor - deductible), number(base_minor - base_deductible)
+        bookings[1]["amount"], bookings[1]["baseAmount"] = (
+            number(core.minor - deductible),
+            number(base_minor - base_deductible),
+        )
 
-    def _details(self, rng: Rng, core: ReimbursementCore, expense: int) -> tuple[str, tuple[str, str], int, dict[str, Any]]:
+    def _details(
+        self, rng: Rng, core: ReimbursementCore, expense: int
+    ) -> tuple[str, tuple[str, str], int, dict[str, Any]]:
         if core.type == "GENERAL_EXPENSE":
             title, code, vat = rng.pick(GENERAL_EXPENSE_TITLES)
             name = GL_BY_CODE[code][1] if code in GL_BY_CODE else "Reisekosten Arbeitnehmer"
@@ -328,7 +357,15 @@ class ReimbursementItems(ListStream):
             guest_company = self.parties.suppliers[int(rng.random() * len(self.parties.suppliers))].name
             internal = [e.name for e in rng.sample(self.parties.employees, rng.between(1, 3))]
             external = [f"{rng.pick(['Dr. ', '', '', 'Prof. '])}{person_name(rng)}" for _ in range(rng.between(0, 3))]
-            restaurant = rng.pick(["Restaurant Zum Goldenen Adler", "Trattoria Da Luigi", "Brauhaus am Markt", "Café Rheinblick", "Sushi Kaiten"])
+            restaurant = rng.pick(
+                [
+                    "Restaurant Zum Goldenen Adler",
+                    "Trattoria Da Luigi",
+                    "Brauhaus am Markt",
+                    "Café Rheinblick",
+                    "Sushi Kaiten",
+                ]
+            )
             extra = {
                 "location": f"{restaurant}, {rng.pick(['Berlin', 'München', 'Hamburg', 'Köln', 'Frankfurt am Main'])}",
                 "internalGuests": internal,
@@ -349,31 +386,43 @@ class ReimbursementItems(ListStream):
                 start = first + (1440 - days[0][0]) * MINUTE_MS
                 end = first + (len(days) - 1) * DAY_MS + days[-1][0] * MINUTE_MS
             city = rng.pick(PER_DIEM_CITIES[iso])
-            location = {"region": {"en": "Europe", "de": "Europa"}, "countryIsoCode": iso, "country": {"en": en, "de": de},
-                        "location": {"en": city[0], "de": city[1]}}
+            location = {
+                "region": {"en": "Europe", "de": "Europa"},
+                "countryIsoCode": iso,
+                "country": {"en": en, "de": de},
+                "location": {"en": city[0], "de": city[1]},
+            }
             extra = {
                 "segments": [{"startAt": iso_s(start), "endAt": iso_s(end), "location": location}],
                 # [I] day rates are plain major-unit numbers, as in the vendor sample ("amount": 24).
-                "days": [{
-                    "date": iso_s(first + k * DAY_MS),
-                    "numberOfMinutes": minutes,
-                    "dayRate": {"amount": number(rate), "currency": "EUR"},
-                    "reimbursableRate": {"amount": number(reimbursable), "currency": "EUR"},
-                    "location": location,
-                    "providedBreakfast": breakfast,
-                    "providedLunch": lunch,
-                    "providedDinner": dinner,
-                    "providedAccommodation": k < len(days) - 1,
-                } for k, (minutes, breakfast, lunch, dinner, rate, reimbursable) in enumerate(days)],
+                "days": [
+                    {
+                        "date": iso_s(first + k * DAY_MS),
+                        "numberOfMinutes": minutes,
+                        "dayRate": {"amount": number(rate), "currency": "EUR"},
+                        "reimbursableRate": {"amount": number(reimbursable), "currency": "EUR"},
+                        "location": location,
+                        "providedBreakfast": breakfast,
+                        "providedLunch": lunch,
+                        "providedDinner": dinner,
+                        "providedAccommodation": k < len(days) - 1,
+                    }
+                    for k, (minutes, breakfast, lunch, dinner, rate, reimbursable) in enumerate(days)
+                ],
             }
             return f"Verpflegungsmehraufwand {de}", GL_PER_DIEM, 0, extra
         km, round_trip, vehicle, override = core.mileage
         a, b = rng.sample(MILEAGE_CITIES, 2)
         extra = {
-            "locations": [{"en": a[0], "de": a[1]}, {"en": b[0], "de": b[1]}] + ([{"en": a[0], "de": a[1]}] if round_trip else []),
+            "locations": [{"en": a[0], "de": a[1]}, {"en": b[0], "de": b[1]}]
+            + ([{"en": a[0], "de": a[1]}] if round_trip else []),
             # [I] per-km rates are plain major-unit numbers, as in the vendor sample (0.3 EUR/km).
             "applicableRate": {"amount": number(MILEAGE_RATES[vehicle]), "currency": "EUR"},
-            "distanceOverride": {"enabled": bool(override), "distanceInKm": override or None, "reason": "Umleitung wegen Baustelle" if override else None},
+            "distanceOverride": {
+                "enabled": bool(override),
+                "distanceInKm": override or None,
+                "reason": "Umleitung wegen Baustelle" if override else None,
+            },
             "vehicleType": vehicle,
             "calculatedDistanceInKm": km,
             "isRoundTrip": round_trip,
@@ -429,7 +478,9 @@ class Invoices(ListStream):
         discount = rng.pick((0, 0, 2, 3))
         bookings = []
         for k, amount in enumerate(split(minor, parts, rng, min_part=100 if abs(minor) >= 100 * parts else 1)):
-            code, name, vat = GL_BY_CODE[supplier.gl_code] if k == 0 else GL_ACCOUNTS[int(rng.random() * len(GL_ACCOUNTS))]
+            code, name, vat = (
+                GL_BY_CODE[supplier.gl_code] if k == 0 else GL_ACCOUNTS[int(rng.random() * len(GL_ACCOUNTS))]
+            )
             booking = _booking(rng, amount, None, (code, name), vat, due, None, nulls=False)
             if discount:
                 booking["paymentCondition"] = {
@@ -452,8 +503,11 @@ class Invoices(ListStream):
             "bankAccount": {"iban": supplier.iban, "swiftCode": supplier.swift},
             "category": {"documentType": CREDIT_NOTE_TYPE if minor < 0 else DOCUMENT_TYPES.pick(rng)},
             # Note the singular "accountPayableNumber" here (postings say "accountsPayableNumber").
-            "contact": {"name": supplier.name, "accountPayableNumber": supplier.accounts_payable_number,
-                        "accountReceivableNumber": supplier.accounts_receivable_number},
+            "contact": {
+                "name": supplier.name,
+                "accountPayableNumber": supplier.accounts_payable_number,
+                "accountReceivableNumber": supplier.accounts_receivable_number,
+            },
             "deliveryDate": iso_s(invoice_day - rng.between(0, 10) * DAY_MS) if rng.random() < 0.7 else None,
             "invoiceDate": iso_s(invoice_day),
             "invoiceId": f"RE-{year}-{rng.between(1, 99999):05d}",
@@ -487,7 +541,7 @@ def _without_nulls(record: dict[str, Any], nullable: frozenset[str]) -> dict[str
 
 # --------------------------------------------------------------------------- purchase requests
 
-PR_STATUS_WEIGHTS = Weighted(list(zip(range(len(PURCHASE_REQUEST_STATUSES)), PURCHASE_REQUEST_WEIGHTS)))
+PR_STATUS_WEIGHTS = Weighted(list(zip(range(len(PURCHASE_REQUEST_STATUSES)), PURCHASE_REQUEST_WEIGHTS, strict=False)))
 PR_CURRENCIES = Weighted([("EUR", 90), ("CHF", 5), ("USD", 5)])
 
 
@@ -535,8 +589,11 @@ class PurchaseRequests(ListStream):
             "status": status,
             "createdAt": iso_ms(created),
             "updatedAt": iso_ms(self.updated_ms(i) if modified_ms is None else modified_ms),
-            "supplier": {"name": supplier.name, "accountPayableNumber": supplier.accounts_payable_number,
-                         "accountReceivableNumber": supplier.accounts_receivable_number},
+            "supplier": {
+                "name": supplier.name,
+                "accountPayableNumber": supplier.accounts_payable_number,
+                "accountReceivableNumber": supplier.accounts_receivable_number,
+            },
             "title": title,
             "description": f"{title} – angefordert von {requester}",
             "requestNumber": f"BANF-{time.gmtime(created // 1000).tm_year}-{i + 1:06d}",
@@ -544,7 +601,9 @@ class PurchaseRequests(ListStream):
             "netAmount": {"value": number(net), "currencyCode": currency},
             "outstandingNetAmount": {"value": number(outstanding), "currencyCode": currency},
             "deliveryDate": iso_ms(delivery),
-            "notes": rng.pick([None, None, "Bitte Rahmenvertrag beachten", "Dringend", "Angebot liegt vor", f"{vat} % USt."]),
+            "notes": rng.pick(
+                [None, None, "Bitte Rahmenvertrag beachten", "Dringend", "Angebot liegt vor", f"{vat} % USt."]
+            ),
             "costCenter": {"code": cc[0], "name": cc[1]},
             "costObject": {"code": co[0], "name": co[1]} if co else None,
             "generalLedgerAccount": {"code": code, "name": gl_name},
@@ -552,7 +611,9 @@ class PurchaseRequests(ListStream):
             "customCategory": {"id": category[0], "value": category[1]},
         }
         if modified_ms is not None:
-            record["notes"] = f"Liefertermin verschoben auf {time.strftime('%d.%m.%Y', time.gmtime((delivery + 14 * DAY_MS) // 1000))}"
+            record["notes"] = (
+                f"Liefertermin verschoben auf {time.strftime('%d.%m.%Y', time.gmtime((delivery + 14 * DAY_MS) // 1000))}"
+            )
             record["deliveryDate"] = iso_ms(delivery + 14 * DAY_MS)
         return _without_nulls(record, NULLABLE_PURCHASE_REQUEST_FIELDS)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -67,7 +68,7 @@ async def list_exports(organizationId: str, request: Request, provider: Candis) 
     reader.raise_if_errors()
     exports = state.exports.newest_first()
     now = provider.now_ms()
-    page = [export_view(e, now) for e in exports[offset:offset + limit]]
+    page = [export_view(e, now) for e in exports[offset : offset + limit]]
     return json_response({"exports": page, "pagination": pagination(len(exports), limit)})
 
 
@@ -81,12 +82,22 @@ async def create_export(organizationId: str, request: Request, provider: Candis)
     if body.get("entityType") is not None:
         entity_type = body["entityType"]
         if entity_type not in ENTITY_TYPES:
-            raise ApiError(400, "Invalid request body", code="BAD_INPUT", errors=[{
-                "property": "entityType",
-                "messages": [f"entityType must be one of the following values: {', '.join(ENTITY_TYPES)}"]}])
+            raise ApiError(
+                400,
+                "Invalid request body",
+                code="BAD_INPUT",
+                errors=[
+                    {
+                        "property": "entityType",
+                        "messages": [f"entityType must be one of the following values: {', '.join(ENTITY_TYPES)}"],
+                    }
+                ],
+            )
     export = state.create_export(entity_type)
     if export is None:
-        raise ApiError(400, f"No exportable postings found for entity type {entity_type}", code="EXPORTABLE_POSTINGS_NOT_FOUND")
+        raise ApiError(
+            400, f"No exportable postings found for entity type {entity_type}", code="EXPORTABLE_POSTINGS_NOT_FOUND"
+        )
     # Creation is asynchronous: the answer always says EXPORTING (even with export_delay 0).
     return json_response({**export_view(export, provider.now_ms()), "status": "EXPORTING"}, status=201)
 
@@ -103,8 +114,12 @@ async def export_postings(organizationId: str, exportId: str, request: Request, 
     export = find_export(state, exportId)
     if export.status(provider.now_ms()) == "EXPORTING":
         # [I] Candis only says "call once the status is not EXPORTING"; we answer 400 BAD_REQUEST.
-        raise ApiError(400, f"Export {exportId} is still in progress (status EXPORTING); poll "
-                            f"GET /exports/{exportId} until its status is no longer EXPORTING", code="BAD_REQUEST")
+        raise ApiError(
+            400,
+            f"Export {exportId} is still in progress (status EXPORTING); poll "
+            f"GET /exports/{exportId} until its status is no longer EXPORTING",
+            code="BAD_REQUEST",
+        )
     url = base_url(request)
     factory = state.postings
 
@@ -136,8 +151,19 @@ def date_range(reader: QueryReader, from_name: str, to_name: str) -> tuple[Any, 
     return reader.date(from_name), reader.date(to_name, end_of_day=True)
 
 
-def page_of(state: CandisState, stream: ListStream, *, groups: list[int], date_field: Any, dates: tuple[Any, Any],
-            updated: tuple[Any, Any], sort_by_mutable: bool, descending: bool, offset: int, limit: int) -> Response:
+def page_of(
+    state: CandisState,
+    stream: ListStream,
+    *,
+    groups: list[int],
+    date_field: Any,
+    dates: tuple[Any, Any],
+    updated: tuple[Any, Any],
+    sort_by_mutable: bool,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> Response:
     query = Query(
         groups=None if len(groups) == stream.group_count else groups,
         ranges=[(date_field, *dates)] if dates != (None, None) else [],
@@ -169,9 +195,18 @@ async def reimbursement_items(organizationId: str, request: Request, provider: C
     sort_field = reader.enum("sortField", ("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"), "UPDATED_AT")
     direction = reader.enum("sortDirection", ("ASC", "DESC"), "DESC")
     reader.raise_if_errors()
-    return page_of(state, stream, groups=stream.groups_for(statuses, types), date_field=stream.expense_ms,
-                   dates=item_dates, updated=updated, sort_by_mutable=sort_field == "UPDATED_AT",
-                   descending=direction == "DESC", offset=offset, limit=limit)
+    return page_of(
+        state,
+        stream,
+        groups=stream.groups_for(statuses, types),
+        date_field=stream.expense_ms,
+        dates=item_dates,
+        updated=updated,
+        sort_by_mutable=sort_field == "UPDATED_AT",
+        descending=direction == "DESC",
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get(f"{ORG}/invoices")
@@ -185,9 +220,18 @@ async def invoices(organizationId: str, request: Request, provider: Candis) -> R
     updated = date_range(reader, "updatedDateFrom", "updatedDateTo")
     reader.raise_if_errors()
     # No sort parameter; [I] the order is createdAt ascending (index order).
-    return page_of(state, stream, groups=sorted({INVOICE_STATUSES.index(s) for s in statuses}),
-                   date_field=stream.invoice_ms, dates=invoice_dates, updated=updated,  # type: ignore[attr-defined]
-                   sort_by_mutable=False, descending=False, offset=offset, limit=limit)
+    return page_of(
+        state,
+        stream,
+        groups=sorted({INVOICE_STATUSES.index(s) for s in statuses}),
+        date_field=stream.invoice_ms,
+        dates=invoice_dates,
+        updated=updated,  # type: ignore[attr-defined]
+        sort_by_mutable=False,
+        descending=False,
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get(f"{ORG}/purchase-requests")
@@ -203,9 +247,18 @@ async def purchase_requests(organizationId: str, request: Request, provider: Can
     sort_field = reader.enum("sortField", ("CREATED_AT", "UPDATED_AT"), "CREATED_AT")
     direction = reader.enum("sortDirection", ("ASC", "DESC"), "ASC")
     reader.raise_if_errors()
-    return page_of(state, stream, groups=sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses}),
-                   date_field=stream.created_ms, dates=created_dates, updated=updated,
-                   sort_by_mutable=sort_field == "UPDATED_AT", descending=direction == "DESC", offset=offset, limit=limit)
+    return page_of(
+        state,
+        stream,
+        groups=sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses}),
+        date_field=stream.created_ms,
+        dates=created_dates,
+        updated=updated,
+        sort_by_mutable=sort_field == "UPDATED_AT",
+        descending=direction == "DESC",
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get(f"{ORG}/imports/{{processId}}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..framework.money import Totals
 from .config import ORGANIZATION_ID, ORGANIZATION_NAME, CandisConfig
@@ -29,7 +29,7 @@ class CandisState:
         }
         #: modified records per stream: {index: new updatedAt ms}
         self.overlay: dict[str, dict[int, int]] = {name: {} for name in self.streams}
-        self._next_unmodified = {name: 0 for name in self.streams}
+        self._next_unmodified = dict.fromkeys(self.streams, 0)
         self.tokens = TokenStore(config, now_ms)
         self.version = 0  # bumped by every change of data (not by the clock)
         self._truth_base: dict | None = None
@@ -121,7 +121,13 @@ class CandisState:
                     currency, minor = money(i)
                     totals.add(currency, minor)
                 streams[name] = totals
-            self._truth_base = {"postings": postings, "posting_count": count, "failed": failed, "files": files, "streams": streams}
+            self._truth_base = {
+                "postings": postings,
+                "posting_count": count,
+                "failed": failed,
+                "files": files,
+                "streams": streams,
+            }
         return self._truth_base
 
     def ground_truth(self) -> dict:
@@ -145,7 +151,11 @@ class CandisState:
                 files_count += core.nfiles
                 files_bytes += self.postings.files_size(core)
         streams_out = {}
-        money_paths = {"reimbursement_items": "totalAmount.amount", "invoices": "amount.value", "purchase_requests": "grossAmount.value"}
+        money_paths = {
+            "reimbursement_items": "totalAmount.amount",
+            "invoices": "amount.value",
+            "purchase_requests": "grossAmount.value",
+        }
         for name, stream in self.streams.items():
             totals = base["streams"][name].copy()
             for i, modified_ms in self.overlay[name].items():

@@ -92,7 +92,7 @@ def _strict(node: t.Any) -> t.Any:
 
 
 class Operation:
-    def __init__(self, contract: "Contract", key: str, spec: dict) -> None:
+    def __init__(self, contract: Contract, key: str, spec: dict) -> None:
         self.contract = contract
         self.key = key
         self.method, self.template = key.split(" ", 1)
@@ -112,8 +112,15 @@ class Operation:
         return {name: found.group(_group(name)) for name in self._path_names}
 
     # -- requests ------------------------------------------------------------------------------------------
-    def request_errors(self, path: str, query: t.Mapping[str, t.Any], body: t.Any = None, *,
-                       has_body: bool = False, strict: bool = False) -> list[ContractError]:
+    def request_errors(
+        self,
+        path: str,
+        query: t.Mapping[str, t.Any],
+        body: t.Any = None,
+        *,
+        has_body: bool = False,
+        strict: bool = False,
+    ) -> list[ContractError]:
         errors: list[ContractError] = []
         values: dict[str, dict[str, t.Any]] = {"path": self.path_params(path) or {}, "query": dict(query)}
         defined = set()
@@ -132,8 +139,13 @@ class Operation:
                     if isinstance(raw, list):
                         raise ValueError(f"given {len(raw)} times; takes one comma-separated value")
                     for n, one in enumerate(raw.split(",")):
-                        errors += self._validate("request", f"{where}.{name}[{n}]", param["schema"],
-                                                 self._coerce(one, param["schema"]), strict=False)
+                        errors += self._validate(
+                            "request",
+                            f"{where}.{name}[{n}]",
+                            param["schema"],
+                            self._coerce(one, param["schema"]),
+                            strict=False,
+                        )
                     continue
                 value = self._coerce(raw, param["schema"])
             except ValueError as exc:
@@ -183,8 +195,9 @@ class Operation:
         return raw
 
     # -- responses -----------------------------------------------------------------------------------------
-    def response_errors(self, status: int, content_type: str | None, body: t.Any, *,
-                        strict: bool = False) -> list[ContractError]:
+    def response_errors(
+        self, status: int, content_type: str | None, body: t.Any, *, strict: bool = False
+    ) -> list[ContractError]:
         responses = self.spec["responses"]
         content = responses.get(str(status), responses.get(f"{str(status)[0]}XX", responses.get("default")))
         if content is None:
@@ -196,8 +209,13 @@ class Operation:
         if content:
             spec_media = {_media(m) for m in content}
             if media not in spec_media:
-                errors.append(self._error("response", f"status {status}",
-                                          f"content type {media or 'none'} (the document: {', '.join(sorted(spec_media))})"))
+                errors.append(
+                    self._error(
+                        "response",
+                        f"status {status}",
+                        f"content type {media or 'none'} (the document: {', '.join(sorted(spec_media))})",
+                    )
+                )
             else:
                 schema = self._json_schema(content)
                 if schema is not None:
@@ -236,8 +254,10 @@ def _types(schema: dict) -> set[str]:
 def _short(error: t.Any) -> str:
     """A validation error in one line, without echoing a whole record."""
     if error.validator == "unevaluatedProperties":
-        return error.message.split(" were unexpected")[0].replace("Unevaluated properties are not allowed ", "") \
+        return (
+            error.message.split(" were unexpected")[0].replace("Unevaluated properties are not allowed ", "")
             + " not defined by the schema"
+        )
     if error.validator in ("oneOf", "anyOf") and error.context:
         best = sorted(error.context, key=lambda e: (len(e.absolute_path), e.validator != "required"))[-1]
         rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in best.relative_path)

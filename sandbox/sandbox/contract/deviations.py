@@ -22,14 +22,19 @@ class Deviation:
     match: str  # regex searched in "<location>: <message>"
     reason: str
 
-    def covers(self, error: "ContractError") -> bool:
-        return (error.provider, error.operation, error.part) == (self.provider, self.operation, self.part) and \
-            re.search(self.match, f"{error.location}: {error.message}") is not None
+    def covers(self, error: ContractError) -> bool:
+        return (error.provider, error.operation, error.part) == (
+            self.provider,
+            self.operation,
+            self.part,
+        ) and re.search(self.match, f"{error.location}: {error.message}") is not None
 
 
 DEVIATIONS: list[Deviation] = [
     Deviation(
-        "candis", "GET /v1/organizations/{organizationId}/files/{fileId}", "response",
+        "candis",
+        "GET /v1/organizations/{organizationId}/files/{fileId}",
+        "response",
         r"^status 200: content type application/(pdf|xml) ",
         "The document gives `application/json` (a binary string) for the file download, but the operation returns "
         "the file itself (its own summary: download a file); the emulator serves the PDF or XML e-invoice bytes "

@@ -28,28 +28,54 @@ METHODS = ("get", "put", "post", "delete", "patch")
 
 #: Where each document came from (``../shared/api-specs/README.md``).
 SOURCES: dict[str, dict[str, str]] = {
-    "candis/candis-openapi.json": {"repo": "api-evangelist/candis", "path": "openapi/_original/candis-openapi.json",
-                                   "commit": "3566bef307bd02fc75b9a58bc5547a9704f893bc"},
-    "pleo/pleo-export-openapi.yml": {"repo": "api-evangelist/pleo", "path": "openapi/_original/pleo-export-openapi.yml",
-                                     "commit": "f9c70d4d704a65067b5d1e34fd639d6246fac427"},
-    "pleo/pleo-chart-of-accounts-openapi.yml": {"repo": "api-evangelist/pleo",
-                                                "path": "openapi/pleo-chart-of-accounts-openapi.yml",
-                                                "commit": "da0dd4aa856fc45147933f594bbfe9103c4ef7c3"},
-    **{f"pleo/pleo-{name}-openapi.yml": {"repo": "api-evangelist/pleo", "path": f"openapi/pleo-{name}-openapi.yml",
-                                         "commit": "171c054512504c3fdcf66a501498b83b250fbb07"}
-       for name in ("accounting-entries-api", "tax-codes-api", "tag-groups-api", "tags-api", "employees-api",
-                    "companies-api", "external-vendors-api")},
+    "candis/candis-openapi.json": {
+        "repo": "api-evangelist/candis",
+        "path": "openapi/_original/candis-openapi.json",
+        "commit": "3566bef307bd02fc75b9a58bc5547a9704f893bc",
+    },
+    "pleo/pleo-export-openapi.yml": {
+        "repo": "api-evangelist/pleo",
+        "path": "openapi/_original/pleo-export-openapi.yml",
+        "commit": "f9c70d4d704a65067b5d1e34fd639d6246fac427",
+    },
+    "pleo/pleo-chart-of-accounts-openapi.yml": {
+        "repo": "api-evangelist/pleo",
+        "path": "openapi/pleo-chart-of-accounts-openapi.yml",
+        "commit": "da0dd4aa856fc45147933f594bbfe9103c4ef7c3",
+    },
+    **{
+        f"pleo/pleo-{name}-openapi.yml": {
+            "repo": "api-evangelist/pleo",
+            "path": f"openapi/pleo-{name}-openapi.yml",
+            "commit": "171c054512504c3fdcf66a501498b83b250fbb07",
+        }
+        for name in (
+            "accounting-entries-api",
+            "tax-codes-api",
+            "tag-groups-api",
+            "tags-api",
+            "employees-api",
+            "companies-api",
+            "external-vendors-api",
+        )
+    },
 }
 
 #: The operations the taps call (and the sandbox therefore serves), per provider and document.
 ENDPOINTS: dict[str, dict[str, list[str]]] = {
     "pleo": {
         "pleo/pleo-export-openapi.yml": [
-            "GET /v3/export-jobs", "GET /v3/export-jobs/{jobId}", "GET /v3/export-jobs/{jobId}/items",
-            "PUT /v3/export-jobs/{jobId}/items", "POST /v3/export-job-events", "GET /v3/export-items"],
+            "GET /v3/export-jobs",
+            "GET /v3/export-jobs/{jobId}",
+            "GET /v3/export-jobs/{jobId}/items",
+            "PUT /v3/export-jobs/{jobId}/items",
+            "POST /v3/export-job-events",
+            "GET /v3/export-items",
+        ],
         "pleo/pleo-accounting-entries-api-openapi.yml": [
             "POST /v1/accounting-entries:search",
-            "GET /v1/accounting-entries/{accountingEntryId}/receipts"],
+            "GET /v1/accounting-entries/{accountingEntryId}/receipts",
+        ],
         "pleo/pleo-chart-of-accounts-openapi.yml": ["POST /v1/chart-of-accounts:search"],
         "pleo/pleo-companies-api-openapi.yml": ["GET /v1/companies"],
         "pleo/pleo-employees-api-openapi.yml": ["GET /v2/employees"],
@@ -61,20 +87,46 @@ ENDPOINTS: dict[str, dict[str, list[str]]] = {
     "candis": {
         "candis/candis-openapi.json": [
             "GET /v1/organizations/info",
-            "GET /v1/organizations/{organizationId}/exports", "POST /v1/organizations/{organizationId}/exports",
+            "GET /v1/organizations/{organizationId}/exports",
+            "POST /v1/organizations/{organizationId}/exports",
             "GET /v1/organizations/{organizationId}/exports/{exportId}",
             "GET /v1/organizations/{organizationId}/exports/{exportId}/postings",
             "GET /v1/organizations/{organizationId}/reimbursement-items",
             "GET /v1/organizations/{organizationId}/invoices",
             "GET /v1/organizations/{organizationId}/purchase-requests",
-            "GET /v1/organizations/{organizationId}/files/{fileId}"],
+            "GET /v1/organizations/{organizationId}/files/{fileId}",
+        ],
     },
 }
 
 # Keywords kept from a schema object; everything else (prose, examples, x-*, discriminator, xml) is dropped.
-_KEEP = {"type", "properties", "required", "items", "enum", "format", "additionalProperties", "allOf", "oneOf",
-         "anyOf", "not", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
-         "pattern", "minItems", "maxItems", "uniqueItems", "const", "default", "$ref", "multipleOf"}
+_KEEP = {
+    "type",
+    "properties",
+    "required",
+    "items",
+    "enum",
+    "format",
+    "additionalProperties",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "not",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "const",
+    "default",
+    "$ref",
+    "multipleOf",
+}
 _DATE_FORMATS = {"date", "date-time"}
 
 
@@ -116,8 +168,11 @@ class _Transcriber:
         if "$ref" in node:
             out: dict[str, t.Any] = {"$ref": self.schema_ref(node["$ref"])}
             return self._nullable(out, node)
-        if list(node.get("allOf") or []) and len(node["allOf"]) == 1 and set(node) - {"description", "example"} <= {
-                "allOf", "nullable", "default", "readOnly", "deprecated"}:
+        if (
+            list(node.get("allOf") or [])
+            and len(node["allOf"]) == 1
+            and set(node) - {"description", "example"} <= {"allOf", "nullable", "default", "readOnly", "deprecated"}
+        ):
             inner = self.schema(node["allOf"][0])  # a one-member allOf only wraps a $ref to add prose
             return self._nullable(dict(inner), node) if node.get("nullable") else inner
         out = {}
@@ -160,8 +215,12 @@ class _Transcriber:
     def parameter(self, node: dict) -> dict:
         if "$ref" in node:
             node = self.ref(node["$ref"])
-        out = {"name": node["name"], "in": node["in"], "required": bool(node.get("required", False)),
-               "schema": self.schema(node.get("schema") or {})}
+        out = {
+            "name": node["name"],
+            "in": node["in"],
+            "required": bool(node.get("required", False)),
+            "schema": self.schema(node.get("schema") or {}),
+        }
         for key in ("style", "explode"):
             if key in node:
                 out[key] = node[key]
@@ -206,15 +265,26 @@ def transcribe(provider: str, specs: Path = DEFAULT_SPECS) -> dict:
         doc = _load(specs / file)
         prefix = Path(file).stem.removeprefix(f"{provider}-").removesuffix("-openapi").removesuffix("-api")
         transcriber = _Transcriber(doc, prefix, defs)
-        sources.append({"file": file, **SOURCES[file], "openapi": str(doc.get("openapi")),
-                        "version": str(doc.get("info", {}).get("version"))})
+        sources.append(
+            {
+                "file": file,
+                **SOURCES[file],
+                "openapi": str(doc.get("openapi")),
+                "version": str(doc.get("info", {}).get("version")),
+            }
+        )
         for endpoint in endpoints:
             method, path = endpoint.split(" ", 1)
             operations[endpoint] = {"source": file, **transcriber.operation(path, method.lower())}
-    return {"provider": provider, "generated_by": "python -m sandbox.contract.extract",
-            "note": "Transcribed from the published OpenAPI documents named in `sources` (structure only, no prose). "
-                    "Do not edit by hand: rerun the extractor.",
-            "sources": sources, "operations": operations, "$defs": dict(sorted(defs.items()))}
+    return {
+        "provider": provider,
+        "generated_by": "python -m sandbox.contract.extract",
+        "note": "Transcribed from the published OpenAPI documents named in `sources` (structure only, no prose). "
+        "Do not edit by hand: rerun the extractor.",
+        "sources": sources,
+        "operations": operations,
+        "$defs": dict(sorted(defs.items())),
+    }
 
 
 def contract_path(provider: str) -> Path:

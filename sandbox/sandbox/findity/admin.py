@@ -33,10 +33,14 @@ router = APIRouter(prefix="/_sandbox/findity")
 
 
 def post_webhook(url: str, payload: dict[str, Any], timeout: float = 10.0) -> tuple[int | None, str | None]:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "Findity-Webhook"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "Findity-Webhook"},
+    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URL)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, None
     except urllib.error.HTTPError as exc:
         return exc.code, None
@@ -70,19 +74,26 @@ async def bulk_send(request: Request, provider: Findity) -> Response:
         if status != 200:
             state.book.withdraw(export)
             state.version += 1
-    return json_response({"export": state.export_detail(export), "totals": state.export_totals(export),
-                          "webhook": delivery}, status=201)
+    return json_response(
+        {"export": state.export_detail(export), "totals": state.export_totals(export), "webhook": delivery}, status=201
+    )
 
 
 @router.get("/exports")
 async def exports(provider: Findity) -> Response:
     state = provider.state
-    return json_response([
-        {**state.export_detail(e), "verificationListsType": e.fmt, "voucherUpdates": len(e.updates),
-         "content": None if e.content is None else {"fileName": e.content[2], "size": len(e.content[0])},
-         "totals": state.export_totals(e)}
-        for e in state.book.exports
-    ])
+    return json_response(
+        [
+            {
+                **state.export_detail(e),
+                "verificationListsType": e.fmt,
+                "voucherUpdates": len(e.updates),
+                "content": None if e.content is None else {"fileName": e.content[2], "size": len(e.content[0])},
+                "totals": state.export_totals(e),
+            }
+            for e in state.book.exports
+        ]
+    )
 
 
 @router.get("/reports")

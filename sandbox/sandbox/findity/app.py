@@ -12,5 +12,6 @@ from .provider import FindityProvider
 
 def create_app(config: FindityConfig | None = None) -> FastAPI:
     """The Findity emulator as an ASGI app: API under ``/api``, token endpoint at ``/oauth/token``."""
-    return build_app(FindityProvider(config), [oauth.router, routes.router, admin.router],
-                     title="Findity Connect API sandbox")
+    return build_app(
+        FindityProvider(config), [oauth.router, routes.router, admin.router], title="Findity Connect API sandbox"
+    )

@@ -16,19 +16,35 @@ from ..framework.timeutil import DAY_MS, iso_date, ms_of
 
 #: country -> currency, VAT account, liability account (owed to the employee), VAT rates per category
 COUNTRY = {
-    "SE": {"currency": "SEK", "vat_account": "2641", "liability": "2821",
-           "vat": {"hotel": 12, "travel": 6, "meal": 12, "office": 25, "parking": 25}},
-    "NO": {"currency": "NOK", "vat_account": "2710", "liability": "2930",
-           "vat": {"hotel": 12, "travel": 12, "meal": 15, "office": 25, "parking": 25}},
-    "FI": {"currency": "EUR", "vat_account": "1763", "liability": "2871",
-           "vat": {"hotel": 10, "travel": 10, "meal": 14, "office": 24, "parking": 24}},
+    "SE": {
+        "currency": "SEK",
+        "vat_account": "2641",
+        "liability": "2821",
+        "vat": {"hotel": 12, "travel": 6, "meal": 12, "office": 25, "parking": 25},
+    },
+    "NO": {
+        "currency": "NOK",
+        "vat_account": "2710",
+        "liability": "2930",
+        "vat": {"hotel": 12, "travel": 12, "meal": 15, "office": 25, "parking": 25},
+    },
+    "FI": {
+        "currency": "EUR",
+        "vat_account": "1763",
+        "liability": "2871",
+        "vat": {"hotel": 10, "travel": 10, "meal": 14, "office": 24, "parking": 24},
+    },
 }
 NAMES = {
     "SE": (COUNTRIES["SE"]["first"], COUNTRIES["SE"]["last"]),
-    "NO": (["Ole", "Kari", "Ingrid", "Magnus", "Sigrid", "Håkon", "Solveig", "Eirik", "Ragnhild", "Torbjørn"],
-           ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Berg", "Haugen"]),
-    "FI": (["Mikko", "Aino", "Juha", "Laura", "Antti", "Eeva", "Ville", "Sanna", "Jukka", "Satu"],
-           ["Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen"]),
+    "NO": (
+        ["Ole", "Kari", "Ingrid", "Magnus", "Sigrid", "Håkon", "Solveig", "Eirik", "Ragnhild", "Torbjørn"],
+        ["Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen", "Berg", "Haugen"],
+    ),
+    "FI": (
+        ["Mikko", "Aino", "Juha", "Laura", "Antti", "Eeva", "Ville", "Sanna", "Jukka", "Satu"],
+        ["Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen", "Koskinen"],
+    ),
 }
 _COUNTRY_PICK = Weighted([("SE", 60), ("NO", 20), ("FI", 20)])
 
@@ -43,8 +59,18 @@ CATEGORIES = {
     "MILEAGE": ("Milersättning", "7331", None, "741", []),
     "PER_DIEM": ("Traktamente", "7321", None, "731", []),
 }
-_CATEGORY_PICK = Weighted([("HOTEL", 14), ("TRAIN", 14), ("TAXI", 16), ("MEAL", 18), ("OFFICE", 10),
-                           ("PARKING", 10), ("MILEAGE", 10), ("PER_DIEM", 8)])
+_CATEGORY_PICK = Weighted(
+    [
+        ("HOTEL", 14),
+        ("TRAIN", 14),
+        ("TAXI", 16),
+        ("MEAL", 18),
+        ("OFFICE", 10),
+        ("PARKING", 10),
+        ("MILEAGE", 10),
+        ("PER_DIEM", 8),
+    ]
+)
 COST_CENTERS = ["100", "200", "310", "420", "500"]
 PROJECTS = ["P-2041", "P-2107", "P-3310", None, None]
 REPORT_TITLES = ["Kundbesök", "Konferens", "Projektresa", "Utbildning", "Mässa", "Säljmöte", "Workshop"]
@@ -155,15 +181,26 @@ class ExpenseData:
                 rate = 29000 if owner.country == "SE" else (101200 if owner.country == "NO" else 5300)
                 gross, text = days * rate, f"{label} {days} dag(ar) {city}"
             else:
-                gross = rng.log_amount(2500 if owner.country != "FI" else 300, 650000 if owner.country != "FI" else 65000)
+                gross = rng.log_amount(
+                    2500 if owner.country != "FI" else 300, 650000 if owner.country != "FI" else 65000
+                )
                 text = f"{label} {rng.pick(merchants)} {city}"
             vat_percent = country["vat"][vat_key] if vat_key else 0
             net, vat = net_and_tax(gross, vat_percent) if vat_percent else (gross, 0)
-            expenses.append(Expense(
-                id=hex_id(self.seed, "expense", r, e), position=e, category=category, gross=gross, net=net, vat=vat,
-                vat_percent=vat_percent, date=iso_date(day_ms + e * DAY_MS // 3), text=text,
-                cost_center=owner.cost_center if rng.chance(0.8) else rng.pick(COST_CENTERS),
-                project=rng.pick(PROJECTS),
-            ))
+            expenses.append(
+                Expense(
+                    id=hex_id(self.seed, "expense", r, e),
+                    position=e,
+                    category=category,
+                    gross=gross,
+                    net=net,
+                    vat=vat,
+                    vat_percent=vat_percent,
+                    date=iso_date(day_ms + e * DAY_MS // 3),
+                    text=text,
+                    cost_center=owner.cost_center if rng.chance(0.8) else rng.pick(COST_CENTERS),
+                    project=rng.pick(PROJECTS),
+                )
+            )
         title = f"{rng.pick(REPORT_TITLES)} {city}"
         return Report(r, hex_id(self.seed, "report", r), owner, title, iso_date(day_ms), tuple(expenses))

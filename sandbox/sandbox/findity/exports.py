@@ -64,7 +64,9 @@ class ExportBook:
             return None
         seq = len(self.exports)
         export_id = hex_id(self.data.seed, "export", seq)
-        export = Export(export_id, seq, now_ms, fmt, array("l", picked), hex_id(self.data.seed, "voucher", export_id)[:22])
+        export = Export(
+            export_id, seq, now_ms, fmt, array("l", picked), hex_id(self.data.seed, "voucher", export_id)[:22]
+        )
         for r in picked:
             self.status[r] = "TRANSFER"
         self.exports.append(export)

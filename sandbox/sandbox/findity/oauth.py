@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
@@ -47,8 +48,13 @@ class TokenStore:
         self.access[access] = (ORGANIZATION_ID, self.now_ms() + self.config.token_lifetime * 1000)
         self.refresh.add(refresh)
         self.issued += [access, refresh]
-        return {"access_token": access, "token_type": "Bearer", "expires_in": self.config.token_lifetime,
-                "refresh_token": refresh, "scope": "connect"}
+        return {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": self.config.token_lifetime,
+            "refresh_token": refresh,
+            "scope": "connect",
+        }
 
     def redeem(self, refresh_token: str) -> dict[str, Any] | None:
         if refresh_token not in self.refresh:
@@ -59,9 +65,12 @@ class TokenStore:
 
 
 def require_organization(tokens: TokenStore, request: Request) -> str:
-    return require_bearer(tokens.organization_for, request,
-                          missing="Full authentication is required to access this resource",
-                          invalid="Access token expired or invalid")
+    return require_bearer(
+        tokens.organization_for,
+        request,
+        missing="Full authentication is required to access this resource",
+        invalid="Access token expired or invalid",
+    )
 
 
 _NO_STORE = {"Cache-Control": "no-store"}  # no Pragma, unlike Candis and Pleo

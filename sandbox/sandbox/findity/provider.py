@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.responses import Response
@@ -13,9 +14,16 @@ from ..framework.provider import ConfiguredProvider, current_provider
 from .config import FindityConfig
 from .state import FindityState
 
-ERROR_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-               405: "METHOD_NOT_ALLOWED", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR",
-               503: "SERVICE_UNAVAILABLE"}
+ERROR_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_SERVER_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
 _ORG_PATH = re.compile(r"^/api/v1/connect/organizations/([^/]+)")
 
 
@@ -28,8 +36,15 @@ class FindityProvider(ConfiguredProvider):
     reset_takes = ", ".join(sorted(reset_keys))
     reset_hint = ""
 
-    def error_response(self, status: int, message: str, *, code: str | None = None,
-                       errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         """Findity errors: ``{"code": "EXPORT_NOT_FOUND", "message": "..."}`` (SCREAMING_SNAKE codes)."""
         code = code or ERROR_CODES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "BAD_REQUEST")
         return json_response({"code": code, "message": message}, status=status, headers=headers)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
@@ -61,8 +62,12 @@ async def export_package(organizationId: str, exportId: str, request: Request, p
     state = authorize(provider, request, organizationId)
     export = find_export(state, exportId)
     base = base_url(request)
-    head = {"exportId": export.id, "organizationId": ORGANIZATION_ID, "createdAt": state.export_summary(export)["createdAt"],
-            "organizationRecipient": state.recipient(export)}
+    head = {
+        "exportId": export.id,
+        "organizationId": ORGANIZATION_ID,
+        "createdAt": state.export_summary(export)["createdAt"],
+        "organizationRecipient": state.recipient(export),
+    }
 
     async def body() -> AsyncIterator[bytes]:
         yield dumps(head)[:-1] + b',"vouchers":['
@@ -86,7 +91,9 @@ async def update_status(organizationId: str, exportId: str, request: Request, pr
     export = find_export(state, exportId)
     updates = voucher_updates(await read_json(request, invalid_json, empty=None, strip=False))
     if export.status != UNPROCESSED:
-        raise ApiError(400, f"Export {exportId} is already processed (status {export.status})", code="INVALID_SEND_STATE")
+        raise ApiError(
+            400, f"Export {exportId} is already processed (status {export.status})", code="INVALID_SEND_STATE"
+        )
     positions: list[tuple[int, dict[str, Any]]] = []
     numbers: set[int] = set()
     for update in updates:
@@ -139,8 +146,11 @@ async def basis(organizationId: str, voucherId: str, request: Request, provider:
         raise ApiError(404, f"Voucher {voucherId} not found", code="VOUCHER_NOT_FOUND")
     export, position = found
     if request.query_params.get("format") == "pdf":
-        return Response(state.basis_pdf(export, position), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="basis-{voucherId}.pdf"'})
+        return Response(
+            state.basis_pdf(export, position),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="basis-{voucherId}.pdf"'},
+        )
     lines = "".join(f"<p>{line}</p>" for line in state.basis_lines(export, position))
     return Response(f"<html><body>{lines}</body></html>", media_type="text/html; charset=utf-8")
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..framework.money import Totals, decimal_str
 from ..framework.pdf import pdf_size, tiny_pdf
 from ..framework.timeutil import HOUR_MS, iso_ms, ms_of
 from .config import (
-    CLIENT_APPLICATION_ID, CONNECT, EXTERNAL_ORGANIZATION_ID, FORMATS, ORGANIZATION_ID, ORGANIZATION_NAME,
-    RECIPIENT_ID, RECIPIENT_NAME, FindityConfig,
+    CLIENT_APPLICATION_ID,
+    CONNECT,
+    EXTERNAL_ORGANIZATION_ID,
+    FORMATS,
+    ORGANIZATION_ID,
+    ORGANIZATION_NAME,
+    RECIPIENT_ID,
+    RECIPIENT_NAME,
+    FindityConfig,
 )
 from .expenses import ExpenseData
 from .exports import WITHDRAWN, Export, ExportBook
@@ -34,24 +42,43 @@ class FindityState:
 
     # -- views ---------------------------------------------------------------------------------------
     def recipient(self, export: Export) -> dict[str, Any]:
-        return {"id": RECIPIENT_ID, "name": RECIPIENT_NAME, "type": "API", "verificationListsType": export.fmt,
-                "bookkeeping": export.fmt.endswith("_PAID") is False, "webhookUrl": self.config.webhook_url or None}
+        return {
+            "id": RECIPIENT_ID,
+            "name": RECIPIENT_NAME,
+            "type": "API",
+            "verificationListsType": export.fmt,
+            "bookkeeping": export.fmt.endswith("_PAID") is False,
+            "webhookUrl": self.config.webhook_url or None,
+        }
 
     def export_summary(self, export: Export) -> dict[str, Any]:
-        return {"id": export.id, "organizationId": ORGANIZATION_ID, "createdAt": iso_ms(export.created_ms),
-                "status": export.status, "numberOfVouchers": len(export.specs(self.data)),
-                "numberOfReports": len(export.reports)}
+        return {
+            "id": export.id,
+            "organizationId": ORGANIZATION_ID,
+            "createdAt": iso_ms(export.created_ms),
+            "status": export.status,
+            "numberOfVouchers": len(export.specs(self.data)),
+            "numberOfReports": len(export.reports),
+        }
 
     def export_detail(self, export: Export) -> dict[str, Any]:
-        return {**self.export_summary(export), "externalOrganizationId": EXTERNAL_ORGANIZATION_ID,
-                "organizationName": ORGANIZATION_NAME,
-                "processedAt": iso_ms(export.processed_ms) if export.processed_ms is not None else None,
-                "organizationRecipient": self.recipient(export)}
+        return {
+            **self.export_summary(export),
+            "externalOrganizationId": EXTERNAL_ORGANIZATION_ID,
+            "organizationName": ORGANIZATION_NAME,
+            "processedAt": iso_ms(export.processed_ms) if export.processed_ms is not None else None,
+            "organizationRecipient": self.recipient(export),
+        }
 
     def webhook_payload(self, export: Export) -> dict[str, Any]:
-        return {"exportId": export.id, "numberOfVouchers": len(export.specs(self.data)),
-                "numberOfReports": len(export.reports), "organizationId": ORGANIZATION_ID,
-                "externalOrganizationId": EXTERNAL_ORGANIZATION_ID, "clientApplicationId": CLIENT_APPLICATION_ID}
+        return {
+            "exportId": export.id,
+            "numberOfVouchers": len(export.specs(self.data)),
+            "numberOfReports": len(export.reports),
+            "organizationId": ORGANIZATION_ID,
+            "externalOrganizationId": EXTERNAL_ORGANIZATION_ID,
+            "clientApplicationId": CLIENT_APPLICATION_ID,
+        }
 
     def basis_url(self, base: str, voucher_id: str) -> str:
         return f"{base}{CONNECT.format(organizationId=ORGANIZATION_ID)}/vouchers/{voucher_id}/basis"
@@ -72,8 +99,12 @@ class FindityState:
     def basis_lines(self, export: Export, position: int) -> list[str]:
         spec = export.specs(self.data)[position]
         header = voucher_header(self.data, spec, export.fmt)
-        lines = [f"{ORGANIZATION_NAME} - Findity Sandbox - Underlag", f"Verifikation {export.voucher_id(position)}",
-                 f"{header['ownerName']} ({header['employeeNumber']}) {header['voucherDate']}", header["text"]]
+        lines = [
+            f"{ORGANIZATION_NAME} - Findity Sandbox - Underlag",
+            f"Verifikation {export.voucher_id(position)}",
+            f"{header['ownerName']} ({header['employeeNumber']}) {header['voucherDate']}",
+            header["text"],
+        ]
         for row in voucher_rows(self.data, spec, export.fmt):
             lines.append(f"{row['type']:<7} {row['account']} {decimal_str(row['amount'])} {header['currency']}")
         lines.append("Kvitton: " + ", ".join(self.data.report(r).id[:8] for r in spec.reports))
@@ -117,7 +148,10 @@ class FindityState:
             "streams": {
                 "exports": {"count": exports, "money": {}},
                 "vouchers": {"count": vouchers, "money": {}},
-                "voucher_rows": {"count": rows, "money": {"amount": amount.as_strings(), "taxAmount": tax.as_strings()}},
+                "voucher_rows": {
+                    "count": rows,
+                    "money": {"amount": amount.as_strings(), "taxAmount": tax.as_strings()},
+                },
                 "files": {"count": vouchers, "bytes": files_bytes, "money": {}},
             },
         }

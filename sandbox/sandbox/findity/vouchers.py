@@ -12,8 +12,9 @@ dimension, text and expenseRecordId: ``type``, ``taxPercent``, ``salaryCode``, `
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..framework.money import number
 from .config import ACCOUNTING_FORMATS
@@ -54,16 +55,46 @@ def _accounting_rows(report: Report, expense_positions: Iterable[int]) -> list[d
         x = report.expenses[e]
         label = CATEGORIES[x.category][0]
         common = {"expenseRecordId": x.id, "expenseReportId": report.id}
-        rows.append({"type": "DEBIT", "account": x.account, "amount": x.net, "taxAmount": 0,
-                     "taxPercent": x.vat_percent, "salaryCode": x.salary_code,
-                     "dimension": _dimension(x.cost_center, x.project), "text": x.text, **common})
+        rows.append(
+            {
+                "type": "DEBIT",
+                "account": x.account,
+                "amount": x.net,
+                "taxAmount": 0,
+                "taxPercent": x.vat_percent,
+                "salaryCode": x.salary_code,
+                "dimension": _dimension(x.cost_center, x.project),
+                "text": x.text,
+                **common,
+            }
+        )
         if x.vat:
-            rows.append({"type": "VAT", "account": country["vat_account"], "amount": x.vat, "taxAmount": x.vat,
-                         "taxPercent": x.vat_percent, "salaryCode": None, "dimension": None,
-                         "text": f"Ingående moms {x.vat_percent}% {label}", **common})
-        rows.append({"type": "CREDIT", "account": country["liability"], "amount": -x.gross, "taxAmount": 0,
-                     "taxPercent": None, "salaryCode": None, "dimension": None,
-                     "text": f"Skuld {report.owner.name}", **common})
+            rows.append(
+                {
+                    "type": "VAT",
+                    "account": country["vat_account"],
+                    "amount": x.vat,
+                    "taxAmount": x.vat,
+                    "taxPercent": x.vat_percent,
+                    "salaryCode": None,
+                    "dimension": None,
+                    "text": f"Ingående moms {x.vat_percent}% {label}",
+                    **common,
+                }
+            )
+        rows.append(
+            {
+                "type": "CREDIT",
+                "account": country["liability"],
+                "amount": -x.gross,
+                "taxAmount": 0,
+                "taxPercent": None,
+                "salaryCode": None,
+                "dimension": None,
+                "text": f"Skuld {report.owner.name}",
+                **common,
+            }
+        )
     return rows
 
 
@@ -71,26 +102,47 @@ def _aggregate(rows: list[dict[str, Any]], keep_report: str | None) -> list[dict
     """Rows summed per account / tax number / salary type (and cost dimension for debit rows)."""
     out: dict[tuple, dict[str, Any]] = {}
     for row in rows:
-        key = (row["type"], row["account"], row["salaryCode"], row["taxPercent"] if row["type"] != "CREDIT" else None,
-               json.dumps(row["dimension"], sort_keys=True) if row["type"] == "DEBIT" else None)
+        key = (
+            row["type"],
+            row["account"],
+            row["salaryCode"],
+            row["taxPercent"] if row["type"] != "CREDIT" else None,
+            json.dumps(row["dimension"], sort_keys=True) if row["type"] == "DEBIT" else None,
+        )
         agg = out.get(key)
         if agg is None:
             text = {"DEBIT": None, "VAT": f"Ingående moms {row['taxPercent']}%", "CREDIT": row["text"]}[row["type"]]
             if text is None:
                 text = next(label for label, account, *_ in CATEGORIES.values() if account == row["account"])
-            out[key] = {**row, "amount": row["amount"], "taxAmount": row["taxAmount"], "text": text,
-                        "expenseRecordId": None, "expenseReportId": keep_report}
+            out[key] = {
+                **row,
+                "amount": row["amount"],
+                "taxAmount": row["taxAmount"],
+                "text": text,
+                "expenseRecordId": None,
+                "expenseReportId": keep_report,
+            }
         else:
             agg["amount"] += row["amount"]
             agg["taxAmount"] += row["taxAmount"]
     return list(out.values())
 
 
-def _payment_row(report: Report, gross: int, vat: int, text: str, expense_id: str | None,
-                 report_id: str | None) -> dict[str, Any]:
-    return {"type": "PAYMENT", "account": COUNTRY[report.owner.country]["liability"], "amount": gross,
-            "taxAmount": vat, "taxPercent": None, "salaryCode": None, "dimension": None, "text": text,
-            "expenseRecordId": expense_id, "expenseReportId": report_id}
+def _payment_row(
+    report: Report, gross: int, vat: int, text: str, expense_id: str | None, report_id: str | None
+) -> dict[str, Any]:
+    return {
+        "type": "PAYMENT",
+        "account": COUNTRY[report.owner.country]["liability"],
+        "amount": gross,
+        "taxAmount": vat,
+        "taxPercent": None,
+        "salaryCode": None,
+        "dimension": None,
+        "text": text,
+        "expenseRecordId": expense_id,
+        "expenseReportId": report_id,
+    }
 
 
 def voucher_rows(data: ExpenseData, spec: VoucherSpec, fmt: str) -> list[dict[str, Any]]:
@@ -108,8 +160,16 @@ def voucher_rows(data: ExpenseData, spec: VoucherSpec, fmt: str) -> list[dict[st
         return [_payment_row(rep, rep.gross, rep.vat, f"Utbetalning {rep.title}", None, rep.id)]
     if fmt == "USER_PER_REPORT_PAID":
         owner = reports[0].owner
-        return [_payment_row(reports[0], sum(r.gross for r in reports), sum(r.vat for r in reports),
-                             f"Utbetalning utlägg {owner.name}", None, None)]
+        return [
+            _payment_row(
+                reports[0],
+                sum(r.gross for r in reports),
+                sum(r.vat for r in reports),
+                f"Utbetalning utlägg {owner.name}",
+                None,
+                None,
+            )
+        ]
     rep = reports[0]  # REPORT_PER_EXPENSE_PAID
     return [_payment_row(rep, x.gross, x.vat, x.text, x.id, rep.id) for x in rep.expenses]
 
@@ -125,8 +185,15 @@ def voucher_header(data: ExpenseData, spec: VoucherSpec, fmt: str) -> dict[str, 
         report_id, text, date = reports[0].id, expense.text, expense.date
     else:
         report_id, text, date = reports[0].id, f"{reports[0].title} - {owner.name}", reports[0].date
-    return {"ownerId": owner.id, "ownerName": owner.name, "employeeNumber": owner.employee_number,
-            "expenseReportId": report_id, "voucherDate": date, "currency": owner.currency, "text": text}
+    return {
+        "ownerId": owner.id,
+        "ownerName": owner.name,
+        "employeeNumber": owner.employee_number,
+        "expenseReportId": report_id,
+        "voucherDate": date,
+        "currency": owner.currency,
+        "text": text,
+    }
 
 
 def rows_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -107,7 +107,7 @@ async def set_config(request: Request, provider: Provider) -> Response:
 async def reset(request: Request, provider: Provider) -> Response:
     payload = await admin_json(request, empty={})
     if not isinstance(payload, dict):
-        raise AdminError("the body must be a JSON object, e.g. {\"seed\": 42, \"scale\": 200}")
+        raise AdminError('the body must be a JSON object, e.g. {"seed": 42, "scale": 200}')
     return json_response(provider.reset(payload))
 
 

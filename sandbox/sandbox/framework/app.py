@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from .admin import admin_error_response, router as admin_router
+from .admin import admin_error_response
+from .admin import router as admin_router
 from .middleware import SandboxMiddleware
 from .provider import AdminError, ApiError, SandboxProvider
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
-RESET_HINT_SEED_SCALE = "use POST /_sandbox/reset with {\"seed\": …, \"scale\": …}"
+RESET_HINT_SEED_SCALE = 'use POST /_sandbox/reset with {"seed": …, "scale": …}'
 
 
 class SandboxConfig:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 KINDS = ("status", "slow", "drop", "malformed", "expire_tokens", "mutate")
 PRE_ACTIONS = ("slow", "expire_tokens", "mutate")
@@ -62,11 +63,23 @@ class FaultRule:
         return self.times is not None and self.hits >= self.times
 
     def view(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "kind": self.kind, "method": self.method, "times": self.times,
-                               "after": self.after, "seen": self.seen, "hits": self.hits}
+        out: dict[str, Any] = {
+            "path": self.path,
+            "kind": self.kind,
+            "method": self.method,
+            "times": self.times,
+            "after": self.after,
+            "seen": self.seen,
+            "hits": self.hits,
+        }
         if self.kind == "status":
-            out.update(status=self.status, retry_after=self.retry_after,
-                       retry_after_seconds=self.retry_after_seconds, code=self.code, message=self.message)
+            out.update(
+                status=self.status,
+                retry_after=self.retry_after,
+                retry_after_seconds=self.retry_after_seconds,
+                code=self.code,
+                message=self.message,
+            )
         elif self.kind == "slow":
             out["delay"] = self.delay
         elif self.kind == "drop":
@@ -117,8 +130,14 @@ def parse_rule(raw: Any, validate_mutate: Callable[[dict[str, Any]], None] | Non
     if method is not None and not isinstance(method, str):
         raise ValueError("'method' must be a string")
     times = None if ("times" in raw and raw["times"] is None) else _int(raw, "times", 1, minimum=1)
-    rule = FaultRule(path=path, kind=kind, method=method.upper() if method else None, times=times,
-                     after=_int(raw, "after", 0), _regex=regex)
+    rule = FaultRule(
+        path=path,
+        kind=kind,
+        method=method.upper() if method else None,
+        times=times,
+        after=_int(raw, "after", 0),
+        _regex=regex,
+    )
     if kind == "status":
         rule.status = _int(raw, "status", None, minimum=100)
         if rule.status is None or rule.status > 599:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -15,8 +16,9 @@ _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 REQUIRED: Any = object()
 
 
-def parse_json(raw: bytes, invalid: Callable[[str | None], Exception], *, empty: Any = REQUIRED,
-               strip: bool = True) -> Any:
+def parse_json(
+    raw: bytes, invalid: Callable[[str | None], Exception], *, empty: Any = REQUIRED, strip: bool = True
+) -> Any:
     """The emulators' one JSON-body parser. A blank body (no bytes; with ``strip`` also only whitespace) answers
     ``empty``, or raises ``invalid(None)`` when ``empty`` is :data:`REQUIRED`; a malformed one raises
     ``invalid(detail)`` (the parser's message). ``invalid`` builds the provider's own error."""
@@ -30,8 +32,9 @@ def parse_json(raw: bytes, invalid: Callable[[str | None], Exception], *, empty:
         raise invalid(str(exc)) from None
 
 
-async def read_json(request: Request, invalid: Callable[[str | None], Exception], *, empty: Any = REQUIRED,
-                    strip: bool = True) -> Any:
+async def read_json(
+    request: Request, invalid: Callable[[str | None], Exception], *, empty: Any = REQUIRED, strip: bool = True
+) -> Any:
     """:func:`parse_json` of the request's body."""
     return parse_json(await request.body(), invalid, empty=empty, strip=strip)
 

@@ -8,6 +8,7 @@ microseconds here. Admin requests (``/_sandbox/...``) pass straight through, unl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -93,7 +94,9 @@ class SandboxMiddleware:
         entry.setdefault("faults", []).append(terminal.kind)
         await self._answer_fault(terminal, scope, receive, send)
 
-    async def _check_contract(self, operation: Any, scope: dict, receive: Any, send: Any, entry: dict) -> tuple[Any, Any]:
+    async def _check_contract(
+        self, operation: Any, scope: dict, receive: Any, send: Any, entry: dict
+    ) -> tuple[Any, Any]:
         """Refuse (400, the provider's error body) a request the published contract refuses: parameter types
         and enums, required parameters and body fields. Unknown query parameters are ignored, as APIs do.
         Returns the ``receive`` that replays the body read here (None when refused), and the ``send`` to use
@@ -110,12 +113,16 @@ class SandboxMiddleware:
         if body is not _NOT_JSON:
             query = query_dict(scope.get("query_string", b""), redact=False)
             errors = provider.contract.allowed(
-                operation.request_errors(scope["path"], query, body, has_body=bool(raw.strip())))
+                operation.request_errors(scope["path"], query, body, has_body=bool(raw.strip()))
+            )
             if errors:
                 message = "; ".join(f"{e.location}: {e.message}" for e in errors[:3])
                 response = provider.error_response(
-                    400, f"Invalid request: {message}", code=provider.contract_error_code,
-                    errors=[{"property": e.field, "messages": [e.message]} for e in errors])
+                    400,
+                    f"Invalid request: {message}",
+                    code=provider.contract_error_code,
+                    errors=[{"property": e.field, "messages": [e.message]} for e in errors],
+                )
                 await response(scope, receive, send)
                 return None, send
         return _replaying(raw, receive), (_logging_body(send, entry) if log_bodies else send)
@@ -157,17 +164,20 @@ class SandboxMiddleware:
             # Promise a body, send part of it, then end the connection (the protocol's drop hook, or, on a
             # server without it, returning an incomplete response, which ASGI servers answer by closing):
             # the client sees an incomplete read.
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+                }
+            )
             await send({"type": "http.response.body", "body": b'{"truncated": "by the sandbox', "more_body": True})
         if drop is None:
             return
         drop()
         # Wait until the server has seen the connection go, so it neither answers 500 nor logs an error.
-        try:
+        with contextlib.suppress(TimeoutError):  # the transport is closed either way
             await asyncio.wait_for(_wait_disconnect(receive), 1.0)
-        except asyncio.TimeoutError:  # pragma: no cover - the transport is closed either way
-            pass
 
 
 async def _read_body(receive: Any) -> bytes:
@@ -222,6 +232,11 @@ async def _wait_disconnect(receive: Any) -> None:
 
 
 async def _send_raw(send: Any, status: int, content_type: bytes, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

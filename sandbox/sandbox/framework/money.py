@@ -81,11 +81,11 @@ class Totals:
     def add(self, currency: str, minor: int) -> None:
         self._sums[currency] += minor
 
-    def merge(self, other: "Totals", sign: int = 1) -> None:
+    def merge(self, other: Totals, sign: int = 1) -> None:
         for cur, v in other._sums.items():
             self._sums[cur] += sign * v
 
-    def copy(self) -> "Totals":
+    def copy(self) -> Totals:
         t = Totals()
         t.merge(self)
         return t

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
 from starlette.requests import Request
@@ -84,7 +85,9 @@ def bearer_token(headers: Any) -> str | None:
     return token.strip()
 
 
-def require_bearer(organization_for: Callable[[str], str | None], request: Request, *, missing: str, invalid: str) -> str:
+def require_bearer(
+    organization_for: Callable[[str], str | None], request: Request, *, missing: str, invalid: str
+) -> str:
     """The organization of the request's valid Bearer token, or 401 UNAUTHORIZED with ``missing``/``invalid``."""
     token = bearer_token(request.headers)
     if token is None:
@@ -95,8 +98,9 @@ def require_bearer(organization_for: Callable[[str], str | None], request: Reque
     return organization
 
 
-def refresh_grant(field: Callable[[str], str | None], redeem: Callable[[str], dict[str, Any] | None],
-                  invalid_grant: str) -> Response:
+def refresh_grant(
+    field: Callable[[str], str | None], redeem: Callable[[str], dict[str, Any] | None], invalid_grant: str
+) -> Response:
     """The ``grant_type=refresh_token`` answer: new tokens, or 400 ``invalid_request``/``invalid_grant``."""
     refresh_token = field("refresh_token")
     if not refresh_token:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import heapq
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
 
 KeyFn = Callable[[int], int]
 
@@ -55,7 +55,7 @@ class _BaseSet:
             count = x - self.lo
         else:
             count = 0
-            for arr, start in zip(self.arrays, self.starts):
+            for arr, start in zip(self.arrays, self.starts, strict=False):
                 count += bisect_left(arr, x) - start
         return count - bisect_left(self.excluded, x)
 
@@ -79,9 +79,11 @@ class _BaseSet:
         if self.arrays is None:
             source: Iterator[int] = iter(range(x, self.hi))
         else:
+
             def run(arr: array) -> Iterator[int]:
                 for k in range(bisect_left(arr, x), bisect_left(arr, self.hi)):
                     yield arr[k]
+
             source = heapq.merge(*(run(a) for a in self.arrays))
         for i in source:
             if i not in excluded:
@@ -89,7 +91,9 @@ class _BaseSet:
 
 
 class IndexedStream:
-    def __init__(self, n: int, mutable_key: KeyFn, group_of: Callable[[int], int] | None = None, groups: int = 1) -> None:
+    def __init__(
+        self, n: int, mutable_key: KeyFn, group_of: Callable[[int], int] | None = None, groups: int = 1
+    ) -> None:
         self.n = n
         self.mutable_key = mutable_key
         self.group_of = group_of
@@ -183,7 +187,9 @@ class IndexedStream:
         return Page(total, items)
 
     @staticmethod
-    def _materialise(base: _BaseSet, ranked: list[tuple[int, int, int]], start: int, end: int) -> list[tuple[int, bool]]:
+    def _materialise(
+        base: _BaseSet, ranked: list[tuple[int, int, int]], start: int, end: int
+    ) -> list[tuple[int, bool]]:
         if start >= end:
             return []
         # Modified record k sits at merged position rank_k + k; count those before ``start``.

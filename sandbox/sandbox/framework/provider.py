@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -189,8 +190,12 @@ class ConfiguredProvider(SandboxProvider):
     def reset(self, params: dict[str, Any]) -> dict[str, Any]:
         """Regenerate the data for new ``reset_keys`` values. The new settings are validated as a whole before
         any is assigned, so a refused reset leaves the config as it was."""
-        values = reset_values(params, {key: getattr(self.config, key) for key in self.reset_keys},
-                              takes=self.reset_takes, hint=self.reset_hint)
+        values = reset_values(
+            params,
+            {key: getattr(self.config, key) for key in self.reset_keys},
+            takes=self.reset_takes,
+            hint=self.reset_hint,
+        )
         try:
             self.config.copy_with(**values)
         except ValueError as exc:

@@ -22,7 +22,7 @@ def query_dict(query_string: bytes | str, *, redact: bool = True) -> dict[str, A
             value = REDACTED
         if key in out:
             prev = out[key]
-            out[key] = prev + [value] if isinstance(prev, list) else [prev, value]
+            out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
         else:
             out[key] = value
     return out

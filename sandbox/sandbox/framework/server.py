@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import socket
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -40,10 +41,9 @@ class SandboxH11Protocol(H11Protocol):
     def connection_made(self, transport: Any) -> None:
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            try:  # small responses must not wait for the client's delayed ACK (see bind_socket)
+            # small responses must not wait for the client's delayed ACK (see bind_socket)
+            with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:  # pragma: no cover
-                pass
         super().connection_made(transport)
 
     def _close_transport(self) -> None:
@@ -117,13 +117,13 @@ class ServerThread:
     def _run(self) -> None:
         try:
             asyncio.run(self.server.serve(sockets=[self._sock]))
-        except BaseException as exc:  # surfaced by start()/stop(); SystemExit on startup failure too
+        except BaseException as exc:  # noqa: BLE001 - surfaced by start()/stop(); SystemExit on startup failure too
             self._error = exc
         finally:
             self._started.set()
             self._sock.close()
 
-    def start(self, timeout: float = 30.0) -> "ServerThread":
+    def start(self, timeout: float = 30.0) -> ServerThread:
         self._thread.start()
         if not self._started.wait(timeout):
             self.stop()

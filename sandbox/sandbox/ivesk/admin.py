@@ -52,8 +52,11 @@ async def export(request: Request, provider: Ivesk) -> Response:
     extra = set(body) - {"count", "ids", "companycode"}
     if extra:
         raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
-    return json_response(provider.export(ids=body.get("ids"), count=count_param(body, "count", None),
-                                         companycode=body.get("companycode")))
+    return json_response(
+        provider.export(
+            ids=body.get("ids"), count=count_param(body, "count", None), companycode=body.get("companycode")
+        )
+    )
 
 
 @router.post("/reexport")
@@ -65,8 +68,14 @@ async def reexport(request: Request, provider: Ivesk) -> Response:
 @router.post("/columns")
 async def columns(request: Request, provider: Ivesk) -> Response:
     body = await admin_json(request)
-    if not isinstance(body, dict) or body.get("companyCode") not in COMPANY_CODES or body.get("column") not in COLUMN_NAMES:
-        raise AdminError(f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}")
+    if (
+        not isinstance(body, dict)
+        or body.get("companyCode") not in COMPANY_CODES
+        or body.get("column") not in COLUMN_NAMES
+    ):
+        raise AdminError(
+            f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}"
+        )
     count = count_param(body, "count", 1, minimum=0) or 0
     add = count_param(body, "add", 0, minimum=0) or 0
     # the stamp the codes got, not a second reading of the clock (a millisecond later, it missed them all)

@@ -11,22 +11,47 @@ from ..framework.data import mix64, stream_key
 from ..framework.timeutil import DAY_MS, ms_of
 
 ALLOCATIONS = (
-    ("6110", "Parduotų prekių savikaina"), ("6304", "Ryšių sąnaudos"), ("6305", "Transporto sąnaudos"),
-    ("6306", "Komandiruočių sąnaudos"), ("6307", "Patalpų nuomos sąnaudos"), ("6308", "Komunalinės paslaugos"),
-    ("6309", "Kanceliarinės prekės"), ("6310", "Reklamos sąnaudos"), ("6311", "Reprezentacinės sąnaudos"),
-    ("6312", "Mokymų sąnaudos"), ("6313", "Draudimo sąnaudos"), ("6314", "IT paslaugos"),
-    ("6315", "Buhalterinės apskaitos paslaugos"), ("6316", "Teisinės paslaugos"), ("6317", "Remonto sąnaudos"),
-    ("6318", "Kuro sąnaudos"), ("6319", "Banko paslaugos"), ("6320", "Prenumeratos ir licencijos"),
-    ("6321", "Darbo saugos priemonės"), ("6322", "Pašto ir kurjerių paslaugos"),
+    ("6110", "Parduotų prekių savikaina"),
+    ("6304", "Ryšių sąnaudos"),
+    ("6305", "Transporto sąnaudos"),
+    ("6306", "Komandiruočių sąnaudos"),
+    ("6307", "Patalpų nuomos sąnaudos"),
+    ("6308", "Komunalinės paslaugos"),
+    ("6309", "Kanceliarinės prekės"),
+    ("6310", "Reklamos sąnaudos"),
+    ("6311", "Reprezentacinės sąnaudos"),
+    ("6312", "Mokymų sąnaudos"),
+    ("6313", "Draudimo sąnaudos"),
+    ("6314", "IT paslaugos"),
+    ("6315", "Buhalterinės apskaitos paslaugos"),
+    ("6316", "Teisinės paslaugos"),
+    ("6317", "Remonto sąnaudos"),
+    ("6318", "Kuro sąnaudos"),
+    ("6319", "Banko paslaugos"),
+    ("6320", "Prenumeratos ir licencijos"),
+    ("6321", "Darbo saugos priemonės"),
+    ("6322", "Pašto ir kurjerių paslaugos"),
 )
 DEPARTMENTS = (
-    ("ADM", "Administracija"), ("PARD", "Pardavimai"), ("LOG", "Logistika"), ("IT", "Informacinės technologijos"),
-    ("FIN", "Finansai"), ("GAM", "Gamyba"), ("VLN", "Vilniaus filialas"), ("KNS", "Kauno filialas"),
-    ("KLP", "Klaipėdos filialas"), ("RINK", "Rinkodara"), ("PERS", "Personalas"), ("SAN", "Sandėliavimas"),
+    ("ADM", "Administracija"),
+    ("PARD", "Pardavimai"),
+    ("LOG", "Logistika"),
+    ("IT", "Informacinės technologijos"),
+    ("FIN", "Finansai"),
+    ("GAM", "Gamyba"),
+    ("VLN", "Vilniaus filialas"),
+    ("KNS", "Kauno filialas"),
+    ("KLP", "Klaipėdos filialas"),
+    ("RINK", "Rinkodara"),
+    ("PERS", "Personalas"),
+    ("SAN", "Sandėliavimas"),
 )
 WAREHOUSES = (
-    ("C01", "Centrinis sandėlis"), ("VLN-1", "Vilniaus sandėlis"), ("KNS-1", "Kauno sandėlis"),
-    ("KLP-1", "Klaipėdos uosto sandėlis"), ("TRANZ", "Tranzitas"),
+    ("C01", "Centrinis sandėlis"),
+    ("VLN-1", "Vilniaus sandėlis"),
+    ("KNS-1", "Kauno sandėlis"),
+    ("KLP-1", "Klaipėdos uosto sandėlis"),
+    ("TRANZ", "Tranzitas"),
 )
 SEED_START = ms_of(2025, 1, 1)
 SEED_SPAN = 600 * DAY_MS
@@ -37,15 +62,20 @@ def _items_for(column: str, company_index: int) -> list[tuple[str, str | None]]:
         base = list(ALLOCATIONS)
         # sub-accounts per department, more for bigger companies: 60, 75 and 90 codes
         wanted = 60 + 15 * company_index
-        subs = [(f"{code}.{n:02d}", f"{text} ({dept_text.lower()})")
-                for n, (dept, dept_text) in enumerate(DEPARTMENTS, start=1) for code, text in ALLOCATIONS]
+        subs = [
+            (f"{code}.{n:02d}", f"{text} ({dept_text.lower()})")
+            for n, (dept, dept_text) in enumerate(DEPARTMENTS, start=1)
+            for code, text in ALLOCATIONS
+        ]
         return sorted(base + subs[: wanted - len(base)])
     if column == "department":
         return sorted(DEPARTMENTS[: 9 + company_index])
     if column == "warehouse":
         return sorted(WAREHOUSES[: 3 + company_index])
     if column == "object":
-        return [(f"P-2025-{n:03d}", None if n % 4 == 0 else f"Projektas Nr. {n}") for n in range(1, 16 + 4 * company_index)]
+        return [
+            (f"P-2025-{n:03d}", None if n % 4 == 0 else f"Projektas Nr. {n}") for n in range(1, 16 + 4 * company_index)
+        ]
     raise KeyError(column)
 
 

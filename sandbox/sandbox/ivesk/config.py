@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_bool, check_number
 

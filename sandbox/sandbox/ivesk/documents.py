@@ -20,14 +20,24 @@ DOCTYPES = Weighted([("invoice", 86), ("creditinvoice", 4), ("receipt", 10)])
 CURRENCIES = Weighted([("EUR", 95), ("USD", 3), ("PLN", 2)])
 VAT_RATES = Weighted([(21, 80), (9, 8), (5, 4), (0, 8)])
 VAT_CLASSES = {21: "PVM1", 9: "PVM2", 5: "PVM3", 0: "PVM5"}  # Lithuanian i.SAF VAT classifier codes
-COMPANY_WEIGHTS = Weighted([(c.code, w) for c, w in zip(COMPANIES, (50, 30, 20))])
+COMPANY_WEIGHTS = Weighted([(c.code, w) for c, w in zip(COMPANIES, (50, 30, 20), strict=False)])
 LINE_COUNTS = Weighted([(1, 40), (2, 25), (3, 15), (4, 10), (6, 6), (9, 4)])
 ITEMS = (
-    ("Kuras (dyzelinas)", "l"), ("Biuro popierius A4", "pak."), ("Transporto paslaugos", "vnt."),
-    ("Buhalterinės paslaugos", "mėn."), ("Patalpų nuoma", "mėn."), ("Elektros energija", "kWh"),
-    ("Programinės įrangos licencija", "vnt."), ("Kompiuterių remontas", "val."), ("Kavos pupelės", "kg"),
-    ("Reklamos paslaugos", "vnt."), ("Mobilaus ryšio paslaugos", "mėn."), ("Kurjerio paslaugos", "vnt."),
-    ("Darbo drabužiai", "vnt."), ("Valymo paslaugos", "val."), ("Spausdinimo paslaugos", "vnt."),
+    ("Kuras (dyzelinas)", "l"),
+    ("Biuro popierius A4", "pak."),
+    ("Transporto paslaugos", "vnt."),
+    ("Buhalterinės paslaugos", "mėn."),
+    ("Patalpų nuoma", "mėn."),
+    ("Elektros energija", "kWh"),
+    ("Programinės įrangos licencija", "vnt."),
+    ("Kompiuterių remontas", "val."),
+    ("Kavos pupelės", "kg"),
+    ("Reklamos paslaugos", "vnt."),
+    ("Mobilaus ryšio paslaugos", "mėn."),
+    ("Kurjerio paslaugos", "vnt."),
+    ("Darbo drabužiai", "vnt."),
+    ("Valymo paslaugos", "val."),
+    ("Spausdinimo paslaugos", "vnt."),
 )
 PREFIXES = ("SF", "PVM", "BAL", "NEM", "VLN", "KLP", "INV", "SAS")
 PAYMENT_TERMS = (0, 7, 14, 14, 30, 30, 30, 45, 60)
@@ -79,9 +89,26 @@ class CoreFactory:
             gross = -gross
         net, tax = net_and_tax(gross, rate)
         number_ = d.between(9, 100, 99999)
-        docnum = f"{d.pick(10, PREFIXES)} {number_:05d}" if d.unit(11) < 0.7 else f"{d.pick(10, PREFIXES)}-{2025 + d.below(12, 2)}/{number_}"
-        return DocCore(space, index, _uuid(d.u64(1), d.u64(2)), d.weighted(13, COMPANY_WEIGHTS), doctype, currency,
-                       rate, net, tax, gross, d.below(7, SUPPLIER_COUNT), d.weighted(8, LINE_COUNTS), docnum)
+        docnum = (
+            f"{d.pick(10, PREFIXES)} {number_:05d}"
+            if d.unit(11) < 0.7
+            else f"{d.pick(10, PREFIXES)}-{2025 + d.below(12, 2)}/{number_}"
+        )
+        return DocCore(
+            space,
+            index,
+            _uuid(d.u64(1), d.u64(2)),
+            d.weighted(13, COMPANY_WEIGHTS),
+            doctype,
+            currency,
+            rate,
+            net,
+            tax,
+            gross,
+            d.below(7, SUPPLIER_COUNT),
+            d.weighted(8, LINE_COUNTS),
+            docnum,
+        )
 
 
 class SeedTimeline:
@@ -137,8 +164,9 @@ def _line_quantity(subtotal: int, rng: Any) -> int:
     return 1
 
 
-def document(core: DocCore, seed: int, digitized_ms: int, exported_ms: int | None,
-             upload: dict[str, Any] | None = None) -> dict[str, Any]:
+def document(
+    core: DocCore, seed: int, digitized_ms: int, exported_ms: int | None, upload: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The document as the queues send it (without ``url``, which the route presigns per response)."""
     rng = record_rng(seed, f"ivesk-{core.space}", core.index)
     seller = supplier(seed, core.supplier)
@@ -155,22 +183,24 @@ def document(core: DocCore, seed: int, digitized_ms: int, exported_ms: int | Non
             vat_left -= line_vat
             qty = _line_quantity(part, rng)
             name, unit = rng.pick(ITEMS)
-            lines.append({
-                "lineid": n + 1,
-                "code": f"PR-{rng.between(1000, 9999)}" if rng.chance(0.5) else None,
-                "name": name,
-                "unit": unit,
-                "quantity": qty,
-                "price": number(part // qty),
-                "subtotal": number(part),
-                "vat": number(line_vat),
-                "vatpercent": core.vatpercent,
-                "total": number(part + line_vat),
-                "vatclass": VAT_CLASSES[core.vatpercent],
-                "warehouse": options.get("warehouse") or (rng.pick(("C01", "VLN-1", None, None))),
-                "object": None,
-                "allocation": options.get("allocation") or rng.pick(("6304", "6305", "6309", "6314", "6318", None)),
-            })
+            lines.append(
+                {
+                    "lineid": n + 1,
+                    "code": f"PR-{rng.between(1000, 9999)}" if rng.chance(0.5) else None,
+                    "name": name,
+                    "unit": unit,
+                    "quantity": qty,
+                    "price": number(part // qty),
+                    "subtotal": number(part),
+                    "vat": number(line_vat),
+                    "vatpercent": core.vatpercent,
+                    "total": number(part + line_vat),
+                    "vatclass": VAT_CLASSES[core.vatpercent],
+                    "warehouse": options.get("warehouse") or (rng.pick(("C01", "VLN-1", None, None))),
+                    "object": None,
+                    "allocation": options.get("allocation") or rng.pick(("6304", "6305", "6309", "6314", "6318", None)),
+                }
+            )
     doc: dict[str, Any] = {
         "id": core.id,
         "companycode": core.companycode,

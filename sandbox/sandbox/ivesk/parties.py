@@ -23,12 +23,33 @@ class Party(NamedTuple):
 
 # The account's client companies: (company code, VAT code, name, address).
 COMPANIES: tuple[Party, ...] = (
-    Party("302320404", "LT100004993613", 'UAB "Baltijos logistika"', "Savanorių pr. 178, LT-03154 Vilnius", "lt",
-          "LT417300010123456789", False),
-    Party("304567812", "LT100011223314", 'UAB "Neries technologijos"', "Laisvės al. 53, LT-44309 Kaunas", "lt",
-          "LT607044060007654321", False),
-    Party("110053842", "LT100538421219", 'AB "Gintaro prekyba"', "Taikos pr. 61, LT-91182 Klaipėda", "lt",
-          "LT284010051000123456", False),
+    Party(
+        "302320404",
+        "LT100004993613",
+        'UAB "Baltijos logistika"',
+        "Savanorių pr. 178, LT-03154 Vilnius",
+        "lt",
+        "LT417300010123456789",
+        False,
+    ),
+    Party(
+        "304567812",
+        "LT100011223314",
+        'UAB "Neries technologijos"',
+        "Laisvės al. 53, LT-44309 Kaunas",
+        "lt",
+        "LT607044060007654321",
+        False,
+    ),
+    Party(
+        "110053842",
+        "LT100538421219",
+        'AB "Gintaro prekyba"',
+        "Taikos pr. 61, LT-91182 Klaipėda",
+        "lt",
+        "LT284010051000123456",
+        False,
+    ),
 )
 COMPANY_CODES = tuple(c.code for c in COMPANIES)
 COMPANY_BY_CODE = {c.code: c for c in COMPANIES}

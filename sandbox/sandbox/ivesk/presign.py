@@ -45,10 +45,18 @@ def check_upload(key: str, params: dict[str, str], now_s: float) -> tuple[str, s
         disposition, content_type = params["Content-Disposition"], params["Content-Type"]
         signature = params["Signature"]
     except (KeyError, ValueError):
-        return s3_error(403, "AccessDenied", "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters")
+        return s3_error(
+            403,
+            "AccessDenied",
+            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters",
+        )
     expected = _sign(upload_string_to_sign(key, content_type, disposition, expires))
     if params.get("AWSAccessKeyId") != S3_ACCESS_KEY_ID or not hmac.compare_digest(signature, expected):
-        return s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
     if now_s > expires:
         return s3_error(403, "AccessDenied", "Request has expired")
     return content_type, disposition
@@ -80,15 +88,25 @@ def check_pdf(path: str, params: dict[str, str], now_s: float) -> Response | Non
         amz_date, expires, signature = params["X-Amz-Date"], int(params["X-Amz-Expires"]), params["X-Amz-Signature"]
         signed_at = calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
     except (KeyError, ValueError):
-        return s3_error(403, "AccessDenied", "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+        return s3_error(
+            403,
+            "AccessDenied",
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        )
     if not hmac.compare_digest(signature, _pdf_signature(path, amz_date, expires)):
-        return s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
     if now_s > signed_at + expires:
         return s3_error(403, "AccessDenied", "Request has expired")
     return None
 
 
 def s3_error(status: int, code: str, message: str) -> Response:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
-            f"<RequestId>SANDBOX{int(time.time() * 1000) % 10**10:010d}</RequestId></Error>")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+        f"<RequestId>SANDBOX{int(time.time() * 1000) % 10**10:010d}</RequestId></Error>"
+    )
     return Response(body.encode(), status_code=status, media_type="application/xml")

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.responses import Response
@@ -31,7 +32,7 @@ def count_param(params: dict, key: str, default: int | None, minimum: int = 1) -
 
 def parse_mutate(params: Any) -> tuple[str, int]:
     if not isinstance(params, dict):
-        raise AdminError("expected a JSON object {\"action\": \"export\" | \"reexport\", \"count\": n}")
+        raise AdminError('expected a JSON object {"action": "export" | "reexport", "count": n}')
     extra = set(params) - {"action", "count"}
     if extra:
         raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
@@ -51,8 +52,15 @@ class IveskProvider(ConfiguredProvider):
         self.webhooks = Webhooks(self)
 
     # -- framework hooks -------------------------------------------------------------------------------
-    def error_response(self, status: int, message: str, *, code: str | None = None,
-                       errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         return json_response({"message": message}, status=status, headers=headers)
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
@@ -74,7 +82,9 @@ class IveskProvider(ConfiguredProvider):
         return super().ground_truth()
 
     # -- workflow --------------------------------------------------------------------------------------
-    def export(self, *, ids: list[str] | None = None, count: int | None = None, companycode: str | None = None) -> dict[str, Any]:
+    def export(
+        self, *, ids: list[str] | None = None, count: int | None = None, companycode: str | None = None
+    ) -> dict[str, Any]:
         state = self.state
         if ids is not None:
             if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from typing import Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 Key = tuple[str, int]  # ("seed", index) | ("upload", index)
 
@@ -30,7 +31,9 @@ class Page(NamedTuple):
     next_ms: int | None
 
 
-def seeded_entries(n: int, ts_of: Callable[[int], int], include: Callable[[int], bool], after_ms: int) -> Iterator[Entry]:
+def seeded_entries(
+    n: int, ts_of: Callable[[int], int], include: Callable[[int], bool], after_ms: int
+) -> Iterator[Entry]:
     """Seeded documents with ``ts_of(i) > after_ms`` in order (``ts_of`` never decreases with ``i``)."""
     start = bisect_right(range(n), after_ms, key=ts_of)
     for i in range(start, n):

@@ -22,8 +22,14 @@ from .provider import Ivesk, IveskProvider
 from .webhooks import EVENT_TYPES
 
 CONTENT_TYPES = {
-    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-    ".tif": "image/tiff", ".tiff": "image/tiff", ".heic": "image/heic", ".xml": "application/xml",
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".heic": "image/heic",
+    ".xml": "application/xml",
 }
 BOOL_OPTIONS = ("processlines", "splitdocuments", "checkduplicates", "rejectnoninvoices")
 MAX_SYNC_MESSAGE = 2000
@@ -52,7 +58,9 @@ def parse_sourcedata(value: str) -> dict[str, Any]:
         raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
         data = json.loads(raw)
     except (binascii.Error, ValueError):
-        raise ApiError(400, "Query parameter 'sourcedata' must be base64 of a JSON object {\"id\": ..., \"customdata\": ...}") from None
+        raise ApiError(
+            400, 'Query parameter \'sourcedata\' must be base64 of a JSON object {"id": ..., "customdata": ...}'
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
         raise ApiError(400, "Query parameter 'sourcedata' must contain a non-empty string 'id'")
     return data
@@ -75,7 +83,10 @@ async def upload_location(fileName: str, request: Request, provider: Ivesk) -> R
         raise ApiError(400, "File name is required")
     content_type = CONTENT_TYPES.get(posixpath.splitext(name)[1].lower())
     if content_type is None:
-        raise ApiError(400, f"Unsupported file type '{posixpath.splitext(name)[1] or name}': upload PDF, JPG, PNG, TIFF, HEIC or XML")
+        raise ApiError(
+            400,
+            f"Unsupported file type '{posixpath.splitext(name)[1] or name}': upload PDF, JPG, PNG, TIFF, HEIC or XML",
+        )
     query = request.query_params
     options: dict[str, Any] = {}
     for option in BOOL_OPTIONS:
@@ -92,11 +103,13 @@ async def upload_location(fileName: str, request: Request, provider: Ivesk) -> R
     state = provider.state
     upload = state.new_upload(name, content_type, disposition, options, sourcedata, query.get("userdata"))
     expires = (provider.now_ms() // 1000) + provider.config.upload_url_lifetime
-    return json_response({
-        "url": upload_url(base_url(request), upload.key, content_type, disposition, expires),
-        "Content-Type": content_type,
-        "Content-Disposition": disposition,
-    })
+    return json_response(
+        {
+            "url": upload_url(base_url(request), upload.key, content_type, disposition, expires),
+            "Content-Type": content_type,
+            "Content-Disposition": disposition,
+        }
+    )
 
 
 @router.put("/public/{key}")
@@ -105,8 +118,15 @@ async def s3_put(key: str, request: Request, provider: Ivesk) -> Response:
     if isinstance(signed, Response):
         return signed
     content_type, disposition = signed
-    if request.headers.get("content-type", "") != content_type or request.headers.get("content-disposition", "") != disposition:
-        return s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check the Content-Type and Content-Disposition headers.")
+    if (
+        request.headers.get("content-type", "") != content_type
+        or request.headers.get("content-disposition", "") != disposition
+    ):
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. Check the Content-Type and Content-Disposition headers.",
+        )
     upload = provider.state.uploads.get(key)
     if upload is None:
         return s3_error(403, "AccessDenied", "Access Denied")
@@ -117,6 +137,7 @@ async def s3_put(key: str, request: Request, provider: Ivesk) -> Response:
         provider.state.store_upload(upload, body)
         provider.schedule_digitization(upload)
     return Response(b"", status_code=200, headers={"ETag": f'"{(upload.sha256 or "")[:32]}"'})
+
 
 # -- documents ----------------------------------------------------------------------------------
 def queue(provider: IveskProvider, name: str, request: Request) -> Response:
@@ -132,8 +153,9 @@ def queue(provider: IveskProvider, name: str, request: Request) -> Response:
     provider.announce_digitized()
     state = provider.state
     config = provider.config
-    page = state.queue_page(name, after, config.page_size, inclusive=config.from_inclusive and after >= 0,
-                            split_ties=config.split_ties)
+    page = state.queue_page(
+        name, after, config.page_size, inclusive=config.from_inclusive and after >= 0, split_ties=config.split_ties
+    )
     base, now_s, lifetime = base_url(request), provider.now_ms() // 1000, provider.config.pdf_url_lifetime
     documents = []
     for entry in page.entries:
@@ -180,6 +202,7 @@ async def document_pdf(company: str, ref: str, name: str, request: Request, prov
     content, media_type = state.pdf(key)  # type: ignore[arg-type]
     return Response(content, media_type=media_type, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
+
 # -- code lists ---------------------------------------------------------------------------------
 @router.get("/columns/{companyCode}")
 async def columns(companyCode: str, request: Request, provider: Ivesk) -> Response:
@@ -197,15 +220,20 @@ async def columns(companyCode: str, request: Request, provider: Ivesk) -> Respon
         try:
             since = parse_iso8601(query["modifiedsince"])
         except ValueError:
-            raise ApiError(400, f"Query parameter 'modifiedsince' is not a valid ISO 8601 timestamp: {query['modifiedsince']}") from None
+            raise ApiError(
+                400, f"Query parameter 'modifiedsince' is not a valid ISO 8601 timestamp: {query['modifiedsince']}"
+            ) from None
     after = None
     if query.get("next"):
         try:
             after = json.loads(base64.urlsafe_b64decode(query["next"] + "=" * (-len(query["next"]) % 4)))["after"]
         except (binascii.Error, ValueError, KeyError, TypeError):
             raise ApiError(400, "Query parameter 'next' is not a valid cursor") from None
-    items = [i for i in provider.state.codelist(companyCode, column).sorted_items()
-             if (after is None or i.code > after) and (since is None or i.modifiedat_ms >= since)]
+    items = [
+        i
+        for i in provider.state.codelist(companyCode, column).sorted_items()
+        if (after is None or i.code > after) and (since is None or i.modifiedat_ms >= since)
+    ]
     size = provider.config.columns_page_size
     page = items[:size]
     body: dict[str, Any] = {"items": []}
@@ -219,13 +247,15 @@ async def columns(companyCode: str, request: Request, provider: Ivesk) -> Respon
         body["next"] = base64.urlsafe_b64encode(json.dumps({"after": page[-1].code}).encode()).decode().rstrip("=")
     return json_response(body)
 
+
 # -- sync errors, webhooks ----------------------------------------------------------------------
 @router.post("/syncerrors")
 async def syncerrors(request: Request, provider: Ivesk) -> Response:
     require_api_key(request)
     body = await read_json(request, invalid_json)
-    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) and body[k].strip()
-                                              for k in ("documentid", "companycode", "message")):
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(k), str) and body[k].strip() for k in ("documentid", "companycode", "message")
+    ):
         raise ApiError(400, "Body must be a JSON object with string fields documentid, companycode and message")
     if len(body["message"]) > MAX_SYNC_MESSAGE:
         raise ApiError(400, f"message is longer than {MAX_SYNC_MESSAGE} characters")
@@ -235,8 +265,12 @@ async def syncerrors(request: Request, provider: Ivesk) -> Response:
         raise ApiError(404, f"Document {body['documentid']} not found")
     if state.core(key).companycode != body["companycode"]:
         raise ApiError(400, f"Document {body['documentid']} does not belong to company {body['companycode']}")
-    record = {"documentid": body["documentid"], "companycode": body["companycode"], "message": body["message"],
-              "createdat": iso_ms(provider.now_ms())}
+    record = {
+        "documentid": body["documentid"],
+        "companycode": body["companycode"],
+        "message": body["message"],
+        "createdat": iso_ms(provider.now_ms()),
+    }
     state.syncerrors.append(record)
     return json_response(record)
 
@@ -245,15 +279,23 @@ async def syncerrors(request: Request, provider: Ivesk) -> Response:
 async def subscriptions(request: Request, provider: Ivesk) -> Response:
     require_api_key(request)
     body = await read_json(request, invalid_json)
-    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) and body[k] for k in ("name", "eventType", "target")):
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(k), str) and body[k] for k in ("name", "eventType", "target")
+    ):
         raise ApiError(400, "Body must be a JSON object with string fields name, eventType and target")
     if body["eventType"] not in EVENT_TYPES:
         raise ApiError(400, f"eventType must be one of {', '.join(EVENT_TYPES)}")
     if not body["target"].startswith(("http://", "https://")):
         raise ApiError(400, "target must be an http(s) URL")
     subscription = provider.webhooks.subscribe(body["name"], body["eventType"], body["target"], base_url(request))
-    return json_response({"name": subscription["name"], "eventType": subscription["eventType"],
-                          "target": subscription["target"], "subscriptionArn": "pending confirmation"})
+    return json_response(
+        {
+            "name": subscription["name"],
+            "eventType": subscription["eventType"],
+            "target": subscription["target"],
+            "subscriptionArn": "pending confirmation",
+        }
+    )
 
 
 @router.get("/_sns/")
@@ -264,7 +306,9 @@ async def sns_confirm(request: Request, provider: Ivesk) -> Response:
     subscription = provider.webhooks.confirm(query.get("TopicArn", ""), query.get("Token", ""))
     if subscription is None:
         return s3_error(404, "NotFound", "Subscription confirmation token is invalid")
-    xml = ("<ConfirmSubscriptionResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><ConfirmSubscriptionResult>"
-           f"<SubscriptionArn>{subscription['subscriptionArn']}</SubscriptionArn></ConfirmSubscriptionResult>"
-           "</ConfirmSubscriptionResponse>")
+    xml = (
+        '<ConfirmSubscriptionResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><ConfirmSubscriptionResult>'
+        f"<SubscriptionArn>{subscription['subscriptionArn']}</SubscriptionArn></ConfirmSubscriptionResult>"
+        "</ConfirmSubscriptionResponse>"
+    )
     return Response(xml.encode(), media_type="text/xml")

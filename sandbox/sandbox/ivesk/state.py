@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..framework.money import Totals
 from ..framework.timeutil import iso_ms
@@ -39,10 +40,20 @@ class Upload:
     reason: str | None = None
 
     def view(self, core_id: str | None) -> dict[str, Any]:
-        return {"key": self.key, "fileName": self.file_name, "status": self.status, "contentType": self.content_type,
-                "sourcedata": self.sourcedata, "userdata": self.userdata, "options": self.options,
-                "size": len(self.content), "sha256": self.sha256, "documentId": core_id, "reason": self.reason,
-                "storedAt": iso_ms(self.stored_ms) if self.stored_ms else None}
+        return {
+            "key": self.key,
+            "fileName": self.file_name,
+            "status": self.status,
+            "contentType": self.content_type,
+            "sourcedata": self.sourcedata,
+            "userdata": self.userdata,
+            "options": self.options,
+            "size": len(self.content),
+            "sha256": self.sha256,
+            "documentId": core_id,
+            "reason": self.reason,
+            "storedAt": iso_ms(self.stored_ms) if self.stored_ms else None,
+        }
 
 
 @dataclass
@@ -102,8 +113,12 @@ class IveskState:
         upload = self.upload_docs[key[1]] if key[0] == "upload" else None
         view = None
         if upload is not None:
-            view = {"fileName": upload.file_name, "options": upload.options, "sourcedata": upload.sourcedata,
-                    "userdata": upload.userdata}
+            view = {
+                "fileName": upload.file_name,
+                "options": upload.options,
+                "sourcedata": upload.sourcedata,
+                "userdata": upload.userdata,
+            }
         digitized = self.digitized_ms(key)
         assert digitized is not None
         return document(self.core(key), self.seed, digitized, self.exported_ms(key), view)
@@ -113,7 +128,7 @@ class IveskState:
             self._ids = {self.cores.core("seed", i).id: ("seed", i) for i in range(self.scale)}
         key = self._ids.get(document_id)
         if key is None:
-            for n, upload in enumerate(self.upload_docs):
+            for n, _upload in enumerate(self.upload_docs):
                 if self.cores.core("upload", n).id == document_id:
                     return ("upload", n)
         return key
@@ -127,10 +142,18 @@ class IveskState:
         return seeded_pdf(self.core(key)), "application/pdf"
 
     # -- uploads and digitization ---------------------------------------------------------------------
-    def new_upload(self, file_name: str, content_type: str, disposition: str, options: dict[str, Any],
-                   sourcedata: Any, userdata: str | None) -> Upload:
-        upload = Upload(str(uuid.uuid4()), file_name, content_type, disposition,
-                        options, sourcedata, userdata, self.now_ms())
+    def new_upload(
+        self,
+        file_name: str,
+        content_type: str,
+        disposition: str,
+        options: dict[str, Any],
+        sourcedata: Any,
+        userdata: str | None,
+    ) -> Upload:
+        upload = Upload(
+            str(uuid.uuid4()), file_name, content_type, disposition, options, sourcedata, userdata, self.now_ms()
+        )
         self.uploads[upload.key] = upload
         return upload
 
@@ -152,7 +175,11 @@ class IveskState:
         self.refresh_upload(upload)
 
     def refresh_upload(self, upload: Upload) -> None:
-        if upload.status == "digitizing" and upload.digitize_at_ms is not None and self.now_ms() >= upload.digitize_at_ms:
+        if (
+            upload.status == "digitizing"
+            and upload.digitize_at_ms is not None
+            and self.now_ms() >= upload.digitize_at_ms
+        ):
             upload.status = "digitized"
 
     def finish_digitization(self, keys: list[str] | None = None) -> list[Upload]:
@@ -198,8 +225,9 @@ class IveskState:
         return [e.key for e in page.entries[:count]]
 
     # -- queues ---------------------------------------------------------------------------------------
-    def queue_page(self, queue: str, after_ms: int, page_size: int, *, inclusive: bool = False,
-                   split_ties: bool = False) -> Page:
+    def queue_page(
+        self, queue: str, after_ms: int, page_size: int, *, inclusive: bool = False, split_ties: bool = False
+    ) -> Page:
         if inclusive:
             after_ms -= 1
         overlay = self.exported_overlay
@@ -213,8 +241,12 @@ class IveskState:
                     extra.append(Entry(upload.digitize_at_ms, (1, k), ("upload", k)))
         else:
             timeline = self.timeline
-            base = seeded_entries(n, timeline.export_candidate_ms,
-                                  lambda i: timeline.is_exported(i) and ("seed", i) not in overlay, after_ms)
+            base = seeded_entries(
+                n,
+                timeline.export_candidate_ms,
+                lambda i: timeline.is_exported(i) and ("seed", i) not in overlay,
+                after_ms,
+            )
             extra = [Entry(ts, (1, seq), key) for key, (ts, seq) in overlay.items() if ts > after_ms]
         extra.sort()
         return read_page([base, iter(extra)], page_size, split_ties)
@@ -224,8 +256,10 @@ class IveskState:
         key = (company, column)
         if key not in self.codelists:
             index = COMPANY_CODES.index(company)
-            items = {i["code"]: ColumnItem(i["code"], i["modifiedat_ms"], i.get("description"))
-                     for i in seeded_items(self.seed, index, column)}
+            items = {
+                i["code"]: ColumnItem(i["code"], i["modifiedat_ms"], i.get("description"))
+                for i in seeded_items(self.seed, index, column)
+            }
             self.codelists[key] = CodeList(items)
         return self.codelists[key]
 
@@ -238,7 +272,7 @@ class IveskState:
             item.description = f"{item.description or item.code} (pakeista)"
             item.modifiedat_ms = now
             changed.append(item.code)
-        for n in range(add):
+        for _n in range(add):
             code = f"N{len(codelist.items) + 1:03d}"
             codelist.items[code] = ColumnItem(code, now, f"Naujas kodas {code}")
             changed.append(code)
@@ -304,6 +338,8 @@ class IveskState:
             "syncerrors": list(self.syncerrors),
             "presignedRequestsWithApiKey": self.presigned_with_api_key,
             "subscriptions": [{k: v for k, v in s.items() if k != "token"} for s in self.subscriptions],
-            "uploads": [u.view(self.cores.core("upload", u.index).id if u.index is not None else None)
-                        for u in self.uploads.values()],
+            "uploads": [
+                u.view(self.cores.core("upload", u.index).id if u.index is not None else None)
+                for u in self.uploads.values()
+            ],
         }

@@ -33,11 +33,18 @@ def _signature(message: dict[str, Any]) -> str:
 
 
 def _post(target: str, body: bytes, message_type: str) -> int:
-    request = urllib.request.Request(target, data=body, method="POST", headers={
-        "Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": message_type,
-        "User-Agent": "Amazon Simple Notification Service Agent"})
+    request = urllib.request.Request(
+        target,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "text/plain; charset=UTF-8",
+            "x-amz-sns-message-type": message_type,
+            "User-Agent": "Amazon Simple Notification Service Agent",
+        },
+    )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the subscriber's URL
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -54,12 +61,22 @@ class Webhooks:
         topic = f"{REGION_ARN}:{TOPICS[event_type]}"
         token = uuid.uuid4().hex * 2
         subscription = {
-            "name": name, "eventType": event_type, "target": target, "topicArn": topic,
-            "subscriptionArn": f"{topic}:{uuid.uuid4()}", "confirmed": False, "token": token, "deliveries": [],
+            "name": name,
+            "eventType": event_type,
+            "target": target,
+            "topicArn": topic,
+            "subscriptionArn": f"{topic}:{uuid.uuid4()}",
+            "confirmed": False,
+            "token": token,
+            "deliveries": [],
         }
         self.provider.state.subscriptions.append(subscription)
-        message = self._envelope("SubscriptionConfirmation", topic, "You have chosen to subscribe to the topic "
-                                 f"{topic}.\nTo confirm the subscription, visit the SubscribeURL included in this message.")
+        message = self._envelope(
+            "SubscriptionConfirmation",
+            topic,
+            "You have chosen to subscribe to the topic "
+            f"{topic}.\nTo confirm the subscription, visit the SubscribeURL included in this message.",
+        )
         message["Token"] = token
         message["SubscribeURL"] = f"{base_url}/_sns/?Action=ConfirmSubscription&TopicArn={topic}&Token={token}"
         self._deliver(subscription, message)
@@ -75,15 +92,23 @@ class Webhooks:
     def notify(self, event_type: str, message: dict[str, Any]) -> None:
         for subscription in self.provider.state.subscriptions:
             if subscription["eventType"] == event_type and subscription["confirmed"]:
-                envelope = self._envelope("Notification", subscription["topicArn"], json.dumps(message, ensure_ascii=False))
-                envelope["UnsubscribeURL"] = f"https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription['subscriptionArn']}"
+                envelope = self._envelope(
+                    "Notification", subscription["topicArn"], json.dumps(message, ensure_ascii=False)
+                )
+                envelope["UnsubscribeURL"] = (
+                    f"https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription['subscriptionArn']}"
+                )
                 envelope["MessageAttributes"] = {"account": {"Type": "String", "Value": ACCOUNT_ID}}
                 self._deliver(subscription, envelope)
 
     def _envelope(self, kind: str, topic: str, message: str) -> dict[str, Any]:
         envelope = {
-            "Type": kind, "MessageId": str(uuid.uuid4()), "TopicArn": topic, "Message": message,
-            "Timestamp": iso_ms(self.provider.now_ms()), "SignatureVersion": "1",
+            "Type": kind,
+            "MessageId": str(uuid.uuid4()),
+            "TopicArn": topic,
+            "Message": message,
+            "Timestamp": iso_ms(self.provider.now_ms()),
+            "SignatureVersion": "1",
             "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-010a507c1833636cd94bdb98bd93083a.pem",
         }
         envelope["Signature"] = _signature(envelope)
@@ -100,8 +125,13 @@ class Webhooks:
 
     async def _attempts(self, subscription: dict[str, Any], envelope: dict[str, Any]) -> None:
         body = json.dumps(envelope, ensure_ascii=False).encode()
-        record = {"type": envelope["Type"], "messageId": envelope["MessageId"], "attempts": 0, "status": None,
-                  "delivered": False}
+        record = {
+            "type": envelope["Type"],
+            "messageId": envelope["MessageId"],
+            "attempts": 0,
+            "status": None,
+            "delivered": False,
+        }
         subscription["deliveries"].append(record)
         delay = self.provider.config.webhook_retry_base
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -113,4 +143,6 @@ class Webhooks:
             if attempt < MAX_ATTEMPTS:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 600.0)
-        LOGGER.info("webhook %s to %s given up after %d attempts", envelope["MessageId"], subscription["target"], MAX_ATTEMPTS)
+        LOGGER.info(
+            "webhook %s to %s given up after %d attempts", envelope["MessageId"], subscription["target"], MAX_ATTEMPTS
+        )

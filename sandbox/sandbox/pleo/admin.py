@@ -39,7 +39,7 @@ def find(provider: PleoProvider, job_id: str) -> tuple[CompanyData, ExportJob]:
 async def open_job(request: Request, provider: Pleo) -> Response:
     body = await admin_json(request, empty={})
     if not isinstance(body, dict) or set(body) - {"companyId", "count"}:
-        raise AdminError("expected {\"companyId\": ..., \"count\": n} (both optional)")
+        raise AdminError('expected {"companyId": ..., "count": n} (both optional)')
     state = provider.state
     state.tick()
     data = state.company(body.get("companyId") or DEFAULT_COMPANY_ID)
@@ -49,8 +49,10 @@ async def open_job(request: Request, provider: Pleo) -> Response:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise AdminError("'count' must be an integer >= 1")
     if data.jobs.open_job() is not None:
-        return json_response({"error": f"company {data.company.id} already has an open export job "
-                                       f"({data.jobs.open_job().id})"}, status=409)
+        return json_response(
+            {"error": f"company {data.company.id} already has an open export job ({data.jobs.open_job().id})"},
+            status=409,
+        )
     entries = data.candidates(count)
     if not entries:
         raise AdminError("the export queue of this company is empty")

@@ -9,15 +9,25 @@ revokes every token of that authorization (``invalid_grant``), as Pleo documents
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..framework.oauth import basic_credentials, oauth_error, read_form, refresh_grant, unquote_client
 from ..framework.provider import ApiError
-from .config import API_KEY, CLIENT_ID, CLIENT_SECRET, INITIAL_REFRESH_TOKEN, ORGANIZATION_ID, SCOPES, TOKEN_PATH, PleoConfig
+from .config import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    INITIAL_REFRESH_TOKEN,
+    ORGANIZATION_ID,
+    SCOPES,
+    TOKEN_PATH,
+    PleoConfig,
+)
 
 
 @dataclass
@@ -69,8 +79,13 @@ class TokenStore:
         auth.access[access] = self.now_ms() + self.config.token_lifetime * 1000
         auth.refresh[new_refresh] = False
         self.issued += [access, new_refresh]
-        return {"access_token": access, "refresh_token": new_refresh, "token_type": "Bearer",
-                "expires_in": self.config.token_lifetime, "scope": SCOPES}
+        return {
+            "access_token": access,
+            "refresh_token": new_refresh,
+            "token_type": "Bearer",
+            "expires_in": self.config.token_lifetime,
+            "scope": SCOPES,
+        }
 
 
 _basic = basic_credentials
@@ -93,8 +108,12 @@ def principal(headers: Any, tokens: TokenStore) -> str | None:
 def require_principal(request: Request, tokens: TokenStore) -> str:
     header = request.headers.get("authorization")
     if not header:
-        raise ApiError(401, "Full authentication is required to access this resource", code="UNAUTHORIZED",
-                       headers={"WWW-Authenticate": 'Basic realm="pleo", Bearer'})
+        raise ApiError(
+            401,
+            "Full authentication is required to access this resource",
+            code="UNAUTHORIZED",
+            headers={"WWW-Authenticate": 'Basic realm="pleo", Bearer'},
+        )
     organization = principal(request.headers, tokens)
     if organization is None:
         basic = _basic(header)
@@ -122,6 +141,9 @@ async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_st
         return oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
     grant_type = field_("grant_type")
     if grant_type != "refresh_token":
-        return oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
-                            "Only grant_type=refresh_token is supported by the sandbox")
+        return oauth_error(
+            400,
+            "unsupported_grant_type" if grant_type else "invalid_request",
+            "Only grant_type=refresh_token is supported by the sandbox",
+        )
     return refresh_grant(field_, tokens.redeem, "The refresh token is invalid, expired, revoked or was already used")

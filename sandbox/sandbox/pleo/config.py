@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from ..framework.config import SandboxConfig, check_int
 
@@ -16,8 +17,10 @@ INITIAL_REFRESH_TOKEN = "sandbox-pleo-refresh-token"
 TOKEN_PATH = "/oauth/token"  # production: https://auth.pleo.io/oauth/token (its own host)
 #: pre-signed receipt downloads (standing in for Pleo's storage host; no API credentials)
 FILE_PREFIX = "/_files/receipts/"
-SCOPES = ("export-jobs:read export-jobs:write export-items:read accounts:read companies:read "
-          "tax-codes:read tag-groups:read users:read")
+SCOPES = (
+    "export-jobs:read export-jobs:write export-items:read accounts:read companies:read "
+    "tax-codes:read tag-groups:read users:read"
+)
 
 ORGANIZATION_ID = "4f1c2a9e-6b1d-4c55-9d7e-0e3a5b7c9d21"
 
@@ -34,9 +37,33 @@ class Company:
 
 
 COMPANIES = (
-    Company("9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e51", "Nordlys Design ApS", "DK", "DKK", "DK38475612", (25, 0), "Europe/Copenhagen"),
-    Company("9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e52", "Skärgårds Konsult AB", "SE", "SEK", "SE556677889901", (25, 12, 6, 0), "Europe/Stockholm"),
-    Company("9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e53", "Hanse Logistik GmbH", "DE", "EUR", "DE284719365", (19, 7, 0), "Europe/Berlin"),
+    Company(
+        "9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e51",
+        "Nordlys Design ApS",
+        "DK",
+        "DKK",
+        "DK38475612",
+        (25, 0),
+        "Europe/Copenhagen",
+    ),
+    Company(
+        "9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e52",
+        "Skärgårds Konsult AB",
+        "SE",
+        "SEK",
+        "SE556677889901",
+        (25, 12, 6, 0),
+        "Europe/Stockholm",
+    ),
+    Company(
+        "9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e53",
+        "Hanse Logistik GmbH",
+        "DE",
+        "EUR",
+        "DE284719365",
+        (19, 7, 0),
+        "Europe/Berlin",
+    ),
 )
 COMPANY_BY_ID = {c.id: c for c in COMPANIES}
 DEFAULT_COMPANY_ID = COMPANIES[0].id

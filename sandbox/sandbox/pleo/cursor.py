@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from starlette.datastructures import QueryParams
 
@@ -125,14 +126,25 @@ def keyset_page(
         has_previous = anchor is not None or req.offset > 0
     records = [rec for _, rec in found]
     # CursorPageInfo: no field is nullable, so what does not apply is left out
-    current = {"after": req.after, "before": req.before, "offset": req.offset or None, "limit": req.limit,
-               "sortingKeys": req.sorting_keys or None, "sortingOrder": req.sorting_order or None}
+    current = {
+        "after": req.after,
+        "before": req.before,
+        "offset": req.offset or None,
+        "limit": req.limit,
+        "sortingKeys": req.sorting_keys or None,
+        "sortingOrder": req.sorting_order or None,
+    }
     pagination = {
         "currentRequestPagination": {**_present(current), "parameters": req.parameters},
         "hasNextPage": has_next,
         "hasPreviousPage": has_previous,
-        **_present({"startCursor": encode(kind, found[0][0]) if found else None,
-                    "endCursor": encode(kind, found[-1][0]) if found else None, "total": total}),
+        **_present(
+            {
+                "startCursor": encode(kind, found[0][0]) if found else None,
+                "endCursor": encode(kind, found[-1][0]) if found else None,
+                "total": total,
+            }
+        ),
     }
     return records, pagination
 

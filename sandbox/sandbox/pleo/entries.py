@@ -23,21 +23,47 @@ from .reference import VENDORS, CompanyRefs
 
 DATA_START = ms_of(2024, 1, 1)
 DATA_END = ms_of(2026, 6, 30)
-TYPES = Weighted([
-    ("card_purchase", 58), ("out_of_pocket", 10), ("mileage", 4), ("per_diem", 3), ("invoice", 8),
-    ("card_invoice", 3), ("refund", 4), ("fee", 3), ("atm_withdrawal", 2), ("cashback", 1), ("wallet_topup", 2),
-    ("chargeback", 1), ("personal_spend", 1),
-])
+TYPES = Weighted(
+    [
+        ("card_purchase", 58),
+        ("out_of_pocket", 10),
+        ("mileage", 4),
+        ("per_diem", 3),
+        ("invoice", 8),
+        ("card_invoice", 3),
+        ("refund", 4),
+        ("fee", 3),
+        ("atm_withdrawal", 2),
+        ("cashback", 1),
+        ("wallet_topup", 2),
+        ("chargeback", 1),
+        ("personal_spend", 1),
+    ]
+)
 # Accounting-entry family and sub-family (AccountingEntryFamily / AccountingEntrySubFamily) of each export
 # item type (ExportItemTypeV3). [I] the documents do not map one onto the other; this follows their prose.
 FAMILIES = {
-    "card_purchase": "CARD_PURCHASE", "card_invoice": "CARD_PURCHASE", "refund": "CARD_PURCHASE",
-    "chargeback": "CARD_PURCHASE", "cashback": "CASHBACK", "atm_withdrawal": "CARD_PURCHASE", "fee": "OVERDRAFT",
-    "out_of_pocket": "OUT_OF_POCKET", "mileage": "MILEAGE", "per_diem": "PER_DIEM",
-    "invoice": "BILL_INVOICE", "wallet_topup": "WALLET", "personal_spend": "REIMBURSEMENT",
+    "card_purchase": "CARD_PURCHASE",
+    "card_invoice": "CARD_PURCHASE",
+    "refund": "CARD_PURCHASE",
+    "chargeback": "CARD_PURCHASE",
+    "cashback": "CASHBACK",
+    "atm_withdrawal": "CARD_PURCHASE",
+    "fee": "OVERDRAFT",
+    "out_of_pocket": "OUT_OF_POCKET",
+    "mileage": "MILEAGE",
+    "per_diem": "PER_DIEM",
+    "invoice": "BILL_INVOICE",
+    "wallet_topup": "WALLET",
+    "personal_spend": "REIMBURSEMENT",
 }
-SUB_FAMILIES = {"atm_withdrawal": "ATM", "fee": "FEE", "wallet_topup": "LOAD",
-                "personal_spend": "REIMBURSEMENT_TO_COMPANY", "out_of_pocket": "REIMBURSEMENT_TO_EMPLOYEE"}
+SUB_FAMILIES = {
+    "atm_withdrawal": "ATM",
+    "fee": "FEE",
+    "wallet_topup": "LOAD",
+    "personal_spend": "REIMBURSEMENT_TO_COMPANY",
+    "out_of_pocket": "REIMBURSEMENT_TO_EMPLOYEE",
+}
 #: export item subType (ExportItemSubTypeV3) where one applies
 SUB_TYPES = {"personal_spend": "reimbursement_to_company", "out_of_pocket": "reimbursement_to_employee"}
 RECEIPT_SOURCES = ("CAMERA", "EMAIL_FORWARDING")
@@ -46,12 +72,36 @@ NO_VAT = {"mileage", "per_diem", "fee", "atm_withdrawal", "wallet_topup", "perso
 FOREIGN = Weighted([("EUR", 40), ("USD", 25), ("SEK", 12), ("DKK", 10), ("GBP", 8), ("NOK", 5)])
 EUR_PER = {"EUR": 10000, "DKK": 1341, "SEK": 876, "USD": 9210, "GBP": 11690, "NOK": 852}  # value of 1 unit in EUR, e4
 NOTES = {
-    "DK": ["Frokostmøde med kunde", "Togbillet til Aarhus", "Kontorartikler", "Softwareabonnement", "Taxa til lufthavnen",
-           "Hotel under messe", "Parkering", "Kaffe til teamet"],
-    "SE": ["Lunchmöte med kund", "Tågbiljett till Göteborg", "Kontorsmaterial", "Programvara, månadsavgift",
-           "Taxi till Arlanda", "Hotell under mässan", "Parkering", "Fika med teamet"],
-    "DE": ["Geschäftsessen mit Kunde", "Bahnticket nach Hamburg", "Büromaterial", "Software-Abo", "Taxi zum Flughafen",
-           "Hotel während der Messe", "Parkgebühr", "Kaffee für das Team"],
+    "DK": [
+        "Frokostmøde med kunde",
+        "Togbillet til Aarhus",
+        "Kontorartikler",
+        "Softwareabonnement",
+        "Taxa til lufthavnen",
+        "Hotel under messe",
+        "Parkering",
+        "Kaffe til teamet",
+    ],
+    "SE": [
+        "Lunchmöte med kund",
+        "Tågbiljett till Göteborg",
+        "Kontorsmaterial",
+        "Programvara, månadsavgift",
+        "Taxi till Arlanda",
+        "Hotell under mässan",
+        "Parkering",
+        "Fika med teamet",
+    ],
+    "DE": [
+        "Geschäftsessen mit Kunde",
+        "Bahnticket nach Hamburg",
+        "Büromaterial",
+        "Software-Abo",
+        "Taxi zum Flughafen",
+        "Hotel während der Messe",
+        "Parkgebühr",
+        "Kaffee für das Team",
+    ],
 }
 
 
@@ -106,8 +156,18 @@ class EntryFactory:
         if wallet_minor == 0:
             wallet_minor = sign
         nfiles = 0 if etype in ("mileage", "per_diem", "fee", "wallet_topup") else (1 if d.unit(7) < 0.85 else 2)
-        return EntryCore(self.company_index, index, etype, self.performed_ms(index), supplier_currency,
-                         supplier_minor, home, wallet_minor, nfiles, d.below(8, len(VENDORS)))
+        return EntryCore(
+            self.company_index,
+            index,
+            etype,
+            self.performed_ms(index),
+            supplier_currency,
+            supplier_minor,
+            home,
+            wallet_minor,
+            nfiles,
+            d.below(8, len(VENDORS)),
+        )
 
     def created_ms(self, index: int) -> int:
         return self.performed_ms(index) + 5 * MINUTE_MS + Draws(self.key, index).below(9, 2 * DAY_MS)
@@ -144,7 +204,7 @@ class EntryFactory:
         parts = split(core.wallet_minor, 1 if rng.random() < 0.75 else rng.between(2, 3), rng, min_part=1)
         supplier_parts = apportion(core.supplier_minor, parts)
         out = []
-        for n, (part, supplier_part) in enumerate(zip(parts, supplier_parts)):
+        for n, (part, supplier_part) in enumerate(zip(parts, supplier_parts, strict=False)):
             account = expense[vendor_account if n == 0 else rng.between(0, len(expense) - 1)]
             if core.type == "mileage":
                 account = expense[5]
@@ -154,28 +214,41 @@ class EntryFactory:
                 tax_code = next(t for t in refs.tax_codes if t["type"] == "reverse")
             else:
                 tax_code = refs.tax_codes[0 if rng.random() < 0.8 else rng.between(0, len(refs.tax_codes) - 2)]
-            percent = int(round(tax_code["rate"] * 100)) if tax_code["rate"] else 0
-            (net, tax), (supplier_net, supplier_tax) = (_net_tax(tax_code["type"], m, percent) for m in (part, supplier_part))
+            percent = round(tax_code["rate"] * 100) if tax_code["rate"] else 0
+            (net, tax), (supplier_net, supplier_tax) = (
+                _net_tax(tax_code["type"], m, percent) for m in (part, supplier_part)
+            )
             tags = []
             for group in refs.tag_groups:
                 if rng.random() < 0.7:
                     tag = rng.pick(refs.tags[group["id"]])
                     tags.append({"id": tag["id"], "code": tag["code"], "groupCode": group["code"]})
             cur, sup = self.company.currency, core.supplier_currency
-            tax_view = {"id": tax_code["id"], "rate": tax_code["rate"], "type": tax_code["type"],
-                        "amount": both(sup, supplier_tax, cur, tax), "code": tax_code["code"]}
+            tax_view = {
+                "id": tax_code["id"],
+                "rate": tax_code["rate"],
+                "type": tax_code["type"],
+                "amount": both(sup, supplier_tax, cur, tax),
+                "code": tax_code["code"],
+            }
             for key in ("ingoingTaxAccount", "outgoingTaxAccount"):  # strings, not nullable: absent when unset
                 if tax_code[key] is not None:
                     tax_view[key] = tax_code[key]
-            out.append({
-                "accountingEntryLineId": ids.make(self.seed, self.company_index, ids.LINE, core.index * 4 + n),
-                "lineAmount": both(sup, supplier_part, cur, part),
-                "netAmount": both(sup, supplier_net, cur, net),
-                "account": {"id": account["id"], "name": account["name"], "code": account["code"],
-                            "identifier": account["externalId"]},
-                "tags": tags,
-                "tax": tax_view,
-            })
+            out.append(
+                {
+                    "accountingEntryLineId": ids.make(self.seed, self.company_index, ids.LINE, core.index * 4 + n),
+                    "lineAmount": both(sup, supplier_part, cur, part),
+                    "netAmount": both(sup, supplier_net, cur, net),
+                    "account": {
+                        "id": account["id"],
+                        "name": account["name"],
+                        "code": account["code"],
+                        "identifier": account["externalId"],
+                    },
+                    "tags": tags,
+                    "tax": tax_view,
+                }
+            )
         return out
 
     def _people(self, core: EntryCore) -> tuple[dict, dict]:
@@ -197,43 +270,74 @@ class EntryFactory:
         invoice = core.type == "invoice"
         item: dict[str, Any] = {
             # [I] LinksResponse gives each link as an object of strings; the key is not documented ("href")
-            "_links": {"api": {"href": f"{api_base}/v1/accounting-entries/{entry_id}"},
-                       "mobile": {"href": f"pleo://accounting-entries/{entry_id}"},
-                       "web": {"href": f"{WEB_BASE}/export?accountingEntryId={entry_id}"}},
+            "_links": {
+                "api": {"href": f"{api_base}/v1/accounting-entries/{entry_id}"},
+                "mobile": {"href": f"pleo://accounting-entries/{entry_id}"},
+                "web": {"href": f"{WEB_BASE}/export?accountingEntryId={entry_id}"},
+            },
             "accountingEntryId": entry_id,
             "companyId": self.company.id,
             "type": core.type,
             "date": iso_ms(core.performed_ms),
             "note": rng.pick(NOTES[self.company.country]) if rng.random() < 0.8 else None,
             "amount": both(core.supplier_currency, core.supplier_minor, cur, core.wallet_minor),
-            "files": [{"url": file_url(core, p), "type": "application/pdf", "size": self.receipt_size(core, p)}
-                      for p in range(core.nfiles)],
+            "files": [
+                {"url": file_url(core, p), "type": "application/pdf", "size": self.receipt_size(core, p)}
+                for p in range(core.nfiles)
+            ],
             "bookkeeping": {"method": "accounts_payable" if invoice else "journal"},
-            "contraAccount": {"id": contra["id"], "name": contra["name"], "code": contra["code"],
-                              "identifier": contra["externalId"]},
+            "contraAccount": {
+                "id": contra["id"],
+                "name": contra["name"],
+                "code": contra["code"],
+                "identifier": contra["externalId"],
+            },
             "additionalInformation": {
                 "reconciliationId": f"R{core.company}{core.index:09d}",
                 "attendees": [rng.pick(self.refs.employees)["firstName"]]
-                if core.type == "card_purchase" and rng.random() < 0.2 else [],
+                if core.type == "card_purchase" and rng.random() < 0.2
+                else [],
                 "reconciledEntries": [],
-                "invoiceInformation": {"invoiceNumber": f"INV-{rng.digits(6)}", "status": "paid",
-                                       "dueDate": iso_ms(_midnight(core.performed_ms + 30 * DAY_MS)),
-                                       "invoiceDate": iso_ms(_midnight(core.performed_ms))} if invoice else None,
+                "invoiceInformation": {
+                    "invoiceNumber": f"INV-{rng.digits(6)}",
+                    "status": "paid",
+                    "dueDate": iso_ms(_midnight(core.performed_ms + 30 * DAY_MS)),
+                    "invoiceDate": iso_ms(_midnight(core.performed_ms)),
+                }
+                if invoice
+                else None,
             },
-            "supplier": {"name": vendor_name, "code": vendor["code"], "account": None, "categoryCode": mcc,
-                         "country": vendor_country, "taxIdentifier": vendor["taxRegistrationNumber"]},
-            "vendor": {"id": vendor["id"], "name": vendor_name, "defaultCurrency": vendor_currency,
-                       "code": vendor["code"], "country": vendor_country,
-                       "taxRegistrationNumber": vendor["taxRegistrationNumber"]},
+            "supplier": {
+                "name": vendor_name,
+                "code": vendor["code"],
+                "account": None,
+                "categoryCode": mcc,
+                "country": vendor_country,
+                "taxIdentifier": vendor["taxRegistrationNumber"],
+            },
+            "vendor": {
+                "id": vendor["id"],
+                "name": vendor_name,
+                "defaultCurrency": vendor_currency,
+                "code": vendor["code"],
+                "country": vendor_country,
+                "taxRegistrationNumber": vendor["taxRegistrationNumber"],
+            },
             "team": {"id": team["id"], "name": team["name"], "code": team["code"]},
-            "user": {"id": employee["id"], "name": f"{employee['firstName']} {employee['lastName']}", "code": employee["code"]},
+            "user": {
+                "id": employee["id"],
+                "name": f"{employee['firstName']} {employee['lastName']}",
+                "code": employee["code"],
+            },
             "accountingEntryLines": lines,
         }
         if core.type in SUB_TYPES:
             item["subType"] = SUB_TYPES[core.type]
         if invoice:
-            item["servicePeriod"] = {"from": iso_ms(_midnight(core.performed_ms - 30 * DAY_MS)),
-                                     "to": iso_ms(_midnight(core.performed_ms))}
+            item["servicePeriod"] = {
+                "from": iso_ms(_midnight(core.performed_ms - 30 * DAY_MS)),
+                "to": iso_ms(_midnight(core.performed_ms)),
+            }
         return item
 
     def accounting_entry(self, core: EntryCore, export_status: str, updated_ms: int) -> dict[str, Any]:
@@ -266,16 +370,30 @@ class EntryFactory:
             "receiptIds": [self.receipt_id(core.index, p) for p in range(core.nfiles)],
             "transactionValue": {"currency": core.supplier_currency, "minors": core.supplier_minor},
             "totalBillValue": {"currency": cur, "minors": core.wallet_minor},
-            "splitItems": [{"id": line["accountingEntryLineId"], "createdAt": created, "updatedAt": updated,
-                            "accountId": line["account"]["id"], "accountCode": line["account"]["code"],
-                            "taxCodeId": line["tax"]["id"],
-                            "tags": [{"tagGroupId": self._group_of(t["id"]), "tagId": t["id"]} for t in line["tags"]],
-                            "transactionValue": {"currency": core.supplier_currency,
-                                                 "minors": line["lineAmount"]["inSupplierCurrency"]["value"]},
-                            "totalBillValue": {"currency": cur, "minors": line["lineAmount"]["inWalletCurrency"]["value"]}}
-                           for line in lines],
-            "tags": sorted(({"tagGroupId": self._group_of(i), "tagId": i} for i in {t["id"] for line in lines for t in line["tags"]}),
-                           key=lambda tag: tag["tagId"]),
+            "splitItems": [
+                {
+                    "id": line["accountingEntryLineId"],
+                    "createdAt": created,
+                    "updatedAt": updated,
+                    "accountId": line["account"]["id"],
+                    "accountCode": line["account"]["code"],
+                    "taxCodeId": line["tax"]["id"],
+                    "tags": [{"tagGroupId": self._group_of(t["id"]), "tagId": t["id"]} for t in line["tags"]],
+                    "transactionValue": {
+                        "currency": core.supplier_currency,
+                        "minors": line["lineAmount"]["inSupplierCurrency"]["value"],
+                    },
+                    "totalBillValue": {"currency": cur, "minors": line["lineAmount"]["inWalletCurrency"]["value"]},
+                }
+                for line in lines
+            ],
+            "tags": sorted(
+                (
+                    {"tagGroupId": self._group_of(i), "tagId": i}
+                    for i in {t["id"] for line in lines for t in line["tags"]}
+                ),
+                key=lambda tag: tag["tagId"],
+            ),
             "attendees": [],
             "supplier": {"externalSupplierId": self.refs.vendors[core.vendor]["code"]},
         }
@@ -303,8 +421,10 @@ class EntryFactory:
 
 def both(supplier_currency: str, supplier_minor: int, wallet_currency: str, wallet_minor: int) -> dict[str, Any]:
     """An amount in both currencies, as every amount of an export item is (``ExportItemLineAmountV3`` etc.)."""
-    return {"inSupplierCurrency": {"currency": supplier_currency, "value": supplier_minor},
-            "inWalletCurrency": {"currency": wallet_currency, "value": wallet_minor}}
+    return {
+        "inSupplierCurrency": {"currency": supplier_currency, "value": supplier_minor},
+        "inWalletCurrency": {"currency": wallet_currency, "value": wallet_minor},
+    }
 
 
 def apportion(total: int, weights: list[int]) -> list[int]:

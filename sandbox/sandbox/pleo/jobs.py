@@ -13,8 +13,9 @@ integration); items still open when the job finishes become ``abandoned``.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..framework.data import Draws, stream_key
 from ..framework.timeutil import DAY_MS, MINUTE_MS, SECOND_MS, iso_ms
@@ -49,12 +50,17 @@ class ItemState:
     failure_reason_type: str | None = None
 
     def view(self, entry_id: str, job_id: str) -> dict[str, Any]:
-        return {"accountingEntryId": entry_id, "exportJobId": job_id, "status": self.status,
-                "exportedAt": iso_ms(self.exported_ms) if self.exported_ms is not None else None,
-                "externalId": self.external_id, "externalUrl": self.external_url,
-                "failureReason": self.failure_reason,
-                # a string, not nullable (ExportJobItemV3): absent while there is no failure
-                **({"failureReasonType": self.failure_reason_type} if self.failure_reason_type else {})}
+        return {
+            "accountingEntryId": entry_id,
+            "exportJobId": job_id,
+            "status": self.status,
+            "exportedAt": iso_ms(self.exported_ms) if self.exported_ms is not None else None,
+            "externalId": self.external_id,
+            "externalUrl": self.external_url,
+            "failureReason": self.failure_reason,
+            # a string, not nullable (ExportJobItemV3): absent while there is no failure
+            **({"failureReasonType": self.failure_reason_type} if self.failure_reason_type else {}),
+        }
 
 
 @dataclass
@@ -84,9 +90,14 @@ class ExportJob:
 
     def view(self) -> dict[str, Any]:
         return {
-            "id": self.id, "companyId": self.company_id, "status": self.status,
-            "createdAt": iso_ms(self.created_ms), "expiresIn": self.expires_in, "isInteractive": self.is_interactive,
-            "numberOfItems": len(self.entries), "vendorBasedBookkeeping": self.vendor_based,
+            "id": self.id,
+            "companyId": self.company_id,
+            "status": self.status,
+            "createdAt": iso_ms(self.created_ms),
+            "expiresIn": self.expires_in,
+            "isInteractive": self.is_interactive,
+            "numberOfItems": len(self.entries),
+            "vendorBasedBookkeeping": self.vendor_based,
             "createdBy": self.created_by,
             "startedAt": iso_ms(self.started_ms) if self.started_ms is not None else None,
             "completedAt": iso_ms(self.completed_ms) if self.completed_ms is not None else None,
@@ -148,9 +159,17 @@ class JobBook:
         for j in range(len(self.starts)):
             entries = self.history_range(j)
             created = performed_ms(entries[-1]) + DAY_MS + Draws(self.key, j).below(4, 5 * DAY_MS)
-            job = ExportJob(seq=len(self.jobs), id=ids.make(self.seed, self.company_index, ids.HISTORY_JOB, j),
-                            company_id=self.company_id, entries=entries, created_ms=created, expires_in=expires_in,
-                            created_by=self.created_by, history=True, last_action_ms=created)
+            job = ExportJob(
+                seq=len(self.jobs),
+                id=ids.make(self.seed, self.company_index, ids.HISTORY_JOB, j),
+                company_id=self.company_id,
+                entries=entries,
+                created_ms=created,
+                expires_in=expires_in,
+                created_by=self.created_by,
+                history=True,
+                last_action_ms=created,
+            )
             outcome = self.history_outcome(j)
             job.started_ms = created + 20 * SECOND_MS
             if outcome == "failed":
@@ -170,10 +189,15 @@ class JobBook:
         if position in self.history_failed_positions(j, len(job.entries)):
             if self.history_outcome(j) == "failed":
                 return ItemState("abandoned")
-            return ItemState("failed", failure_reason="Account 9999 is missing in the ERP", failure_reason_type="account_unknown")
-        return ItemState("successful", exported_ms=(job.completed_ms or job.created_ms) - SECOND_MS,
-                         external_id=f"ERP-{self.company_index}{index:08d}",
-                         external_url=f"https://erp.example.com/vouchers/{self.company_index}{index:08d}")
+            return ItemState(
+                "failed", failure_reason="Account 9999 is missing in the ERP", failure_reason_type="account_unknown"
+            )
+        return ItemState(
+            "successful",
+            exported_ms=(job.completed_ms or job.created_ms) - SECOND_MS,
+            external_id=f"ERP-{self.company_index}{index:08d}",
+            external_url=f"https://erp.example.com/vouchers/{self.company_index}{index:08d}",
+        )
 
     # -- jobs created in the sandbox ----------------------------------------------------------------------
     def _add(self, job: ExportJob) -> None:
@@ -191,13 +215,29 @@ class JobBook:
                 return None
         return None
 
-    def create(self, entries: list[int], now_ms: int, expires_in: int, *, interactive: bool = False,
-               vendor_based: bool = False, created_by: str | None = None) -> ExportJob:
+    def create(
+        self,
+        entries: list[int],
+        now_ms: int,
+        expires_in: int,
+        *,
+        interactive: bool = False,
+        vendor_based: bool = False,
+        created_by: str | None = None,
+    ) -> ExportJob:
         n = sum(1 for j in self.jobs if not j.history)
-        job = ExportJob(seq=len(self.jobs), id=ids.make(self.seed, self.company_index, ids.CREATED_JOB, n),
-                        company_id=self.company_id, entries=sorted(entries), created_ms=now_ms, expires_in=expires_in,
-                        is_interactive=interactive, vendor_based=vendor_based, created_by=created_by or self.created_by,
-                        last_action_ms=now_ms)
+        job = ExportJob(
+            seq=len(self.jobs),
+            id=ids.make(self.seed, self.company_index, ids.CREATED_JOB, n),
+            company_id=self.company_id,
+            entries=sorted(entries),
+            created_ms=now_ms,
+            expires_in=expires_in,
+            is_interactive=interactive,
+            vendor_based=vendor_based,
+            created_by=created_by or self.created_by,
+            last_action_ms=now_ms,
+        )
         job.items = {i: ItemState("pending") for i in job.entries}
         for i in job.entries:
             self.entry_job[i] = job
@@ -229,7 +269,9 @@ class JobBook:
     def apply_event(self, job: ExportJob, event: str, now_ms: int, reason: str | None, reason_type: str | None) -> None:
         allowed, new_status = TRANSITIONS[event]
         if job.status not in allowed:
-            raise TransitionError(f"Cannot change the status of export job {job.id} from {job.status} with event {event}")
+            raise TransitionError(
+                f"Cannot change the status of export job {job.id} from {job.status} with event {event}"
+            )
         job.status = new_status
         job.last_action_ms = now_ms
         if event == "started":
@@ -246,43 +288,75 @@ class JobBook:
             job.failure_reason, job.failure_reason_type = reason, reason_type
         self._abandon_open_items(job)
 
-    def update_items(self, job: ExportJob, updates: Iterable[dict[str, Any]], now_ms: int, entry_index: Any) -> tuple[list, list]:
+    def update_items(
+        self, job: ExportJob, updates: Iterable[dict[str, Any]], now_ms: int, entry_index: Any
+    ) -> tuple[list, list]:
         data, errors = [], []
         for update in updates:
             entry_id = update.get("accountingEntryId") if isinstance(update, dict) else None
             if not isinstance(entry_id, str):
-                errors.append({"accountingEntryId": str(entry_id), "message": "accountingEntryId is required",
-                               "type": "INVALID_REQUEST"})
+                errors.append(
+                    {
+                        "accountingEntryId": str(entry_id),
+                        "message": "accountingEntryId is required",
+                        "type": "INVALID_REQUEST",
+                    }
+                )
                 continue
             index = entry_index(entry_id)
             state = job.items.get(index) if index is not None else None
             if state is None:
-                errors.append({"accountingEntryId": entry_id, "message": f"Accounting entry {entry_id} is not part of export job {job.id}",
-                               "type": "EXPORT_JOB_ITEM_NOT_FOUND"})
+                errors.append(
+                    {
+                        "accountingEntryId": entry_id,
+                        "message": f"Accounting entry {entry_id} is not part of export job {job.id}",
+                        "type": "EXPORT_JOB_ITEM_NOT_FOUND",
+                    }
+                )
                 continue
             status = update.get("status")
             if status not in ITEM_STATUSES:
-                errors.append({"accountingEntryId": entry_id, "message": f"status must be one of {', '.join(ITEM_STATUSES)}",
-                               "type": "INVALID_EXPORT_JOB_ITEM_STATUS"})
+                errors.append(
+                    {
+                        "accountingEntryId": entry_id,
+                        "message": f"status must be one of {', '.join(ITEM_STATUSES)}",
+                        "type": "INVALID_EXPORT_JOB_ITEM_STATUS",
+                    }
+                )
                 continue
             if state.status == "abandoned":
-                errors.append({"accountingEntryId": entry_id, "message": "The item was abandoned and cannot be updated",
-                               "type": "INVALID_EXPORT_JOB_ITEM_STATUS_CHANGE"})
+                errors.append(
+                    {
+                        "accountingEntryId": entry_id,
+                        "message": "The item was abandoned and cannot be updated",
+                        "type": "INVALID_EXPORT_JOB_ITEM_STATUS_CHANGE",
+                    }
+                )
                 continue
             state.status = status
             exported = update.get("exportedAt")
             if exported is not None:
                 from ..framework.timeutil import parse_iso8601
+
                 try:
                     state.exported_ms = parse_iso8601(exported)
                 except ValueError:
-                    errors.append({"accountingEntryId": entry_id, "message": "exportedAt must be an ISO 8601 date-time",
-                                   "type": "INVALID_REQUEST"})
+                    errors.append(
+                        {
+                            "accountingEntryId": entry_id,
+                            "message": "exportedAt must be an ISO 8601 date-time",
+                            "type": "INVALID_REQUEST",
+                        }
+                    )
                     continue
             elif status == "successful" and state.exported_ms is None:
                 state.exported_ms = now_ms
-            for key, attr in (("externalId", "external_id"), ("externalUrl", "external_url"),
-                              ("failureReason", "failure_reason"), ("failureReasonType", "failure_reason_type")):
+            for key, attr in (
+                ("externalId", "external_id"),
+                ("externalUrl", "external_url"),
+                ("failureReason", "failure_reason"),
+                ("failureReasonType", "failure_reason_type"),
+            ):
                 if key in update:
                     setattr(state, attr, update[key])
             data.append(state.view(entry_id, job.id))

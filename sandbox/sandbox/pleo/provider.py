@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.responses import Response
@@ -14,9 +15,20 @@ from .auth import principal, require_principal
 from .config import FILE_PREFIX, TOKEN_PATH, PleoConfig
 from .state import CompanyData, PleoState
 
-ERROR_TYPES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
-               409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS",
-               500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE"}
+ERROR_TYPES = {
+    400: "INVALID_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    422: "UNPROCESSABLE_ENTITY",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_SERVER_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+}
 
 
 def invalid_json(detail: str | None) -> ApiError:
@@ -53,10 +65,19 @@ class PleoProvider(ConfiguredProvider):
         return data
 
     # -- framework hooks ---------------------------------------------------------------------------------
-    def error_response(self, status: int, message: str, *, code: str | None = None,
-                       errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None) -> Response:
-        body: dict[str, Any] = {"type": code or ERROR_TYPES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "INVALID_REQUEST"),
-                                "message": message}
+    def error_response(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        body: dict[str, Any] = {
+            "type": code or ERROR_TYPES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "INVALID_REQUEST"),
+            "message": message,
+        }
         return json_response(body, status=status, headers=headers)
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:

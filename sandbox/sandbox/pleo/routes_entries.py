@@ -4,7 +4,7 @@ pre-signed receipt downloads (``/_files/...``, standing in for Pleo's storage ho
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Iterator
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -22,8 +22,11 @@ from .state import CompanyData
 SORT_KEYS = ("settledAt", "performedAt", "id", "bookkeepingDate")
 # Date windows of the filter body (AccountingEntryBaseSearchRequest; only one per request). [I] settledAt and
 # bookkeepingDate follow performedAt closely here, so they select by the performedAt order too.
-WINDOWS = {"performedAt": ("performedAtStart", "performedAtEnd"), "settledAt": ("settledAtStart", "settledAtEnd"),
-           "bookkeepingDate": ("bookkeepingDateStart", "bookkeepingDateEnd")}
+WINDOWS = {
+    "performedAt": ("performedAtStart", "performedAtEnd"),
+    "settledAt": ("settledAtStart", "settledAtEnd"),
+    "bookkeepingDate": ("bookkeepingDateStart", "bookkeepingDateEnd"),
+}
 #: filters of the published search body the emulator applies (the contract middleware checks their types and
 #: enums, and that `includeDeleted` is there); [I] the sandbox holds no deleted entries
 EMULATED = {"exportStatus", "families", "includeDeleted"} | {k for pair in WINDOWS.values() for k in pair}
@@ -42,8 +45,9 @@ def company_of(provider: PleoProvider, request: Request) -> CompanyData:
     company_id = request.query_params.get("company_id")
     if not company_id:
         if request.query_params.get("organization_id"):
-            raise ApiError(400, "The sandbox answers accounting entries per company: pass company_id",
-                           code="COMPANY_ID_REQUIRED")
+            raise ApiError(
+                400, "The sandbox answers accounting entries per company: pass company_id", code="COMPANY_ID_REQUIRED"
+            )
         raise ApiError(400, "'company_id' or 'organization_id' is required", code="COMPANY_ID_REQUIRED")
     return provider.company(company_id)
 
@@ -94,8 +98,9 @@ async def search(request: Request, provider: Pleo) -> Response:
     # so a client relying on one is told the emulator cannot answer it truthfully
     unknown = {k for k, v in body.items() if v is not None} - EMULATED
     if unknown:
-        raise ApiError(400, f"The sandbox does not emulate the filter(s) {', '.join(sorted(unknown))}",
-                       code="NOT_EMULATED")
+        raise ApiError(
+            400, f"The sandbox does not emulate the filter(s) {', '.join(sorted(unknown))}", code="NOT_EMULATED"
+        )
     lo, hi = window(data, body)
     statuses = body.get("exportStatus")  # ExportStatus and AccountingEntryFamily values: checked by the contract
     families = body.get("families")
@@ -118,7 +123,9 @@ async def search(request: Request, provider: Pleo) -> Response:
 
     filtered = status_set is not None or family_set is not None
     # [I] ``total`` is optional in Pleo's pagination; it is left out for large filtered sets.
-    total = hi - lo if not filtered else (sum(1 for i in range(lo, hi) if keep(i)) if data.entries.n <= 20_000 else None)
+    total = (
+        hi - lo if not filtered else (sum(1 for i in range(lo, hi) if keep(i)) if data.entries.n <= 20_000 else None)
+    )
     items, pagination = keyset_page("ENTRIES", req, total or 0, after)
     if total is None:
         del pagination["total"]
@@ -139,13 +146,24 @@ async def receipts(entry_id: str, request: Request, provider: Pleo) -> Response:
     req = read_page_request(request.query_params, ("createdAt",))
     out = []
     for p in range(core.nfiles):  # ReceiptModel; [I] fileType ORIGINAL (ReceiptFileType), source a ReceiptSource
-        out.append((p, {"id": data.entries.receipt_id(index, p), "accountingEntryId": entry_id,
-                        "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000), "fileType": "ORIGINAL",
-                        "mimeType": "application/pdf", "sizeInBytes": data.entries.receipt_size(core, p),
-                        "source": RECEIPT_SOURCES[min(p, 1)], "url": provider.file_url(base, data, core, p)}))
+        out.append(
+            (
+                p,
+                {
+                    "id": data.entries.receipt_id(index, p),
+                    "accountingEntryId": entry_id,
+                    "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000),
+                    "fileType": "ORIGINAL",
+                    "mimeType": "application/pdf",
+                    "sizeInBytes": data.entries.receipt_size(core, p),
+                    "source": RECEIPT_SOURCES[min(p, 1)],
+                    "url": provider.file_url(base, data, core, p),
+                },
+            )
+        )
 
     def after(position: int | None, descending: bool) -> Iterator[tuple[int, dict]]:
-        for p, receipt in (reversed(out) if descending else out):
+        for p, receipt in reversed(out) if descending else out:
             if position is None or (p < position if descending else p > position):
                 yield p, receipt
 
@@ -158,9 +176,13 @@ async def download(receipt_id: str, request: Request, provider: Pleo) -> Respons
     # A pre-signed storage URL: no API credentials. Like S3, a request that also carries an
     # Authorization header is refused (a client must not send its Pleo credentials to the file host).
     if request.headers.get("authorization"):
-        return _xml_error(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm "
-                                                  "query parameter, Signature query string parameter or the "
-                                                  "Authorization header should be specified")
+        return _xml_error(
+            400,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm "
+            "query parameter, Signature query string parameter or the "
+            "Authorization header should be specified",
+        )
     found = provider.state.find_receipt(receipt_id)
     expires = request.query_params.get("X-Amz-Expires-At", "")
     signature = request.query_params.get("X-Amz-Signature", "")
@@ -169,6 +191,8 @@ async def download(receipt_id: str, request: Request, provider: Pleo) -> Respons
     if provider.now_ms() // 1000 >= int(expires):
         return _xml_error(403, "AccessDenied", "Request has expired")
     data, core, position = found
-    return Response(data.entries.receipt_pdf(core, position), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="receipt-{receipt_id}.pdf"'})
-
+    return Response(
+        data.entries.receipt_pdf(core, position),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="receipt-{receipt_id}.pdf"'},
+    )

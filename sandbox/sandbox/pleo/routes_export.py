@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -44,8 +44,9 @@ def job_statuses(request: Request) -> set[str] | None:
     if bad:
         raise ApiError(400, f"statuses must be among {', '.join(JOB_STATUSES)}", code="INVALID_REQUEST")
     if any("," in s for s in statuses):  # Pleo takes repeated parameters, not comma lists ([C])
-        raise ApiError(400, "statuses must be repeated (statuses=a&statuses=b), not comma-separated",
-                       code="INVALID_REQUEST")
+        raise ApiError(
+            400, "statuses must be repeated (statuses=a&statuses=b), not comma-separated", code="INVALID_REQUEST"
+        )
     return set(flat) if flat else None
 
 
@@ -89,10 +90,14 @@ async def create_job(request: Request, provider: Pleo) -> Response:
     if not indices:
         raise ApiError(400, "accountingEntryIds must not be empty", code="INVALID_REQUEST")
     options = body.get("options") or {}
-    job = data.create_job(sorted(set(indices)), provider.now_ms(), provider.config.job_expires_in,
-                          interactive=bool(body.get("isInteractive")),
-                          vendor_based=bool(options.get("vendorBasedBookkeeping")),
-                          created_by=body.get("employeeId"))
+    job = data.create_job(
+        sorted(set(indices)),
+        provider.now_ms(),
+        provider.config.job_expires_in,
+        interactive=bool(body.get("isInteractive")),
+        vendor_based=bool(options.get("vendorBasedBookkeeping")),
+        created_by=body.get("employeeId"),
+    )
     return json_response({"data": job.view()}, status=201)
 
 
@@ -157,11 +162,17 @@ async def update_items(job_id: str, request: Request, provider: Pleo) -> Respons
     if not isinstance(body, list):
         raise ApiError(400, "The body must be a JSON array of export job items", code="INVALID_REQUEST")
     if len(body) > MAX_ITEMS_PER_UPDATE:
-        raise ApiError(413, f"At most {MAX_ITEMS_PER_UPDATE} export job items can be updated per request",
-                       code="EXPORT_JOB_ITEMS_UPDATE_LIMIT")
+        raise ApiError(
+            413,
+            f"At most {MAX_ITEMS_PER_UPDATE} export job items can be updated per request",
+            code="EXPORT_JOB_ITEMS_UPDATE_LIMIT",
+        )
     if not job.is_open:
-        raise ApiError(422, f"Export job {job.id} is {job.status}: its items can no longer be updated",
-                       code="EXPORT_JOB_STATUS_UNPROCESSABLE")
+        raise ApiError(
+            422,
+            f"Export job {job.id} is {job.status}: its items can no longer be updated",
+            code="EXPORT_JOB_STATUS_UNPROCESSABLE",
+        )
     now = provider.now_ms()
     updated, errors = data.jobs.update_items(job, body, now, lambda eid: data.entry_index(eid, provider.state.seed))
     data.touch_entries(job, now)
@@ -177,8 +188,12 @@ async def export_items(request: Request, provider: Pleo) -> Response:
         raise ApiError(400, "'job_id' is required", code="INVALID_REQUEST")
     data, job = find_job(provider, request, job_id)
     if not job.is_open:
-        raise ApiError(422, f"Export job {job.id} is {job.status}: export items are only available while the "
-                            "job is pending or in_progress", code="EXPORT_JOB_STATUS_UNPROCESSABLE")
+        raise ApiError(
+            422,
+            f"Export job {job.id} is {job.status}: export items are only available while the "
+            "job is pending or in_progress",
+            code="EXPORT_JOB_STATUS_UNPROCESSABLE",
+        )
     req = read_page_request(request.query_params)
     base = base_url(request)
 

@@ -38,8 +38,16 @@ async def companies(request: Request, provider: Pleo) -> Response:
     org = request.query_params.get("organization_id")
     if org and org != ORGANIZATION_ID:
         raise ApiError(403, f"No access to organization {org}", code="FORBIDDEN")
-    items = [{"id": c.id, "name": c.name, "organizationId": ORGANIZATION_ID, "address": {"country": c.country},
-              "registrationNumber": c.vat_id[2:]} for c in COMPANIES]  # ExternalCompanyResponseModel
+    items = [
+        {
+            "id": c.id,
+            "name": c.name,
+            "organizationId": ORGANIZATION_ID,
+            "address": {"country": c.country},
+            "registrationNumber": c.vat_id[2:],
+        }
+        for c in COMPANIES
+    ]  # ExternalCompanyResponseModel
     return page("COMPANIES", request, items)
 
 
@@ -59,8 +67,14 @@ async def tax_codes(request: Request, provider: Pleo) -> Response:
 async def tag_groups(request: Request, provider: Pleo) -> Response:  # DataResponseListTagGroupModel: not paged
     refs = company_of(provider, request, "company_id").refs
     counts = request.query_params.get("include_tags_count") == "true"
-    return json_response({"data": [{**public(g), **({"totalTagsCount": len(refs.tags[g["id"]])} if counts else {})}
-                                   for g in refs.tag_groups]})
+    return json_response(
+        {
+            "data": [
+                {**public(g), **({"totalTagsCount": len(refs.tags[g["id"]])} if counts else {})}
+                for g in refs.tag_groups
+            ]
+        }
+    )
 
 
 @router.get("/v0/tag-groups/{group_id}/tags")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..framework.money import Totals
 from ..framework.timeutil import SECOND_MS
@@ -48,8 +49,12 @@ class CompanyData:
             return "EXPORTED" if job.items[index].status == "successful" else "NOT_EXPORTED"
         j = self.jobs.history_job_of(index)
         if j is not None:
-            return "EXPORTED" if (index - self.jobs.starts[j]) not in self.jobs.history_failed_positions(
-                j, len(self.jobs.history_range(j))) else "NOT_EXPORTED"
+            return (
+                "EXPORTED"
+                if (index - self.jobs.starts[j])
+                not in self.jobs.history_failed_positions(j, len(self.jobs.history_range(j)))
+                else "NOT_EXPORTED"
+            )
         return "NOT_EXPORTED"
 
     def updated_ms(self, index: int) -> int:
@@ -126,7 +131,13 @@ class PleoState:
                 wallet.add(core.wallet_currency, core.wallet_minor)
                 files += core.nfiles
                 size += sum(data.entries.receipt_size(core, p) for p in range(core.nfiles))
-            self._truth_base[data.index] = {"count": data.entries.n, "totals": totals, "wallet": wallet, "files": files, "bytes": size}
+            self._truth_base[data.index] = {
+                "count": data.entries.n,
+                "totals": totals,
+                "wallet": wallet,
+                "files": files,
+                "bytes": size,
+            }
         return self._truth_base[data.index]
 
     def open_job_items(self, data: CompanyData) -> Iterator[EntryCore]:
@@ -157,19 +168,27 @@ class PleoState:
             "seed": self.seed,
             "scale": self.config.scale,
             "notes": "export_items: the payload of every job opened in the sandbox (seeded pending job and jobs "
-                     "created since), which a tap reads while the job is open; files: every receipt of every "
-                     "accounting entry (export items' files are receipts of their entries; export_item_files "
-                     "counts those alone); money in major units",
+            "created since), which a tap reads while the job is open; files: every receipt of every "
+            "accounting entry (export items' files are receipts of their entries; export_item_files "
+            "counts those alone); money in major units",
             "export_item_files": {"count": item_files, "bytes": item_bytes},
             "streams": {
-                "accounting_entries": {"count": entries["count"],
-                                       "money": {"transactionValue.value": entries["totals"].as_strings(2),
-                                                 "totalBillValue.value": entries["wallet"].as_strings(2)}},
+                "accounting_entries": {
+                    "count": entries["count"],
+                    "money": {
+                        "transactionValue.value": entries["totals"].as_strings(2),
+                        "totalBillValue.value": entries["wallet"].as_strings(2),
+                    },
+                },
                 "export_jobs": {"count": len(jobs), "money": {}},
                 "export_job_items": {"count": sum(len(j.entries) for j in jobs), "money": {}},
-                "export_items": {"count": items, "money": {
-                    "amount.inSupplierCurrency.value": supplier.as_strings(2),
-                    "amount.inWalletCurrency.value": wallet.as_strings(2)}},
+                "export_items": {
+                    "count": items,
+                    "money": {
+                        "amount.inSupplierCurrency.value": supplier.as_strings(2),
+                        "amount.inWalletCurrency.value": wallet.as_strings(2),
+                    },
+                },
                 "files": {"count": entries["files"], "bytes": entries["bytes"], "money": {}},
                 "companies": {"count": len(self.companies), "money": {}},
                 "employees": {"count": len(refs.employees), "money": {}},
