@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends
-from starlette.responses import Response
 
 from ..framework.http import ScopeHeaders
-from ..framework.jsonutil import json_response
 from ..framework.oauth import bearer_token
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
 from .config import CandisConfig
@@ -54,24 +51,14 @@ class CandisProvider(ConfiguredProvider):
     config_class = CandisConfig
     state_class = CandisState
 
+    error_codes = ERROR_CODES
+
     # -- framework hooks -------------------------------------------------------------------------------
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        body: dict[str, Any] = {
-            "errorCode": code or ERROR_CODES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "BAD_REQUEST"),
-            "message": message,
-            "requestId": str(uuid.uuid4()),
-        }
+    def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"errorCode": code, "message": message, "requestId": str(uuid.uuid4())}
         if errors is not None:
             body["errors"] = errors
-        return json_response(body, status=status, headers=headers)
+        return body
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         match = _ORG_PATH.match(scope["path"])

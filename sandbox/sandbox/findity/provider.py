@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends
-from starlette.responses import Response
 
-from ..framework.jsonutil import json_response
 from ..framework.provider import ConfiguredProvider, current_provider
 from .config import FindityConfig
 from .state import FindityState
@@ -36,18 +33,11 @@ class FindityProvider(ConfiguredProvider):
     reset_takes = ", ".join(sorted(reset_keys))
     reset_hint = ""
 
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
+    error_codes = ERROR_CODES
+
+    def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
         """Findity errors: ``{"code": "EXPORT_NOT_FOUND", "message": "..."}`` (SCREAMING_SNAKE codes)."""
-        code = code or ERROR_CODES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "BAD_REQUEST")
-        return json_response({"code": code, "message": message}, status=status, headers=headers)
+        return {"code": code, "message": message}
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         match = _ORG_PATH.match(scope["path"])

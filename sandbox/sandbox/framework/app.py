@@ -26,7 +26,7 @@ def build_app(provider: SandboxProvider, routers: Iterable[APIRouter], *, title:
 
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        return provider.error_response(exc.status, exc.message, code=exc.code, errors=exc.errors, headers=exc.headers)
+        return provider.error_response(exc)
 
     async def on_admin_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AdminError)
@@ -35,13 +35,13 @@ def build_app(provider: SandboxProvider, routers: Iterable[APIRouter], *, title:
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         message = "Not found" if exc.status_code == 404 else str(exc.detail)
-        return provider.error_response(exc.status_code, message, headers=getattr(exc, "headers", None))
+        return provider.error_response(ApiError(exc.status_code, message, headers=getattr(exc, "headers", None)))
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
-        return provider.error_response(400, "Invalid request")
+        return provider.error_response(ApiError(400, "Invalid request"))
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        return provider.error_response(500, "Internal server error")
+        return provider.error_response(ApiError(500, "Internal server error"))
 
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(AdminError, on_admin_error)

@@ -15,7 +15,7 @@ from typing import Any
 
 from .faults import FaultRule
 from .jsonutil import parse_json
-from .provider import SandboxProvider
+from .provider import ApiError, SandboxProvider
 from .requestlog import query_dict
 from .timeutil import http_date, iso_ms, to_ms
 
@@ -67,9 +67,11 @@ class SandboxMiddleware:
             wait = provider.limiter.check(organization, limit, to_ms(provider.now()) / 1000.0)
             if wait is not None:
                 response = provider.error_response(
-                    429,
-                    f"Rate limit of {limit} requests per minute exceeded for organization {organization}",
-                    headers={"Retry-After": str(wait)},
+                    ApiError(
+                        429,
+                        f"Rate limit of {limit} requests per minute exceeded for organization {organization}",
+                        headers={"Retry-After": str(wait)},
+                    )
                 )
                 await response(scope, receive, send)
                 return
@@ -118,10 +120,12 @@ class SandboxMiddleware:
             if errors:
                 message = "; ".join(f"{e.location}: {e.message}" for e in errors[:3])
                 response = provider.error_response(
-                    400,
-                    f"Invalid request: {message}",
-                    code=provider.contract_error_code,
-                    errors=[{"property": e.field, "messages": [e.message]} for e in errors],
+                    ApiError(
+                        400,
+                        f"Invalid request: {message}",
+                        code=provider.contract_error_code,
+                        errors=[{"property": e.field, "messages": [e.message]} for e in errors],
+                    )
                 )
                 await response(scope, receive, send)
                 return None, send
@@ -138,7 +142,7 @@ class SandboxMiddleware:
             elif rule.retry_after is not None:
                 headers["Retry-After"] = str(rule.retry_after)
             message = rule.message or f"Injected fault: HTTP {rule.status}"
-            response = provider.error_response(rule.status, message, code=rule.code, headers=headers)
+            response = provider.error_response(ApiError(rule.status, message, code=rule.code, headers=headers))
             await response(scope, receive, send)
         elif rule.kind == "drop":
             await self._drop(rule, scope, receive, send)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .faults import FaultInjector
+from .jsonutil import json_response
 from .ratelimit import RollingWindowLimiter
 from .requestlog import RequestLog
 from .timeutil import to_ms, utc_now
@@ -79,15 +80,20 @@ class SandboxProvider:
         return to_ms(self.now())
 
     # -- hooks used by the middleware -------------------------------------------------------------
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
+    #: the provider's error code per HTTP status, for an error raised without one
+    error_codes: Mapping[int, str] = {}
+    #: the code of a status below 500 that ``error_codes`` lacks (5xx: ``INTERNAL_SERVER_ERROR``)
+    default_error_code = "BAD_REQUEST"
+
+    def error_response(self, error: ApiError) -> Response:
+        """Any error the app answers (a route's, the middleware's, a fault's), as JSON in the provider's shape."""
+        fallback = "INTERNAL_SERVER_ERROR" if error.status >= 500 else self.default_error_code
+        code = error.code or self.error_codes.get(error.status, fallback)
+        body = self.error_body(error.message, code, error.errors)
+        return json_response(body, status=error.status, headers=error.headers)
+
+    def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
+        """The provider's error body for ``message``, its ``code`` and any per-field ``errors``."""
         raise NotImplementedError
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:

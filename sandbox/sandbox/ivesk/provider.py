@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends
-from starlette.responses import Response
 
 from ..framework.http import ScopeHeaders
-from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
 from ..framework.timeutil import iso_ms
 from .config import ACCOUNT_ID, API_KEY, IveskConfig
@@ -52,16 +49,8 @@ class IveskProvider(ConfiguredProvider):
         self.webhooks = Webhooks(self)
 
     # -- framework hooks -------------------------------------------------------------------------------
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        return json_response({"message": message}, status=status, headers=headers)
+    def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
+        return {"message": message}  # Įvesk's errors carry no code
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         return ACCOUNT_ID if ScopeHeaders(scope).get("x-api-key") == API_KEY else None

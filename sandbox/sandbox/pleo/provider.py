@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.responses import Response
 
 from ..framework.http import ScopeHeaders
-from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError, ApiError, ConfiguredProvider, current_provider
 from .auth import principal, require_principal
 from .config import FILE_PREFIX, TOKEN_PATH, PleoConfig
@@ -43,6 +40,8 @@ class PleoProvider(ConfiguredProvider):
     config_class = PleoConfig
     state_class = PleoState
     reset_hint = ""
+    error_codes = ERROR_TYPES
+    default_error_code = "INVALID_REQUEST"
 
     # -- helpers for the routes --------------------------------------------------------------------------
     def authorize(self, request: Request) -> str:
@@ -65,20 +64,8 @@ class PleoProvider(ConfiguredProvider):
         return data
 
     # -- framework hooks ---------------------------------------------------------------------------------
-    def error_response(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        body: dict[str, Any] = {
-            "type": code or ERROR_TYPES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "INVALID_REQUEST"),
-            "message": message,
-        }
-        return json_response(body, status=status, headers=headers)
+    def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
+        return {"type": code, "message": message}
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         if scope["path"] == TOKEN_PATH or scope["path"].startswith(FILE_PREFIX):
