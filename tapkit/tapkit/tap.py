@@ -11,6 +11,7 @@ from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tapkit.errors import TapError, one_line_errors
+from tapkit.inputs import CheckedInputs
 from tapkit.manifest import RunManifest, default_manifest_dir
 from tapkit.ratelimit import RollingWindowLimiter
 
@@ -82,8 +83,9 @@ def require_settings(config: t.Mapping[str, t.Any], keys: t.Iterable[str], hint:
         raise TapError(msg)
 
 
-class ProviderTap(Tap):
-    """Adds: `rate_limiter`, a single cached `authenticator` for all streams, friendly config errors."""
+class ProviderTap(CheckedInputs, Tap):
+    """Adds: `rate_limiter`, a single cached `authenticator` for all streams, friendly config errors, inputs
+    checked before the first request (tapkit.inputs)."""
 
     #: msgspec's encoder instead of simplejson: the same JSON (exact decimals as numbers, UTF-8 text) with a
     #: quarter less CPU per record.
@@ -156,4 +158,5 @@ class ProviderTap(Tap):
 
     def sync_all(self) -> None:
         self.check_config()
+        self.check_inputs()
         super().sync_all()

@@ -31,29 +31,3 @@ def test_bad_config_is_one_clear_line(candis, tmp_path, overrides, expected) -> 
     assert expected in lines[-1]
     assert "Traceback" not in run.stderr
     assert not run.records("exports")
-
-
-def test_malformed_state_is_one_clear_line(candis, tmp_path) -> None:
-    (tmp_path / "state.json").write_text("{not json")
-    config_path = tmp_path / "c.json"
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    config_path.write_text(json.dumps(candis_config(candis, tmp_path)))
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "tap-candis"),
-            "--config",
-            str(config_path),
-            "--state",
-            str(tmp_path / "state.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1].startswith("tap-candis: error:")
-    assert "Traceback" not in proc.stderr

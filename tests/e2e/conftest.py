@@ -151,12 +151,6 @@ def meltano_plugin(project: Mapping[str, Any], kind: str, name: str) -> dict[str
     return plugin
 
 
-@pytest.fixture(scope="session")
-def tap_about() -> dict[str, Any]:
-    """`tap-candis --about --format=json` from the plugin virtualenv Meltano runs."""
-    return plugin_about("tap-candis")
-
-
 # ------------------------------------------------------------------------------------------- sandbox
 # The sandboxes themselves come from tests/conftest.py (`candis_factory`: a Candis emulator on a free
 # loopback port via sandbox.framework.server.serve_in_thread).

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from warehouse_summary import DuckDBWarehouse, JsonlWarehouse, PostgresWarehouse, Report, compare
 
-from tests.e2e.conftest import MeltanoProject, PostgresServer, candis_env, meltano_plugin, meltano_yml
+from tests.e2e.conftest import MeltanoProject, PostgresServer, candis_env
 from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
@@ -139,21 +139,3 @@ def test_second_meltano_run_without_changes_makes_at_most_two_requests_per_strea
         report = compare(truth, warehouse, title="tap-candis after two runs", exclude=NO_FILES)
     assert_landed(report, truth)
     rows_are_unique(report)
-
-
-def test_meltano_yml_declares_every_tap_candis_setting(tap_about: dict[str, Any]):
-    plugin = meltano_plugin(meltano_yml(), "extractors", "tap-candis")
-    declared = {s["name"]: s for s in plugin["settings"]}
-    properties = tap_about["settings"]["properties"]
-
-    missing = sorted(set(properties) - set(declared))
-    assert not missing, f"settings of tap-candis not declared in meltano.yml: {missing}"
-    unknown = sorted(set(declared) - set(properties))
-    assert not unknown, f"meltano.yml declares settings tap-candis does not have: {unknown}"
-    for name, setting in declared.items():
-        assert setting.get("kind") and setting.get("description"), f"{name}: kind and description required"
-        secret = bool(properties[name].get("secret") or properties[name].get("writeOnly"))
-        assert bool(setting.get("sensitive")) == secret, f"{name}: sensitive must match the tap's secret flag"
-        if "default" in properties[name] and properties[name]["default"] is not None:
-            assert setting.get("value") == properties[name]["default"], f"{name}: default differs from the tap's"
-    assert set(plugin["capabilities"]) >= {"catalog", "discover", "state", "about", "stream-maps", "schema-flattening"}

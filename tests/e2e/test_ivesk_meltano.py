@@ -11,7 +11,7 @@ import pytest
 from sandbox.ivesk import API_KEY, COMPANY_CODES
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, Report, compare
 
-from tests.e2e.conftest import MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
+from tests.e2e.conftest import MeltanoProject, PostgresServer
 from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
@@ -137,18 +137,3 @@ def test_plugin_commands_upload_and_report_sync_errors(ivesk_factory, meltano: M
         check=False,
     )
     assert failed.returncode != 0
-
-
-def test_meltano_yml_declares_every_tap_ivesk_setting():
-    about = plugin_about("tap-ivesk")
-    plugin = meltano_plugin(meltano_yml(), "extractors", "tap-ivesk")
-    declared = {s["name"]: s for s in plugin["settings"]}
-    properties = about["settings"]["properties"]
-    assert sorted(set(properties) ^ set(declared)) == []
-    for name, setting in declared.items():
-        assert setting.get("kind") and setting.get("description"), name
-        secret = bool(properties[name].get("secret") or properties[name].get("writeOnly"))
-        assert bool(setting.get("sensitive")) == secret, name
-        if properties[name].get("default") is not None:
-            assert setting.get("value") == properties[name]["default"], name
-    assert set(plugin["commands"]) == {"upload", "report-sync-error"}

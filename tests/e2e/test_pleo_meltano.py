@@ -7,13 +7,12 @@ system database (hence state), manifest dir and warehouse (see conftest.py)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
 from sandbox.pleo import API_KEY, DEFAULT_COMPANY_ID
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 
-from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer, meltano_plugin, meltano_yml, plugin_about
+from tests.e2e.conftest import ROOT, MeltanoProject, PostgresServer
 from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
@@ -107,21 +106,3 @@ def test_plain_meltano_run_changes_nothing_in_pleo_and_lands_exact_money_in_post
         report = compare(truth, warehouse, title="tap-pleo", exact=True, exclude=("files",))
     assert_matches(report)
     assert any(line.note == "decimals" for line in report.lines), "the exact decimals were not compared"
-
-
-def test_meltano_yml_declares_every_tap_pleo_setting():
-    about = plugin_about("tap-pleo")
-    project = meltano_yml()
-    plugin = meltano_plugin(project, "extractors", "tap-pleo")
-    declared = {s["name"]: s for s in plugin["settings"]}
-    properties: dict[str, Any] = about["settings"]["properties"]
-    assert sorted(set(properties) - set(declared)) == []
-    assert sorted(set(declared) - set(properties)) == []
-    for name, setting in declared.items():
-        assert setting.get("kind") and setting.get("description"), name
-        secret = bool(properties[name].get("secret") or properties[name].get("writeOnly"))
-        assert bool(setting.get("sensitive")) == secret, name
-        if properties[name].get("default") is not None:
-            assert setting.get("value") == properties[name]["default"], name
-    utility = meltano_plugin(project, "utilities", "pleo-writeback")
-    assert {s["env"] for s in utility["settings"]} <= {f"TAP_PLEO_{n.upper()}" for n in properties}

@@ -28,30 +28,6 @@ def test_bad_config_is_one_clear_line(ivesk, tap, overrides, expected) -> None:
     assert "Traceback" not in run.stderr
 
 
-def test_malformed_state_is_one_clear_line(ivesk, tmp_path) -> None:
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    (tmp_path / "state.json").write_text("{not json")
-    (tmp_path / "c.json").write_text(json.dumps(ivesk_config(ivesk)))
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "tap-ivesk"),
-            "--config",
-            str(tmp_path / "c.json"),
-            "--state",
-            str(tmp_path / "state.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1].startswith("tap-ivesk: error:") and "Traceback" not in proc.stderr
-
-
 def test_an_html_error_page_that_persists_fails_without_moving_the_bookmark(ivesk, tap) -> None:
     ivesk.faults({"path": "^/exported$", "kind": "malformed", "body": "html", "after": 1, "times": None})
     run = tap(ivesk_config(ivesk, max_retries=1))
