@@ -23,15 +23,7 @@ from starlette.responses import Response
 
 from ..framework.http import base_url
 from ..framework.jsonutil import json_response
-from ..framework.oauth import (
-    basic_credentials,
-    client_of,
-    oauth_error,
-    read_form,
-    refresh_grant,
-    require_bearer,
-    unquote_client,
-)
+from ..framework.oauth import OAuthClient, basic_or_post_client, oauth_error, refresh_grant, require_bearer, token_store
 from .config import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -108,20 +100,14 @@ def require_organization(tokens: TokenStore, request: Request) -> str:
     )
 
 
-async def token_store(request: Request) -> TokenStore:
-    """FastAPI dependency: the token store of the app's provider."""
-    return request.app.state.provider.state.tokens
-
+CLIENT = OAuthClient(CLIENT_ID, CLIENT_SECRET, basic_or_post_client, "Invalid client or Invalid client credentials")
 
 router = APIRouter()
 
 
 @router.post(TOKEN_PATH)
 async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
-    field = await read_form(request)
-    client = client_of(unquote_client(basic_credentials(request.headers.get("authorization"))), field)
-    if client != (CLIENT_ID, CLIENT_SECRET):
-        return oauth_error(401, "invalid_client", "Invalid client or Invalid client credentials")
+    field = await CLIENT.form(request)
     grant_type = field("grant_type")
     if not grant_type:
         return oauth_error(400, "invalid_request", "Missing form parameter: grant_type")

@@ -18,7 +18,16 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..framework.jsonutil import json_response
-from ..framework.oauth import client_of, decode_basic, oauth_error, read_form, require_bearer, unquote_client
+from ..framework.oauth import (
+    FormField,
+    OAuthClient,
+    client_of,
+    decode_basic,
+    oauth_error,
+    require_bearer,
+    token_store,
+    unquote_client,
+)
 from .config import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID, TOKEN_PATH, FindityConfig
 
 
@@ -80,27 +89,23 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
     return oauth_error(status, error, description, headers=_NO_STORE)
 
 
-def _basic(header: str | None) -> tuple[str, str] | None:
-    if not header or not header.lower().startswith("basic "):
-        return None
-    parts = decode_basic(header[6:])
-    return unquote_client(("", "") if parts is None else (parts[0], parts[2]))
+def _client(header: str | None, field: FormField) -> tuple[str, str] | None:
+    """The client of an HTTP Basic header (an undecodable one: an empty client), else of the form fields."""
+    basic = None
+    if header and header.lower().startswith("basic "):
+        parts = decode_basic(header[6:])
+        basic = unquote_client(("", "") if parts is None else (parts[0], parts[2]))
+    return client_of(basic, field)
 
 
-async def token_store(request: Request) -> TokenStore:
-    """FastAPI dependency: the token store of the app's provider."""
-    return request.app.state.provider.state.tokens
-
+CLIENT = OAuthClient(CLIENT_ID, CLIENT_SECRET, _client, "Bad client credentials", headers=_NO_STORE)
 
 router = APIRouter()
 
 
 @router.post(TOKEN_PATH)
 async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
-    field = await read_form(request)
-    client = client_of(_basic(request.headers.get("authorization")), field)
-    if client != (CLIENT_ID, CLIENT_SECRET):
-        return _oauth_error(401, "invalid_client", "Bad client credentials")
+    field = await CLIENT.form(request)
     grant_type = field("grant_type")
     if grant_type == "client_credentials":
         return json_response(tokens.issue(), headers=_NO_STORE)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from .admin import admin_error_response
 from .admin import router as admin_router
 from .middleware import SandboxMiddleware
+from .oauth import OAuthError
 from .provider import AdminError, ApiError, SandboxProvider
 
 
@@ -27,6 +28,10 @@ def build_app(provider: SandboxProvider, routers: Iterable[APIRouter], *, title:
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
         return provider.error_response(exc)
+
+    async def on_oauth_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, OAuthError)
+        return exc.response()
 
     async def on_admin_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AdminError)
@@ -44,6 +49,7 @@ def build_app(provider: SandboxProvider, routers: Iterable[APIRouter], *, title:
         return provider.error_response(ApiError(500, "Internal server error"))
 
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(OAuthError, on_oauth_error)
     app.add_exception_handler(AdminError, on_admin_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

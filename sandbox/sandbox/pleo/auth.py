@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from ..framework.oauth import basic_credentials, oauth_error, read_form, refresh_grant, unquote_client
+from ..framework.oauth import OAuthClient, basic_client, basic_credentials, oauth_error, refresh_grant, token_store
 from ..framework.provider import ApiError
 from .config import (
     API_KEY,
@@ -125,20 +125,16 @@ def require_principal(request: Request, tokens: TokenStore) -> str:
     return organization
 
 
-async def token_store(request: Request) -> TokenStore:
-    """FastAPI dependency: the token store of the app's provider."""
-    return request.app.state.provider.state.tokens
-
+CLIENT = OAuthClient(
+    CLIENT_ID, CLIENT_SECRET, basic_client, "Client authentication failed (HTTP Basic client_id:client_secret)"
+)
 
 router = APIRouter()
 
 
 @router.post(TOKEN_PATH)
 async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
-    field_ = await read_form(request)
-    client = unquote_client(_basic(request.headers.get("authorization")))  # HTTP Basic only
-    if client != (CLIENT_ID, CLIENT_SECRET):
-        return oauth_error(401, "invalid_client", "Client authentication failed (HTTP Basic client_id:client_secret)")
+    field_ = await CLIENT.form(request)  # HTTP Basic only
     grant_type = field_("grant_type")
     if grant_type != "refresh_token":
         return oauth_error(
