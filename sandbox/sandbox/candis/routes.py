@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -147,29 +148,93 @@ async def get_file(organizationId: str, fileId: str, request: Request, provider:
 
 
 # -- list streams --------------------------------------------------------------------------------
-def date_range(reader: QueryReader, from_name: str, to_name: str) -> tuple[Any, Any]:
-    return reader.date(from_name), reader.date(to_name, end_of_day=True)
+Groups = Callable[[QueryReader, ListStream], list[int]]
 
 
-def page_of(
-    state: CandisState,
-    stream: ListStream,
-    *,
-    groups: list[int],
-    date_field: Any,
-    dates: tuple[Any, Any],
-    updated: tuple[Any, Any],
-    sort_by_mutable: bool,
-    descending: bool,
-    offset: int,
-    limit: int,
-) -> Response:
+@dataclass(frozen=True)
+class ListQuery:
+    """The query of one offset-paged list: its status (and type) filter as the stream's index groups, the
+    ``{dates}From``/``{dates}To`` bounds of a record date (the stream's ``date_field`` method) and those of
+    ``updatedAt`` (``{updated}From``/``…To``), and ``sortField``'s values with the defaults (none: no sort
+    parameters, index order). Read in that order, so a 400 lists the errors in it."""
+
+    stream: str
+    groups: Groups
+    date_field: str
+    dates: str
+    updated: str = "updatedAt"
+    sort_fields: tuple[str, ...] = ()
+    sort_default: str = ""
+    direction_default: str = "ASC"
+
+
+def status_groups(statuses: tuple[str, ...]) -> Groups:
+    """The groups of a stream grouped by ``status`` alone (all of them when no ``status`` is given)."""
+
+    def groups(reader: QueryReader, stream: ListStream) -> list[int]:
+        chosen = reader.enum_list("status", statuses) or list(statuses)
+        return sorted({statuses.index(s) for s in chosen})
+
+    return groups
+
+
+def reimbursement_groups(reader: QueryReader, stream: ListStream) -> list[int]:
+    assert isinstance(stream, ReimbursementItems)
+    # Confirmed quirk: with no status filter only EXPORTED items are returned.
+    statuses = reader.enum_list("status", REIMBURSEMENT_STATUSES) or ["EXPORTED"]
+    types = reader.enum_list("types", REIMBURSEMENT_TYPES) or list(REIMBURSEMENT_TYPES)
+    return stream.groups_for(statuses, types)
+
+
+REIMBURSEMENT_ITEMS = ListQuery(
+    "reimbursement_items",
+    reimbursement_groups,
+    "expense_ms",
+    dates="reimbursementItemDate",
+    # [I] The default order is undocumented; we use UPDATED_AT DESC (newest changes first).
+    sort_fields=("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"),
+    sort_default="UPDATED_AT",
+    direction_default="DESC",
+)
+# No sort parameter; [I] the order is createdAt ascending (index order).
+INVOICES = ListQuery(
+    "invoices", status_groups(INVOICE_STATUSES), "invoice_ms", dates="invoiceDate", updated="updatedDate"
+)
+# Defaults from Candis' OpenAPI: sortField CREATED_AT, sortDirection ASC.
+PURCHASE_REQUESTS = ListQuery(
+    "purchase_requests",
+    status_groups(PURCHASE_REQUEST_STATUSES),
+    "created_ms",
+    dates="createdAt",
+    sort_fields=("CREATED_AT", "UPDATED_AT"),
+    sort_default="CREATED_AT",
+)
+
+
+def date_range(reader: QueryReader, prefix: str) -> tuple[Any, Any]:
+    """The ``{prefix}From``/``{prefix}To`` bounds (a plain date as ``…To``: the end of that day)."""
+    return reader.date(f"{prefix}From"), reader.date(f"{prefix}To", end_of_day=True)
+
+
+def list_page(provider: CandisProvider, request: Request, organization_id: str, spec: ListQuery) -> Response:
+    state = authorize(provider, request, organization_id)
+    stream = state.streams[spec.stream]
+    reader = QueryReader(request)
+    offset, limit = reader.paging()
+    groups = spec.groups(reader, stream)
+    dates = date_range(reader, spec.dates)
+    updated = date_range(reader, spec.updated)
+    sort_field, direction = "", "ASC"
+    if spec.sort_fields:
+        sort_field = reader.enum("sortField", spec.sort_fields, spec.sort_default)
+        direction = reader.enum("sortDirection", ("ASC", "DESC"), spec.direction_default)
+    reader.raise_if_errors()
     query = Query(
         groups=None if len(groups) == stream.group_count else groups,
-        ranges=[(date_field, *dates)] if dates != (None, None) else [],
+        ranges=[(getattr(stream, spec.date_field), *dates)] if dates != (None, None) else [],
         mutable_range=updated if updated != (None, None) else None,
-        sort_by_mutable=sort_by_mutable,
-        descending=descending,
+        sort_by_mutable=sort_field == "UPDATED_AT",
+        descending=direction == "DESC",
         offset=offset,
         limit=limit,
     )
@@ -181,84 +246,17 @@ def page_of(
 
 @router.get(f"{ORG}/reimbursement-items")
 async def reimbursement_items(organizationId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
-    stream = state.streams["reimbursement_items"]
-    assert isinstance(stream, ReimbursementItems)
-    reader = QueryReader(request)
-    offset, limit = reader.paging()
-    # Confirmed quirk: with no status filter only EXPORTED items are returned.
-    statuses = reader.enum_list("status", REIMBURSEMENT_STATUSES) or ["EXPORTED"]
-    types = reader.enum_list("types", REIMBURSEMENT_TYPES) or list(REIMBURSEMENT_TYPES)
-    item_dates = date_range(reader, "reimbursementItemDateFrom", "reimbursementItemDateTo")
-    updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
-    # [I] The default order is undocumented; we use UPDATED_AT DESC (newest changes first).
-    sort_field = reader.enum("sortField", ("REIMBURSEMENT_ITEM_DATE", "UPDATED_AT"), "UPDATED_AT")
-    direction = reader.enum("sortDirection", ("ASC", "DESC"), "DESC")
-    reader.raise_if_errors()
-    return page_of(
-        state,
-        stream,
-        groups=stream.groups_for(statuses, types),
-        date_field=stream.expense_ms,
-        dates=item_dates,
-        updated=updated,
-        sort_by_mutable=sort_field == "UPDATED_AT",
-        descending=direction == "DESC",
-        offset=offset,
-        limit=limit,
-    )
+    return list_page(provider, request, organizationId, REIMBURSEMENT_ITEMS)
 
 
 @router.get(f"{ORG}/invoices")
 async def invoices(organizationId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
-    stream = state.streams["invoices"]
-    reader = QueryReader(request)
-    offset, limit = reader.paging()
-    statuses = reader.enum_list("status", INVOICE_STATUSES) or list(INVOICE_STATUSES)
-    invoice_dates = date_range(reader, "invoiceDateFrom", "invoiceDateTo")
-    updated = date_range(reader, "updatedDateFrom", "updatedDateTo")
-    reader.raise_if_errors()
-    # No sort parameter; [I] the order is createdAt ascending (index order).
-    return page_of(
-        state,
-        stream,
-        groups=sorted({INVOICE_STATUSES.index(s) for s in statuses}),
-        date_field=stream.invoice_ms,
-        dates=invoice_dates,
-        updated=updated,  # type: ignore[attr-defined]
-        sort_by_mutable=False,
-        descending=False,
-        offset=offset,
-        limit=limit,
-    )
+    return list_page(provider, request, organizationId, INVOICES)
 
 
 @router.get(f"{ORG}/purchase-requests")
 async def purchase_requests(organizationId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
-    stream = state.streams["purchase_requests"]
-    reader = QueryReader(request)
-    offset, limit = reader.paging()
-    statuses = reader.enum_list("status", PURCHASE_REQUEST_STATUSES) or list(PURCHASE_REQUEST_STATUSES)
-    created_dates = date_range(reader, "createdAtFrom", "createdAtTo")
-    updated = date_range(reader, "updatedAtFrom", "updatedAtTo")
-    # Defaults from Candis' OpenAPI: sortField CREATED_AT, sortDirection ASC.
-    sort_field = reader.enum("sortField", ("CREATED_AT", "UPDATED_AT"), "CREATED_AT")
-    direction = reader.enum("sortDirection", ("ASC", "DESC"), "ASC")
-    reader.raise_if_errors()
-    return page_of(
-        state,
-        stream,
-        groups=sorted({PURCHASE_REQUEST_STATUSES.index(s) for s in statuses}),
-        date_field=stream.created_ms,
-        dates=created_dates,
-        updated=updated,
-        sort_by_mutable=sort_field == "UPDATED_AT",
-        descending=direction == "DESC",
-        offset=offset,
-        limit=limit,
-    )
+    return list_page(provider, request, organizationId, PURCHASE_REQUESTS)
 
 
 @router.get(f"{ORG}/imports/{{processId}}")
