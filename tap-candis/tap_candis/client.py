@@ -43,7 +43,7 @@ class CandisStream(ProviderHTTPMixin, RESTStream):
 
     @property
     def url_base(self) -> str:
-        return f"{self.config['api_url'].rstrip('/')}/v1/organizations/{self._tap.organization_id}"
+        return f"{self.config['api_url']}/v1/organizations/{self._tap.organization_id}"
 
     @property
     def http_headers(self) -> dict:

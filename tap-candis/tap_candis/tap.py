@@ -161,7 +161,7 @@ class TapCandis(ProviderTap):
         if self.config.get("organization_id"):
             return str(self.config["organization_id"])
         exports = self.streams["exports"]
-        url = f"{self.config['api_url'].rstrip('/')}/v1/organizations/info"
+        url = f"{self.config['api_url']}/v1/organizations/info"
         info = exports.request_json("GET", url, required=("id",))
         self.logger.info("Using Candis organization %s (%s)", info["id"], info.get("name"))
         return str(info["id"])

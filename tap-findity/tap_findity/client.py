@@ -31,7 +31,7 @@ class FindityStream(ProviderHTTPMixin, RESTStream):
     @property
     def url_base(self) -> str:
         org = self.config["organization_id"]
-        return f"{self.config['api_url'].rstrip('/')}/v1/connect/organizations/{org}"
+        return f"{self.config['api_url']}/v1/connect/organizations/{org}"
 
     @property
     def http_headers(self) -> dict:

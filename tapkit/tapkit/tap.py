@@ -94,6 +94,16 @@ class ProviderTap(CheckedInputs, Tap):
     #: The tap's `files` stream class: discovered only when `files_dir` is set.
     files_stream: t.ClassVar[type | None] = None
 
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's check of the settings (which also fills in their defaults), then the one normalisation of
+        `api_url`: no trailing slash, so every URL a tap builds is `api_url` + a documented path. The SDK runs
+        this in `PluginBase.__init__`, before any stream copies the config."""
+        errors = super()._validate_config(raise_errors=raise_errors)
+        api_url = self._config.get("api_url")
+        if isinstance(api_url, str):
+            self._config["api_url"] = api_url.rstrip("/")
+        return errors
+
     def data_streams(self) -> list[t.Any]:  # pragma: no cover - each tap overrides
         """The tap's streams except `files`."""
         raise NotImplementedError
@@ -144,7 +154,7 @@ class ProviderTap(CheckedInputs, Tap):
         """The run manifest of one scope of this tap (its API URL and the tenant ``scope_id``), in
         ``manifest_dir`` (default ``$XDG_STATE_HOME/<tap>/manifests``)."""
         directory = self.config.get("manifest_dir") or default_manifest_dir(self.name)
-        return RunManifest(directory, self.name, f"{str(self.config['api_url']).rstrip('/')}|{scope_id}")
+        return RunManifest(directory, self.name, f"{self.config['api_url']}|{scope_id}")
 
     def stream_wanted(self, name: str) -> bool:
         """Whether the stream `name` exists and is selected (itself or a descendant)."""

@@ -339,6 +339,27 @@ def test_oauth_authenticator_sets_the_attributes_tapkit_reads_and_calls_its_hook
     )
 
 
+# --- PluginBase._validate_config and _config ----------------------------------------------------------------
+
+
+class _NormalisingTap(_MiniTap):
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=raise_errors)
+        self._config["x"] = str(self._config.get("x") or "").upper()
+        return errors
+
+
+def test_validate_config_runs_before_any_stream_copies_the_config_and__config_is_what_config_shows() -> None:
+    """tapkit/tapkit/tap.py ProviderTap._validate_config overrides `PluginBase._validate_config(raise_errors)` to
+    normalise `api_url` in `self._config` (the dict behind the read-only `config`). It relies on the SDK calling it
+    in `PluginBase.__init__` after the config is assembled and before `setup_mapper` builds the catalog (and so
+    the streams, which copy the config): otherwise streams would see the untrimmed URL."""
+    assert _params(Tap._validate_config) == ["self", "raise_errors"], "singer-sdk changed _validate_config"
+    tap = _NormalisingTap(config={"x": "abc"}, parse_env_config=False, validate_config=True)
+    assert tap.config["x"] == "ABC", "config is no longer a view of _config"
+    assert tap.streams["pin_parent"].config["x"] == "ABC", "streams copied the config before _validate_config"
+
+
 # --- message writer -------------------------------------------------------------------------------------------
 
 
@@ -400,7 +421,7 @@ _OWN_NAMES: list[tuple[type, str, tuple[str, ...]]] = [
         "tap-candis/tap_candis/streams.py",
         ("_paginator", "_pending", "_create_exports", "_wait_until_done", "_pages", "_emit"),
     ),
-    (RESTStream, "tap-ivesk/tap_ivesk/streams.py", ("_start", "_context", "_load_position", "_commit", "_seen")),
+    (RESTStream, "tap-ivesk/tap_ivesk/streams.py", ("_load_position", "_emitted")),
     (
         BaseAPIPaginator,
         "tap-candis/tap_candis/pagination.py UpdatedWindowPaginator",
