@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_bool, check_int, check_number
+from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig
 
 # Sandbox credentials (documented in sandbox/README.md).
 CLIENT_ID = "sandbox-client"
@@ -41,14 +40,7 @@ class CandisConfig(SandboxConfig):
     refresh_token_reuse: bool = False
     clock: Callable[[], datetime] | None = None  # returns an aware UTC datetime; None = real time
 
-    #: settings that ``POST /_sandbox/config`` may change, with their types
-    RUNTIME = {
-        "token_lifetime": int,
-        "refresh_lifetime": int,
-        "export_delay": float,
-        "rate_limit": int,
-        "refresh_token_reuse": bool,
-    }
+    RUNTIME = ("token_lifetime", "refresh_lifetime", "export_delay", "rate_limit", "refresh_token_reuse")
     RESET_HINT = RESET_HINT_SEED_SCALE
 
     def __post_init__(self) -> None:
@@ -56,10 +48,3 @@ class CandisConfig(SandboxConfig):
             raise ValueError("scale must be >= 0")
         if self.scale >= 50_000_000:
             raise ValueError("scale must be < 50,000,000")
-
-    def check_setting(self, key: str, kind: type, value: Any) -> Any:
-        if kind is bool:
-            return check_bool(key, value)
-        if kind is int:
-            return check_int(key, value)
-        return float(check_number(key, value))

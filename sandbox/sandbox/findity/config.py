@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..framework.config import SandboxConfig, check_bool, check_int
+from ..framework.config import SandboxConfig
 
 # Sandbox credentials (documented in sandbox/README.md). IDs are 32-char hex, as Findity's.
 CLIENT_ID = "sandbox-findity-client"
@@ -46,16 +46,16 @@ class FindityConfig(SandboxConfig):
     rate_limit: int = 0  # requests per rolling minute per organization (unpublished by Findity; 0 = off)
     clock: Callable[[], datetime] | None = None  # aware UTC datetime; None = real time
 
-    RUNTIME = {
-        "token_lifetime": int,
-        "refresh_token_reuse": bool,
-        "verification_lists_type": str,
-        "webhook_url": str,
-        "list_envelope": str,
-        "recipient_configured": bool,
-        "voucher_ids": bool,
-        "rate_limit": int,
-    }
+    RUNTIME = (
+        "token_lifetime",
+        "refresh_token_reuse",
+        "verification_lists_type",
+        "webhook_url",
+        "list_envelope",
+        "recipient_configured",
+        "voucher_ids",
+        "rate_limit",
+    )
     DATA_SETTINGS = ("seed", "scale", "initial_exports", "export_size")
 
     def __post_init__(self) -> None:
@@ -74,11 +74,6 @@ class FindityConfig(SandboxConfig):
             raise ValueError(f"'list_envelope' must be one of {', '.join(ENVELOPES)}")
 
     def check_setting(self, key: str, kind: type, value: Any) -> Any:
-        if kind is bool:
-            return check_bool(key, value)
-        if kind is int:
-            return check_int(key, value)
-        if not isinstance(value, str):
-            raise ValueError(f"{key!r} must be a string")
+        value = super().check_setting(key, kind, value)
         self._check(key, value)
         return value

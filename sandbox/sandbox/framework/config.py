@@ -1,8 +1,9 @@
 """What every emulator's ``*Config`` dataclass shares: the admin view, copies and run-time changes.
 
 A provider config is a ``@dataclass`` that also derives from :class:`SandboxConfig` (a plain class: it adds
-no fields). It declares ``RUNTIME`` (settings ``POST /_sandbox/config`` may change, with their types),
-``DATA_SETTINGS`` (settings that need ``POST /_sandbox/reset``) and implements :meth:`check_setting`.
+no fields). It declares ``RUNTIME`` (settings ``POST /_sandbox/config`` may change; their types are the
+fields' annotations) and ``DATA_SETTINGS`` (settings that need ``POST /_sandbox/reset``), and overrides
+:meth:`check_setting` where its settings take more than a type check.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from dataclasses import asdict, fields
 from typing import Any, ClassVar
 
 RESET_HINT_SEED_SCALE = 'use POST /_sandbox/reset with {"seed": …, "scale": …}'
+#: a setting's type from its field annotation (a string, as the config modules use postponed annotations)
+_KINDS: dict[str, type] = {"bool": bool, "int": int, "float": float, "str": str}
 
 
 class SandboxConfig:
-    RUNTIME: ClassVar[dict[str, type]] = {}
+    #: settings that ``POST /_sandbox/config`` may change, in the order a refusal lists them
+    RUNTIME: ClassVar[tuple[str, ...]] = ()
     DATA_SETTINGS: ClassVar[tuple[str, ...]] = ("seed", "scale")
     #: how a change of a data setting is refused: "{key!r} changes the data: {RESET_HINT}"
     RESET_HINT: ClassVar[str] = "use POST /_sandbox/reset"
@@ -32,9 +36,23 @@ class SandboxConfig:
         data.update(changes)
         return type(self)(**data)
 
+    def setting_kind(self, key: str) -> type:
+        """The type of setting ``key``: its field's annotation."""
+        annotation = next(f.type for f in fields(self) if f.name == key)  # type: ignore[arg-type]
+        return _KINDS[annotation] if isinstance(annotation, str) else annotation
+
     def check_setting(self, key: str, kind: type, value: Any) -> Any:
-        """Validate one run-time setting of type ``kind``; return the value to store. Raises ValueError."""
-        raise NotImplementedError
+        """Validate one run-time setting of type ``kind``; return the value to store. Raises ValueError.
+        By default: true/false, an integer >= 0, a number >= 0 (stored as a float) or a string."""
+        if kind is bool:
+            return check_bool(key, value)
+        if kind is int:
+            return check_int(key, value)
+        if kind is float:
+            return float(check_number(key, value))
+        if not isinstance(value, str):
+            raise ValueError(f"{key!r} must be a string")
+        return value
 
     def apply(self, changes: dict[str, Any]) -> None:
         """Validate and apply run-time changes (all or nothing). Raises ValueError."""
@@ -42,10 +60,9 @@ class SandboxConfig:
         for key, value in changes.items():
             if key in self.DATA_SETTINGS:
                 raise ValueError(f"{key!r} changes the data: {self.RESET_HINT}")
-            kind = self.RUNTIME.get(key)
-            if kind is None:
+            if key not in self.RUNTIME:
                 raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
-            updates[key] = self.check_setting(key, kind, value)
+            updates[key] = self.check_setting(key, self.setting_kind(key), value)
         for key, value in updates.items():
             setattr(self, key, value)
 

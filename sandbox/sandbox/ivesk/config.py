@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_bool, check_number
+from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_int, check_number
 
 # Sandbox credentials (documented in sandbox/README.md). Real keys look like `dp_…`.
 API_KEY = "dp_sandbox_8f3a1c5e9b7d4f20"
@@ -39,17 +39,17 @@ class IveskConfig(SandboxConfig):
     split_ties: bool = False  # pages are exactly page_size, even between documents sharing a timestamp
     clock: Callable[[], datetime] | None = None  # returns an aware UTC datetime; None = real time
 
-    RUNTIME = {
-        "digitize_delay": float,
-        "upload_url_lifetime": int,
-        "pdf_url_lifetime": int,
-        "page_size": int,
-        "columns_page_size": int,
-        "rate_limit": int,
-        "webhook_retry_base": float,
-        "from_inclusive": bool,
-        "split_ties": bool,
-    }
+    RUNTIME = (
+        "digitize_delay",
+        "upload_url_lifetime",
+        "pdf_url_lifetime",
+        "page_size",
+        "columns_page_size",
+        "rate_limit",
+        "webhook_retry_base",
+        "from_inclusive",
+        "split_ties",
+    )
     RESET_HINT = RESET_HINT_SEED_SCALE
 
     def __post_init__(self) -> None:
@@ -59,12 +59,8 @@ class IveskConfig(SandboxConfig):
             raise ValueError("page sizes must be >= 1")
 
     def check_setting(self, key: str, kind: type, value: Any) -> Any:
-        if kind is bool:
-            return check_bool(key, value)
-        check_number(key, value)
         if kind is int:
-            if not isinstance(value, int):
-                raise ValueError(f"{key!r} must be an integer >= 0")
-            if key.endswith("page_size") and value < 1:
+            check_number(key, value)  # a non-number is refused as one, before a fraction is
+            if check_int(key, value) < 1 and key.endswith("page_size"):
                 raise ValueError(f"{key!r} must be >= 1")
-        return kind(value)
+        return super().check_setting(key, kind, value)

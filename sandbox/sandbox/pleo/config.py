@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from ..framework.config import SandboxConfig, check_int
+from ..framework.config import SandboxConfig
 
 # Sandbox credentials (documented in sandbox/README.md).
 API_KEY = "plp_sandbox_0rg4n1s4t10n_k3y"  # organization-scoped API key: HTTP Basic user, empty password
@@ -85,7 +84,7 @@ class PleoConfig(SandboxConfig):
     file_url_lifetime: int = 86400  # pre-signed file URLs are valid 24 h
     clock: Callable[[], datetime] | None = None
 
-    RUNTIME = {"token_lifetime": int, "job_expires_in": int, "rate_limit": int, "file_url_lifetime": int}
+    RUNTIME = ("token_lifetime", "job_expires_in", "rate_limit", "file_url_lifetime")
     DATA_SETTINGS = ("seed", "scale", "open_job_size")
 
     def __post_init__(self) -> None:
@@ -95,6 +94,3 @@ class PleoConfig(SandboxConfig):
     @property
     def pending_job_size(self) -> int:
         return self.open_job_size or min(40, self.scale // 5)
-
-    def check_setting(self, key: str, kind: type, value: Any) -> Any:
-        return check_int(key, value)
