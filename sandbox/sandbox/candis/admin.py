@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.admin import admin_json
+from ..framework.errors import admin_int
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from .exports import export_view
@@ -40,9 +41,7 @@ async def add_exportable(request: Request, provider: Candis) -> Response:
     body = await admin_json(request)
     if not isinstance(body, dict) or body.get("entityType", "DOCUMENT") not in ENTITY_TYPES:
         raise AdminError(f"'entityType' must be one of {', '.join(ENTITY_TYPES)}")
-    count = body.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise AdminError("'count' must be an integer >= 1")
+    count = admin_int(body, "count", 1, 1)
     entity_type = body.get("entityType", "DOCUMENT")
     return json_response({"entityType": entity_type, "exportable": provider.state.add_exportable(entity_type, count)})
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 
+from ..framework.errors import admin_int, admin_object
 from ..framework.http import ScopeHeaders
 from ..framework.oauth import bearer_token
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
@@ -29,18 +30,11 @@ _ORG_PATH = re.compile(r"^/v1/organizations/([^/]+)")
 
 def parse_modify(params: Any) -> tuple[str, int]:
     """``{"stream": ..., "count": n}`` of the admin ``modify`` and the ``mutate`` fault."""
-    if not isinstance(params, dict):
-        raise AdminError('expected a JSON object {"stream": ..., "count": n}')
-    extra = set(params) - {"stream", "count"}
-    if extra:
-        raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
+    admin_object(params, ("stream", "count"), 'expected a JSON object {"stream": ..., "count": n}')
     stream = params.get("stream")
     if stream not in STREAM_CLASSES:
         raise AdminError(f"'stream' must be one of {', '.join(STREAM_CLASSES)}")
-    count = params.get("count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise AdminError("'count' must be an integer >= 1")
-    return stream, count
+    return stream, admin_int(params, "count", 1, 1)
 
 
 class CandisProvider(ConfiguredProvider):

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.admin import admin_json
+from ..framework.errors import admin_int
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from .config import FORMATS
@@ -53,9 +54,7 @@ async def bulk_send(request: Request, provider: Findity) -> Response:
     body = await admin_json(request, empty={})
     if not isinstance(body, dict) or set(body) - {"count", "verificationListsType"}:
         raise AdminError('expected {"count": n, "verificationListsType": "..."} (both optional)')
-    count = body.get("count", provider.config.export_size)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise AdminError("'count' must be an integer >= 1")
+    count = admin_int(body, "count", provider.config.export_size, 1)
     fmt = body.get("verificationListsType") or provider.config.verification_lists_type
     if fmt not in FORMATS:
         raise AdminError(f"'verificationListsType' must be one of {', '.join(FORMATS)}")

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import admin_int
+
 KINDS = ("status", "slow", "drop", "malformed", "expire_tokens", "mutate")
 PRE_ACTIONS = ("slow", "expire_tokens", "mutate")
 MALFORMED_BODIES = ("html", "truncated", "missing_keys")
@@ -101,15 +103,6 @@ _ALLOWED = {
 }
 
 
-def _int(raw: dict, key: str, default: Any, minimum: int = 0) -> Any:
-    value = raw.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{key!r} must be an integer >= {minimum}")
-    return value
-
-
 def parse_rule(raw: Any, validate_mutate: Callable[[dict[str, Any]], None] | None = None) -> FaultRule:
     if not isinstance(raw, dict):
         raise ValueError("a fault rule must be a JSON object")
@@ -129,25 +122,25 @@ def parse_rule(raw: Any, validate_mutate: Callable[[dict[str, Any]], None] | Non
     method = raw.get("method")
     if method is not None and not isinstance(method, str):
         raise ValueError("'method' must be a string")
-    times = None if ("times" in raw and raw["times"] is None) else _int(raw, "times", 1, minimum=1)
+    times = admin_int(raw, "times", 1, 1, null_ok=True)  # null: every matching request
     rule = FaultRule(
         path=path,
         kind=kind,
         method=method.upper() if method else None,
         times=times,
-        after=_int(raw, "after", 0),
+        after=admin_int(raw, "after", 0, null_ok=True),
         _regex=regex,
     )
     if kind == "status":
-        rule.status = _int(raw, "status", None, minimum=100)
+        rule.status = admin_int(raw, "status", None, 100, null_ok=True)
         if rule.status is None or rule.status > 599:
             raise ValueError("'status' (an HTTP status code) is required for kind 'status'")
         ra = raw.get("retry_after")
         if ra == "http-date":
             rule.retry_after = ra
-            rule.retry_after_seconds = _int(raw, "retry_after_seconds", 1, minimum=0)
+            rule.retry_after_seconds = admin_int(raw, "retry_after_seconds", 1, 0, null_ok=True)
         elif ra is not None:
-            rule.retry_after = _int(raw, "retry_after", None, minimum=0)
+            rule.retry_after = admin_int(raw, "retry_after", None, 0, null_ok=True)
         for key in ("code", "message"):
             if raw.get(key) is not None and not isinstance(raw[key], str):
                 raise ValueError(f"'{key}' must be a string")

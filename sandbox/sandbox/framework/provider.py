@@ -1,4 +1,6 @@
-"""What the shared machinery (middleware, admin router) needs from one provider emulator."""
+"""What the shared machinery (middleware, admin router) needs from one provider emulator.
+
+``ApiError`` and ``AdminError`` (``errors.py``) are imported from here by the emulators."""
 
 from __future__ import annotations
 
@@ -9,35 +11,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .errors import AdminError, ApiError, admin_int
 from .faults import FaultInjector
 from .jsonutil import json_response
 from .ratelimit import RollingWindowLimiter
 from .requestlog import RequestLog
 from .timeutil import to_ms, utc_now
-
-
-class ApiError(Exception):
-    """Raised by route code; rendered in the provider's own error shape by the app's exception handler."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.errors = errors
-        self.headers = dict(headers or {})
-
-
-class AdminError(ValueError):
-    """Bad input to an admin endpoint (answered 400 ``{"error": ...}``)."""
 
 
 async def current_provider(request: Request) -> Any:
@@ -143,11 +122,7 @@ def reset_values(params: dict[str, Any], current: dict[str, Any], *, takes: str,
     extra = set(params) - set(current)
     if extra:
         raise AdminError(f"reset takes only {takes} (got {', '.join(sorted(extra))}){hint}")
-    values = {key: params.get(key, default) for key, default in current.items()}
-    for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise AdminError(f"'{key}' must be an integer >= 0")
-    return values
+    return {key: admin_int(params, key, default) for key, default in current.items()}
 
 
 class ConfiguredProvider(SandboxProvider):

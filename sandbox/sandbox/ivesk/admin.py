@@ -22,12 +22,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.admin import admin_json
+from ..framework.errors import admin_int, admin_object
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from ..framework.timeutil import iso_ms
 from .config import COLUMN_NAMES
 from .parties import COMPANY_CODES
-from .provider import Ivesk, count_param
+from .provider import Ivesk
 from .state import QUEUES
 
 router = APIRouter(prefix="/_sandbox/ivesk")
@@ -47,22 +48,15 @@ async def digitize(request: Request, provider: Ivesk) -> Response:
 @router.post("/export")
 async def export(request: Request, provider: Ivesk) -> Response:
     body = await admin_json(request, empty={})
-    if not isinstance(body, dict):
-        raise AdminError("the body must be a JSON object")
-    extra = set(body) - {"count", "ids", "companycode"}
-    if extra:
-        raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
-    return json_response(
-        provider.export(
-            ids=body.get("ids"), count=count_param(body, "count", None), companycode=body.get("companycode")
-        )
-    )
+    admin_object(body, ("count", "ids", "companycode"), "the body must be a JSON object")
+    count = admin_int(body, "count", None, 1, null_ok=True)
+    return json_response(provider.export(ids=body.get("ids"), count=count, companycode=body.get("companycode")))
 
 
 @router.post("/reexport")
 async def reexport(request: Request, provider: Ivesk) -> Response:
     body = await admin_json(request, empty={})
-    return json_response(provider.mutate({"action": "reexport", "count": count_param(body, "count", 1)}))
+    return json_response(provider.mutate({"action": "reexport", "count": admin_int(body, "count", 1, 1, null_ok=True)}))
 
 
 @router.post("/columns")
@@ -76,8 +70,8 @@ async def columns(request: Request, provider: Ivesk) -> Response:
         raise AdminError(
             f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}"
         )
-    count = count_param(body, "count", 1, minimum=0) or 0
-    add = count_param(body, "add", 0, minimum=0) or 0
+    count = admin_int(body, "count", 1, null_ok=True) or 0
+    add = admin_int(body, "add", 0, null_ok=True) or 0
     # the stamp the codes got, not a second reading of the clock (a millisecond later, it missed them all)
     changed, stamp = provider.state.modify_codes(body["companyCode"], body["column"], count, add)
     return json_response({"changed": changed, "modifiedat": iso_ms(stamp)})

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 
+from ..framework.errors import admin_int, admin_object
 from ..framework.http import ScopeHeaders
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
 from ..framework.timeutil import iso_ms
@@ -18,24 +19,11 @@ from .webhooks import Webhooks
 MUTATE_ACTIONS = ("export", "reexport")
 
 
-def count_param(params: dict, key: str, default: int | None, minimum: int = 1) -> int | None:
-    value = params.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise AdminError(f"'{key}' must be an integer >= {minimum}")
-    return value
-
-
 def parse_mutate(params: Any) -> tuple[str, int]:
-    if not isinstance(params, dict):
-        raise AdminError('expected a JSON object {"action": "export" | "reexport", "count": n}')
-    extra = set(params) - {"action", "count"}
-    if extra:
-        raise AdminError(f"unknown keys: {', '.join(sorted(extra))}")
+    admin_object(params, ("action", "count"), 'expected a JSON object {"action": "export" | "reexport", "count": n}')
     if params.get("action") not in MUTATE_ACTIONS:
         raise AdminError(f"'action' must be one of {', '.join(MUTATE_ACTIONS)}")
-    return params["action"], count_param(params, "count", 1) or 1
+    return params["action"], admin_int(params, "count", 1, 1, null_ok=True) or 1
 
 
 class IveskProvider(ConfiguredProvider):

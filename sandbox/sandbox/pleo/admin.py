@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ..framework.admin import admin_json
+from ..framework.errors import admin_int
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from .config import DEFAULT_COMPANY_ID
@@ -45,9 +46,7 @@ async def open_job(request: Request, provider: Pleo) -> Response:
     data = state.company(body.get("companyId") or DEFAULT_COMPANY_ID)
     if data is None:
         raise AdminError(f"unknown companyId {body.get('companyId')!r}")
-    count = body.get("count", 20)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise AdminError("'count' must be an integer >= 1")
+    count = admin_int(body, "count", 20, 1)
     if data.jobs.open_job() is not None:
         return json_response(
             {"error": f"company {data.company.id} already has an open export job ({data.jobs.open_job().id})"},
