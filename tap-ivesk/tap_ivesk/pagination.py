@@ -18,35 +18,81 @@ from tapkit.http import parsed_json
 from tapkit.timeutil import parse_utc, to_utc_iso
 
 if t.TYPE_CHECKING:
+    import datetime
+    import logging
+
     import requests
 
-    from tap_ivesk.streams import DocumentsStream
+
+class QueuePosition:
+    """How far a queue has been read: the timestamp of the last document emitted (`key` is the queue's
+    timestamp field) and the ids emitted at exactly that timestamp."""
+
+    def __init__(self, key: str, timestamp: datetime.datetime | None, ids: t.Iterable[str] = ()) -> None:
+        self.key = key
+        self.timestamp = timestamp
+        self.ids = set(ids)
+
+    def copy(self) -> QueuePosition:
+        return QueuePosition(self.key, self.timestamp, self.ids)
+
+    def behind(self, doc: dict) -> bool:
+        """Whether the document was emitted already: older than the position, or at it with its id held."""
+        value = doc.get(self.key)
+        if self.timestamp is None or not value:
+            return False
+        moment = parse_utc(value)
+        return moment < self.timestamp or (moment == self.timestamp and doc.get("id") in self.ids)
+
+    def advance(self, doc: dict) -> bool:
+        """Put an emitted document behind the position; False for one without a timestamp (it moves nothing)."""
+        value = doc.get(self.key)
+        if not value:
+            return False
+        moment = parse_utc(value)
+        if self.timestamp is None or moment > self.timestamp:
+            self.timestamp, self.ids = moment, set()
+        self.ids.add(doc["id"])
+        return True
 
 
 class QueuePaginator(BaseAPIPaginator[dict]):
-    """Token `{"from": normalised timestamp | None, "margin": bool}`."""
+    """Token `{"from": normalised timestamp | None, "margin": bool}`.
 
-    def __init__(self, stream: DocumentsStream, start: str | None) -> None:
-        super().__init__({"from": start, "margin": True})
-        self.stream = stream
+    It follows the position itself, from the documents of each response, starting from the copy of the
+    stream's position it is given: so it knows, without asking the stream, when a page brought nothing new.
+    """
+
+    def __init__(self, start: QueuePosition, *, records_key: str, queue: str, logger: logging.Logger) -> None:
+        super().__init__({"from": to_utc_iso(start.timestamp), "margin": True})
+        self.position = start
+        self.records_key = records_key
+        self.queue = queue
+        self.logger = logger
 
     def get_next(self, response: requests.Response) -> dict | None:
-        nxt = parsed_json(response).get("next")
+        body = parsed_json(response)
+        new = 0
+        for doc in body.get(self.records_key) or []:
+            if isinstance(doc, dict) and not self.position.behind(doc):
+                new += 1
+                self.position.advance(doc)
+        nxt = body.get("next")
         if not nxt:
             return None
         token = {"from": to_utc_iso(nxt), "margin": True}
-        position = self.stream.position
-        stuck = self.stream.page_new == 0 and position is not None and parse_utc(nxt) <= position
+        position = self.position.timestamp
+        stuck = new == 0 and position is not None and parse_utc(nxt) <= position
         if token == self.current_value:
             stuck = True
         if not stuck:
             return token
         if self.current_value.get("margin"):
             return {"from": token["from"], "margin": False}  # step over a page-sized group of equal timestamps
-        self.stream.logger.warning(
+        self.logger.warning(
             "The %s queue keeps answering the documents at %s that were already emitted (more documents share "
             "that timestamp than fit a page); stopping here, the next run continues from there.",
-            self.stream.queue,
+            self.queue,
             nxt,
         )
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime
 import json
 import typing as t
 
@@ -14,13 +13,15 @@ from tapkit.timeutil import parse_utc, to_api_ms, to_utc_iso
 
 from tap_ivesk import money
 from tap_ivesk.client import ONE_MS, IveskStream
-from tap_ivesk.pagination import QueuePaginator
+from tap_ivesk.pagination import QueuePaginator, QueuePosition
 from tap_ivesk.schemas import COLUMN_ITEM, DOCUMENT
 
 if t.TYPE_CHECKING:
     import requests
 
 QUEUE_KEYS = {"exported": "exportedat", "digitized": "digitizedat"}
+DEFAULT_QUEUE = "exported"
+DEFAULT_COLUMNS = ("allocation", "department")
 BOUNDARY = "boundary_ids"
 
 
@@ -57,20 +58,18 @@ class DocumentsStream(IveskStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.replication_key = QUEUE_KEYS[self.queue]
-        self.position: datetime.datetime | None = None
-        self.boundary: set[str] = set()
-        self.page_new = 0
+        self.position = QueuePosition(self.replication_key, None)
 
     @property
     def queue(self) -> str:
-        return str(self.config.get("queue") or "exported")
+        return str(self.config.get("queue") or DEFAULT_QUEUE)
 
     @property
     def path(self) -> str:  # type: ignore[override]
         return f"/{self.queue}"
 
     # --- position: the bookmark and the ids emitted at exactly its timestamp ---------------------------
-    def _load_position(self, context: t.Any) -> str | None:
+    def _load_position(self, context: t.Any) -> QueuePosition:
         state = self.get_context_state(context)
         if state.get("replication_key") not in (None, self.replication_key):
             self.logger.warning(
@@ -81,66 +80,48 @@ class DocumentsStream(IveskStream):
             for key in ("replication_key", "replication_key_value", BOUNDARY):
                 state.pop(key, None)
         value = state.get("replication_key_value")
+        ids: t.Iterable[str] = ()
         if value:
             state["replication_key_value"] = to_utc_iso(value)
-            self.boundary = set(state.get(BOUNDARY) or [])
+            ids = state.get(BOUNDARY) or []
         else:
             value = self.config.get("start_date")
-            self.boundary = set()
-        self.position = parse_utc(value) if value else None
-        return to_utc_iso(value) if value else None
-
-    def _commit(self, doc: dict, context: t.Any) -> None:
-        """The document has been written and counted in the bookmark: it is now behind the position."""
-        value = doc.get(self.replication_key)
-        if not value:
-            return
-        ts = parse_utc(value)
-        if self.position is None or ts > self.position:
-            self.position, self.boundary = ts, set()
-        self.boundary.add(doc["id"])
-        self.get_context_state(context)[BOUNDARY] = sorted(self.boundary)
-
-    def _seen(self, doc: dict) -> bool:
-        value = doc.get(self.replication_key)
-        if self.position is None or not value:
-            return False
-        ts = parse_utc(value)
-        return ts < self.position or (ts == self.position and doc.get("id") in self.boundary)
+        return QueuePosition(self.replication_key, parse_utc(value) if value else None, ids)
 
     # --- requests ------------------------------------------------------------------------------------
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
-        self._start = self._load_position(context)
-        self._context = context
+        self.position = self._load_position(context)  # read before the first request, kept up to date below
         yield from super().get_records(context)
 
     def get_new_paginator(self) -> QueuePaginator:
-        return QueuePaginator(self, self._start)
+        return QueuePaginator(self.position.copy(), records_key=self.records_key, queue=self.queue, logger=self.logger)
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
-        token = next_page_token or {"from": self._start, "margin": True}
-        if not token.get("from"):
+        if not next_page_token.get("from"):
             return {}
-        moment = parse_utc(token["from"])
-        return {"from": to_api_ms(moment - ONE_MS if token.get("margin") else moment)}
+        moment = parse_utc(next_page_token["from"])
+        return {"from": to_api_ms(moment - ONE_MS if next_page_token.get("margin") else moment)}
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        self.page_new = 0
         pending: dict | None = None
         for doc in parsed_json(response).get(self.records_key) or []:
             if pending is not None:  # the SDK asks for the next record only after writing the previous one
-                self._commit(pending, self._context)
+                self._emitted(pending)
                 pending = None
             if not isinstance(doc, dict) or "id" not in doc:
                 msg = f"GET {self.path}: a document without an id"
                 raise ValueError(msg)
-            if self._seen(doc):
+            if self.position.behind(doc):
                 continue
-            self.page_new += 1
             pending = doc
             yield doc
         if pending is not None:
-            self._commit(pending, self._context)
+            self._emitted(pending)
+
+    def _emitted(self, doc: dict) -> None:
+        """The document has been written and counted in the bookmark: it is now behind the position."""
+        if self.position.advance(doc):
+            self.get_context_state(self.context)[BOUNDARY] = sorted(self.position.ids)
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         for key in ("digitizedat", "exportedat"):
@@ -183,7 +164,7 @@ class ColumnsStream(IveskStream):
     @property
     def partitions(self) -> list[dict] | None:
         codes = self.config.get("company_codes") or []
-        columns = self.config.get("columns") or ["allocation", "department"]
+        columns = self.config.get("columns") or DEFAULT_COLUMNS
         return [{"companyCode": str(code), "column": str(column)} for code in codes for column in columns]
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:

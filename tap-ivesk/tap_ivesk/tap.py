@@ -10,13 +10,12 @@ from tapkit.tap import ProviderTap, common_properties
 
 from tap_ivesk.auth import build_authenticator
 from tap_ivesk.files import FilesStream
-from tap_ivesk.streams import QUEUE_KEYS, ColumnsStream, DocumentsStream
+from tap_ivesk.streams import DEFAULT_COLUMNS, DEFAULT_QUEUE, QUEUE_KEYS, ColumnsStream, DocumentsStream
 
 if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 API_URL = "https://app.ivesk.lt/api/pub"
-COLUMNS = ["allocation", "department"]
 
 
 class TapIvesk(ProviderTap):
@@ -37,7 +36,7 @@ class TapIvesk(ProviderTap):
         th.Property(
             "queue",
             th.StringType,
-            default="exported",
+            default=DEFAULT_QUEUE,
             allowed_values=list(QUEUE_KEYS),
             title="Queue",
             description="`exported` (documents the accountant exported; the usual choice) or `digitized` "
@@ -52,7 +51,7 @@ class TapIvesk(ProviderTap):
         th.Property(
             "columns",
             th.ArrayType(th.StringType),
-            default=COLUMNS,
+            default=list(DEFAULT_COLUMNS),
             title="Columns",
             description="Code lists to read per company: allocation, department, warehouse, object, ...",
         ),
@@ -71,7 +70,7 @@ class TapIvesk(ProviderTap):
         if not cfg.get("api_key"):
             msg = "missing setting api_key: set your Įvesk API key (app.ivesk.lt/settings/general)"
             raise TapError(msg)
-        if cfg.get("queue", "exported") not in QUEUE_KEYS:
+        if cfg.get("queue", DEFAULT_QUEUE) not in QUEUE_KEYS:
             msg = f"queue {cfg.get('queue')!r} is not valid: use exported or digitized"
             raise TapError(msg)
         for name in ("company_codes", "columns"):
