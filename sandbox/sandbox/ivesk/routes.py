@@ -71,6 +71,17 @@ def invalid_json(detail: str | None) -> ApiError:
     return ApiError(400, "Request body is not valid JSON")
 
 
+async def string_fields(request: Request, names: tuple[str, ...], *, strip: bool) -> dict[str, Any]:
+    """The request's JSON object whose ``names`` are non-empty strings (with ``strip``: not only white space)."""
+    body = await read_json(request, invalid_json)
+    if not isinstance(body, dict) or not all(
+        isinstance(body.get(k), str) and (body[k].strip() if strip else body[k]) for k in names
+    ):
+        fields = f"{', '.join(names[:-1])} and {names[-1]}"
+        raise ApiError(400, f"Body must be a JSON object with string fields {fields}")
+    return body
+
+
 router = APIRouter()
 
 
@@ -252,11 +263,7 @@ async def columns(companyCode: str, request: Request, provider: Ivesk) -> Respon
 @router.post("/syncerrors")
 async def syncerrors(request: Request, provider: Ivesk) -> Response:
     require_api_key(request)
-    body = await read_json(request, invalid_json)
-    if not isinstance(body, dict) or not all(
-        isinstance(body.get(k), str) and body[k].strip() for k in ("documentid", "companycode", "message")
-    ):
-        raise ApiError(400, "Body must be a JSON object with string fields documentid, companycode and message")
+    body = await string_fields(request, ("documentid", "companycode", "message"), strip=True)
     if len(body["message"]) > MAX_SYNC_MESSAGE:
         raise ApiError(400, f"message is longer than {MAX_SYNC_MESSAGE} characters")
     state = provider.state
@@ -278,11 +285,7 @@ async def syncerrors(request: Request, provider: Ivesk) -> Response:
 @router.post("/subscriptions")
 async def subscriptions(request: Request, provider: Ivesk) -> Response:
     require_api_key(request)
-    body = await read_json(request, invalid_json)
-    if not isinstance(body, dict) or not all(
-        isinstance(body.get(k), str) and body[k] for k in ("name", "eventType", "target")
-    ):
-        raise ApiError(400, "Body must be a JSON object with string fields name, eventType and target")
+    body = await string_fields(request, ("name", "eventType", "target"), strip=False)
     if body["eventType"] not in EVENT_TYPES:
         raise ApiError(400, f"eventType must be one of {', '.join(EVENT_TYPES)}")
     if not body["target"].startswith(("http://", "https://")):
