@@ -103,13 +103,20 @@ class Expense:
     position: int
     category: str
     gross: int  # minor units
-    net: int
-    vat: int
     vat_percent: int
     date: str
     text: str
     cost_center: str
     project: str | None
+
+    @property
+    def net(self) -> int:
+        return net_and_tax(self.gross, self.vat_percent)[0]
+
+    @property
+    def vat(self) -> int:
+        """The VAT the gross contains (0 at 0 %), so that net + vat == gross exactly."""
+        return net_and_tax(self.gross, self.vat_percent)[1]
 
     @property
     def account(self) -> str:
@@ -185,17 +192,13 @@ class ExpenseData:
                     2500 if owner.country != "FI" else 300, 650000 if owner.country != "FI" else 65000
                 )
                 text = f"{label} {rng.pick(merchants)} {city}"
-            vat_percent = country["vat"][vat_key] if vat_key else 0
-            net, vat = net_and_tax(gross, vat_percent) if vat_percent else (gross, 0)
             expenses.append(
                 Expense(
                     id=hex_id(self.seed, "expense", r, e),
                     position=e,
                     category=category,
                     gross=gross,
-                    net=net,
-                    vat=vat,
-                    vat_percent=vat_percent,
+                    vat_percent=country["vat"][vat_key] if vat_key else 0,
                     date=iso_date(day_ms + e * DAY_MS // 3),
                     text=text,
                     cost_center=owner.cost_center if rng.chance(0.8) else rng.pick(COST_CENTERS),
