@@ -1,6 +1,6 @@
 """`tap-pleo-ack` (Meltano: `tap-pleo:ack`): close Pleo's export workflow for what the warehouse stored.
 
-Run by Meltano AFTER the loader (`meltano run tap-pleo target-duckdb tap-pleo:ack`), which only happens
+Run by Meltano AFTER the loader (`meltano run tap-pleo target-duckdb pleo-writeback:ack`), which only happens
 when the tap and the target both succeeded. It reads the run manifest the tap wrote at the end of its run
 (the open jobs whose export items were read completely, with their accountingEntryIds) and, per job not yet
 acknowledged:
@@ -22,53 +22,57 @@ the closest value that says the job's result was checked and found incomplete (t
 
 Each job is marked acknowledged in the manifest once done, so a second run does nothing; an interrupted
 run repeats the (idempotent) item updates. A 422 because the job expired meanwhile is reported and the run
-goes on with the next job. Every step is printed.
+goes on with the next job. Every step is printed; settings, output (`--json`) and errors are tapkit.commands'.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import typing as t
 
-from tapkit.errors import TapError, one_line_errors
+from tapkit.commands import CommandLine, Context, arg
 from tapkit.http import ProviderClientError
 from tapkit.timeutil import utc_now_seconds
+
+from tap_pleo.tap import TapPleo
 
 BATCH = 100
 ITEM_NOT_LOADED = "unexpected_failure"  # ExportJobItemFailureReasonType
 JOB_INCOMPLETE = "validation_failure"  # ExportJobFailureReasonType
 FINISHED = ("completed", "completed_with_errors", "failed")
-NAME = "tap-pleo:ack"
+
+cli = CommandLine(TapPleo, "tap-pleo-ack", "Close Pleo's export jobs for what the warehouse stored.", subcommands=False)
+main = cli.main
 
 
-def say(message: str) -> None:
-    print(f"{NAME}: {message}", flush=True)
+@cli.command(
+    "ack",
+    help="report the items of the jobs the last complete run read and close the jobs",
+    args=(arg("--dry-run", action="store_true", help="only say what would be reported"),),
+)
+def ack(ctx: Context) -> None:
+    Acknowledger(ctx).run()
 
 
 class Acknowledger:
-    def __init__(self, tap: t.Any, *, dry_run: bool = False) -> None:
-        self.tap = tap
-        self.http = tap.streams["export_jobs"]
-        self.dry_run = dry_run
-        self.prefix = str(tap.config.get("external_id_prefix") or "tap_pleo.export_items").rstrip("/")
-        self.url_template = tap.config.get("external_url_template")
+    def __init__(self, ctx: Context) -> None:
+        self.tap, self.out = ctx.tap, ctx.out
+        self.http = ctx.stream("export_jobs")
+        self.dry_run = bool(ctx.args.dry_run)
+        self.prefix = str(self.tap.config.get("external_id_prefix") or "tap_pleo.export_items").rstrip("/")
+        self.url_template = self.tap.config.get("external_url_template")
 
     def job(self, job_id: str) -> dict:
         return self.http.request_json("GET", f"/v3/export-jobs/{job_id}", required=("data",))["data"]
 
-    def run(self) -> int:
+    def run(self) -> None:
         manifest = self.tap.manifest
         pending = manifest.unacknowledged()
         if not pending:
-            say(f"nothing to acknowledge ({manifest.path})")
-            return 0
+            self.out.note(f"nothing to acknowledge ({manifest.path})")
         for job_id, payload in pending.items():
             result = self.acknowledge(job_id, payload)
             if result is not None and not self.dry_run:
                 manifest.mark_acked(job_id, result)
-        return 0
 
     def acknowledge(self, job_id: str, payload: dict) -> dict | None:
         loaded: list[str] = list(payload.get("accountingEntryIds") or [])
@@ -76,11 +80,17 @@ class Acknowledger:
         if job["status"] in FINISHED:
             return self.already_finished(job)
         if self.dry_run:
-            say(f"job {job_id}: would report {len(loaded)} item(s) successful and close it")
+            self.out.result(
+                f"job {job_id}: would report {len(loaded)} item(s) successful and close it",
+                jobId=job_id,
+                status=job["status"],
+                dryRun=True,
+                successful=len(loaded),
+            )
             return None
         if job["status"] == "pending":
             self.event(job_id, "started")
-            say(f"job {job_id}: started")
+            self.out.note(f"job {job_id}: started")
         not_loaded = [i for i in self.job_item_ids(job_id) if i not in set(loaded)]
         now = utc_now_seconds()
         updates = [self.success(job_id, entry_id, now) for entry_id in loaded]
@@ -111,14 +121,17 @@ class Acknowledger:
         if not self.event(job_id, event, **extra):
             return self.finished_or_retry(job_id)
         for error in errors[:5]:
-            say(
+            self.out.note(
                 f"job {job_id}: item {error.get('accountingEntryId')} refused: {error.get('type')}: {error.get('message')}"
             )
-        say(
+        result = {"event": event, "successful": succeeded, "failed": failed}
+        self.out.result(
             f"job {job_id}: {succeeded} item(s) reported successful (externalId {self.prefix}/{job_id}/<accountingEntryId>), "
-            f"{failed} failed; event {event}"
+            f"{failed} failed; event {event}",
+            jobId=job_id,
+            **result,
         )
-        return {"event": event, "successful": succeeded, "failed": failed}
+        return result
 
     def success(self, job_id: str, entry_id: str, now: str) -> dict:
         update = {
@@ -136,20 +149,27 @@ class Acknowledger:
         job = self.job(job_id)
         if job["status"] in FINISHED:
             return self.already_finished(job)
-        say(f"job {job_id}: still {job['status']} in Pleo; it stays unacknowledged and is retried by the next run")
+        self.out.result(
+            f"job {job_id}: still {job['status']} in Pleo; it stays unacknowledged and is retried by the next run",
+            jobId=job_id,
+            status=job["status"],
+            event=None,
+        )
         return None
 
     def already_finished(self, job: dict) -> dict:
         status, kind = job["status"], job.get("failureReasonType")
         if status == "failed" and kind == "job_expired":
-            say(
+            message = (
                 f"job {job['id']}: expired in Pleo before the write-back (failed, job_expired). Its items ARE in the "
                 "warehouse but Pleo still lists them in the export queue: an accountant must start a new export; "
                 "the next run extracts them again. Nothing was reported for this job."
             )
         else:
-            say(f"job {job['id']}: already {status} in Pleo; nothing to do")
-        return {"event": None, "status": status, "failureReasonType": kind}
+            message = f"job {job['id']}: already {status} in Pleo; nothing to do"
+        result = {"event": None, "status": status, "failureReasonType": kind}
+        self.out.result(message, jobId=job["id"], **result)
+        return result
 
     def job_item_ids(self, job_id: str) -> t.Iterator[str]:
         for item in self.http.list_all(f"/v3/export-jobs/{job_id}/items"):
@@ -169,7 +189,7 @@ class Acknowledger:
                     size = max(1, size // 2)  # tolerate a lower limit than the documented 100
                     continue
                 if exc.status == 422:
-                    say(f"job {job_id}: Pleo refused the item update ({exc})")
+                    self.out.note(f"job {job_id}: Pleo refused the item update ({exc})")
                     return None, errors
                 raise
             ok += body.get("data") or []
@@ -182,32 +202,7 @@ class Acknowledger:
             self.http.send("POST", "/v3/export-job-events", json={"jobId": job_id, "event": event, **extra})
         except ProviderClientError as exc:
             if exc.status == 422:
-                say(f"job {job_id}: event {event} refused ({exc})")
+                self.out.note(f"job {job_id}: event {event} refused ({exc})")
                 return False
             raise
         return True
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="tap-pleo-ack", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--config",
-        default="ENV",
-        help="config JSON file, or ENV (default) to read TAP_PLEO_* variables as Meltano sets them",
-    )
-    parser.add_argument("--dry-run", action="store_true", help="only say what would be reported")
-    args = parser.parse_args(argv)
-    with one_line_errors(NAME):
-        from tap_pleo.tap import TapPleo
-
-        if args.config == "ENV":
-            tap = TapPleo(config=None, parse_env_config=True, setup_mapper=False)
-        else:
-            try:
-                with open(args.config, encoding="utf-8") as fh:
-                    config = json.load(fh)
-            except (OSError, ValueError) as exc:
-                raise TapError(f"cannot read config {args.config}: {exc}") from None
-            tap = TapPleo(config=config, setup_mapper=False)
-        tap.check_config()
-        sys.exit(Acknowledger(tap, dry_run=args.dry_run).run())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def test_uploaded_files_come_back_exported_with_their_sourcedata_id(ivesk_factor
         (inbox / f"saskaita-{n}.pdf").write_bytes(PDF + str(n).encode())
     (inbox / "notes.txt").write_text("not an invoice")  # skipped: not a supported type
     done = command(
-        ivesk_config(sandbox), tmp_path, "upload", str(inbox), "--id-from", "name", "--customdata", "batch-7"
+        ivesk_config(sandbox), tmp_path, "upload", "--json", str(inbox), "--id-from", "name", "--customdata", "batch-7"
     )
     assert done.returncode == 0, done.stderr
     mapping = [json.loads(line) for line in done.stdout.splitlines()]
@@ -55,7 +56,7 @@ def test_uploaded_files_come_back_exported_with_their_sourcedata_id(ivesk_factor
 def test_upload_reads_settings_from_meltano_style_environment(ivesk, tmp_path):
     (tmp_path / "one.pdf").write_bytes(PDF)
     env = {"PATH": "/usr/bin:/bin", "TAP_IVESK_API_URL": ivesk.url, "TAP_IVESK_API_KEY": ivesk_config(ivesk)["api_key"]}
-    done = command(None, tmp_path, "upload", str(tmp_path / "one.pdf"), "--id", "erp-1", env=env)
+    done = command(None, tmp_path, "--json", "upload", str(tmp_path / "one.pdf"), "--id", "erp-1", env=env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["sourcedata"] == {"id": "erp-1"}
     assert [u["sourcedata"] for u in ivesk.admin("GET", "/ivesk/uploads")] == [{"id": "erp-1"}]
@@ -67,9 +68,9 @@ def test_upload_failures_are_one_line_and_exit_1(ivesk, tmp_path):
     missing = command(ivesk_config(ivesk), tmp_path, "upload", str(tmp_path / "nope.pdf"))
     assert (
         missing.returncode == 1
-        and missing.stderr.strip() == f"tap-ivesk-commands: error: {tmp_path / 'nope.pdf'}: no such file or directory"
+        and missing.stderr.strip() == f"tap-ivesk: error: {tmp_path / 'nope.pdf'}: no such file or directory"
     )
-    wrong_key = command(ivesk_config(ivesk, api_key="dp_wrong"), tmp_path, "upload", str(tmp_path / "a.pdf"))
+    wrong_key = command(ivesk_config(ivesk, api_key="dp_wrong"), tmp_path, "upload", "--json", str(tmp_path / "a.pdf"))
     assert wrong_key.returncode == 1 and "the API key was rejected" in wrong_key.stderr
     assert "dp_wrong" not in wrong_key.stderr + wrong_key.stdout and "Traceback" not in wrong_key.stderr
     assert json.loads(wrong_key.stdout)["status"] == "failed"
@@ -88,6 +89,40 @@ def test_upload_retries_a_throttled_upload_location(ivesk, tmp_path):
     assert [u["status"] for u in ivesk.admin("GET", "/ivesk/uploads")][-1] in ("digitizing", "digitized")
 
 
+def test_max_retries_0_means_one_attempt_for_the_api_and_for_the_presigned_upload(ivesk, tmp_path):
+    (tmp_path / "a.pdf").write_bytes(PDF)
+    no_retries = ivesk_config(ivesk, max_retries=0)
+    ivesk.faults({"path": "^/uploadlocation/", "kind": "status", "status": 429, "retry_after": 0, "times": 1})
+    throttled = command(no_retries, tmp_path, "upload", str(tmp_path / "a.pdf"), "--id", "a")
+    assert throttled.returncode == 1 and "GET /uploadlocation/a.pdf: HTTP 429" in throttled.stderr
+    assert [r["status"] for r in ivesk.requests() if r["path"].startswith("/uploadlocation/")] == [429]
+
+    ivesk.clear_requests()
+    ivesk.faults({"path": "^/public/", "method": "PUT", "kind": "status", "status": 503, "times": 1})
+    refused = command(no_retries, tmp_path, "upload", str(tmp_path / "a.pdf"), "--id", "a")
+    assert refused.returncode == 1 and "PUT /public/" in refused.stderr and "HTTP 503" in refused.stderr
+    assert [r["status"] for r in ivesk.requests() if r["path"].startswith("/public/")] == [503]
+    assert "Signature=" not in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_the_presigned_upload_is_retried_by_the_taps_policy_with_the_whole_file_and_without_the_key(ivesk, tmp_path):
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF * 1000)
+    ivesk.faults({"path": "^/public/", "method": "PUT", "kind": "status", "status": 503, "retry_after": 0, "times": 2})
+    done = command(ivesk_config(ivesk, max_retries=2), tmp_path, "upload", "--json", str(scan), "--id", "scan-1")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "file": str(scan),
+        "sourcedata": {"id": "scan-1"},
+        "status": "uploaded",
+        "size": len(PDF * 1000),
+    }
+    assert [r["status"] for r in ivesk.requests() if r["path"].startswith("/public/")] == [503, 503, 200]
+    (upload,) = ivesk.admin("GET", "/ivesk/uploads")
+    assert upload["sha256"] == hashlib.sha256(PDF * 1000).hexdigest()  # every attempt sent the file from its start
+    assert ivesk.admin("GET", "/ground-truth")["presignedRequestsWithApiKey"] == 0
+
+
 def test_report_sync_error_reaches_the_accountant(ivesk, tap, tmp_path):
     doc = tap(ivesk_config(ivesk)).records("documents")[0]
     done = command(
@@ -102,7 +137,8 @@ def test_report_sync_error_reaches_the_accountant(ivesk, tap, tmp_path):
         "Country 'Japan' does not exist in the list.",
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["status"] == "reported"
+    assert done.stdout.startswith(f"tap-ivesk:report-sync-error: document {doc['id']} ")
+    assert done.stdout.strip().endswith(": sync error reported")
     (stored,) = ivesk.admin("GET", "/ground-truth")["syncerrors"]
     assert (stored["documentid"], stored["companycode"], stored["message"]) == (
         doc["id"],
@@ -120,7 +156,7 @@ def test_report_sync_errors_from_a_file_and_fail_clearly_for_an_unknown_document
         + json.dumps({"documentid": "no-such-doc", "companycode": doc["companycode"], "message": "x"})
         + "\n"
     )
-    done = command(ivesk_config(ivesk), tmp_path, "report-sync-error", "--file", str(reports))
+    done = command(ivesk_config(ivesk), tmp_path, "report-sync-error", "--json", "--file", str(reports))
     assert done.returncode == 1
     assert [json.loads(line)["status"] for line in done.stdout.splitlines()] == ["reported", "failed"]
     assert "POST /syncerrors: HTTP 404: Document no-such-doc not found" in done.stderr

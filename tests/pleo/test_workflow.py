@@ -4,6 +4,7 @@ of at most 100 and closes the job — once, and survives a job that expired mean
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from tests.helpers import discover, select_only
@@ -85,6 +86,27 @@ def test_write_back_reports_every_item_in_batches_of_at_most_100_and_completes_t
     assert writes(pleo) == []
 
 
+def test_dry_run_says_what_ack_would_report_and_json_gives_one_line_per_job(pleo, tmp_path, tap, ack) -> None:
+    job_id = open_job_id(pleo)
+    config = pleo_config(pleo, tmp_path)
+    run = tap(config)
+    assert run.returncode == 0, run.stderr[-2000:]
+    loaded = sum(1 for r in run.records("export_items") if r["exportJobId"] == job_id)
+    dry = ack(config, "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    assert [json.loads(line) for line in dry.stdout.splitlines()] == [
+        {"jobId": job_id, "status": "pending", "dryRun": True, "successful": loaded}
+    ]
+    assert f"tap-pleo:ack: job {job_id}: would report {loaded} item(s) successful" in dry.stderr
+    assert writes(pleo) == [] and job_detail(pleo, job_id)["status"] == "pending"
+    done = ack(config, "--json")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [
+        {"jobId": job_id, "event": "completed", "successful": loaded, "failed": 0}
+    ]
+    assert job_detail(pleo, job_id)["status"] == "completed"
+
+
 def test_write_back_halves_its_batches_when_pleo_answers_413(pleo_factory, tmp_path, tap, ack) -> None:
     pleo = pleo_factory(scale=600, open_job_size=120, rate_limit=0)
     config = pleo_config(pleo, tmp_path)
@@ -142,7 +164,6 @@ def test_a_job_that_expires_during_the_write_back_survives_the_422(pleo_factory,
 def test_items_the_tap_did_not_load_are_reported_failed_and_the_job_completed_with_errors(
     pleo, tmp_path, tap, ack
 ) -> None:
-    import json
     from pathlib import Path
 
     job_id = open_job_id(pleo)
