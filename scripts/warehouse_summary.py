@@ -179,6 +179,7 @@ class _SqlWarehouse(Warehouse):
     schema: str
     _conn: Any  # a DB-API connection whose execute() returns a cursor
     _placeholder = "?"  # query parameter marker of the driver
+    _number_type = "NUMERIC"  # the exact type money and byte sums are cast to
 
     def _columns(self, table: str) -> dict[str, str]:
         mark = self._placeholder
@@ -207,8 +208,17 @@ class _SqlWarehouse(Warehouse):
             return f"CAST({_quote(column)} AS VARCHAR)"
         return self._json_text(column, rest)
 
-    def _number_type(self) -> str:
-        raise NotImplementedError
+    def close(self) -> None:
+        self._conn.close()
+
+    def _sums(self, rows: str, currency: str, value: str | None, number_type: str) -> list[tuple[Any, Any]]:
+        """``(currency, SUM(value))`` per currency over ``rows``, the value cast to ``number_type``; none when
+        there is no value column (``None``)."""
+        if value is None:
+            return []
+        return self._query(
+            f"SELECT {currency}, SUM(CAST({value} AS {number_type})) FROM {rows} WHERE {value} IS NOT NULL GROUP BY 1"
+        )
 
     def observe(self, stream: str, money: Sequence[MoneyPath]) -> Observed | None:
         columns = self._columns(stream)
@@ -231,37 +241,27 @@ class _SqlWarehouse(Warehouse):
         deduped = f"(SELECT DISTINCT ON ({key_list}) * FROM {source}) d"
         observed = Observed(rows=int(rows), raw_rows=int(raw_rows), minor={}, exact={} if self.exact_numbers else None)
         if "size" in columns:
-            total = self._query(f"SELECT SUM(CAST({_quote(columns['size'])} AS {self._number_type()})) FROM {deduped}")[
-                0
-            ][0]
-            observed.bytes = int(total or 0)
+            size = f"SUM(CAST({_quote(columns['size'])} AS {self._number_type}))"
+            observed.bytes = int(self._query(f"SELECT {size} FROM {deduped}")[0][0] or 0)
         for item in money:
             currency_exprs = [e for e in (self._text(p, columns) for p in item.currency_paths) if e]
             currency = f"COALESCE({', '.join(currency_exprs)})" if currency_exprs else "NULL"
             minor = self._text(item.minor_path, columns)
-            observed.minor[item.path] = {}
-            if minor is not None:
-                for cur, total in self._query(
-                    f"SELECT {currency}, SUM(CAST({minor} AS {self._number_type()})) FROM {deduped} "
-                    f"WHERE {minor} IS NOT NULL GROUP BY 1"
-                ):
-                    observed.minor[item.path][str(cur)] = int(total)
+            sums = self._sums(deduped, currency, minor, self._number_type)
+            observed.minor[item.path] = {str(cur): int(total) for cur, total in sums}
             if observed.exact is not None and not item.is_minor:
                 # a tap-derived exact major-unit sibling wins (reimbursement `amount` may be minor units)
                 candidates = [e for e in (self._text(item.major_path, columns), self._text(item.path, columns)) if e]
                 value = f"COALESCE({', '.join(candidates)})" if candidates else None
-                observed.exact[item.path] = {}
-                if value is not None:
-                    for cur, total in self._query(
-                        f"SELECT {currency}, SUM(CAST({value} AS NUMERIC)) FROM {deduped} "
-                        f"WHERE {value} IS NOT NULL GROUP BY 1"
-                    ):
-                        observed.exact[item.path][str(cur)] = Decimal(total)
+                sums = self._sums(deduped, currency, value, "NUMERIC")
+                observed.exact[item.path] = {str(cur): Decimal(total) for cur, total in sums}
         return observed
 
 
 class DuckDBWarehouse(_SqlWarehouse):
     """A DuckDB file written by target-duckdb."""
+
+    _number_type = "HUGEINT"
 
     def __init__(self, path: str | Path, schema: str = "tap_candis") -> None:
         import duckdb
@@ -282,12 +282,6 @@ class DuckDBWarehouse(_SqlWarehouse):
     def _json_text(self, column: str, rest: list[str]) -> str:
         json_path = "$" + "".join(f'."{part}"' for part in rest)
         return f"json_extract_string({_quote(column)}, '{json_path}')"
-
-    def _number_type(self) -> str:
-        return "HUGEINT"
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class PostgresWarehouse(_SqlWarehouse):
@@ -319,12 +313,6 @@ class PostgresWarehouse(_SqlWarehouse):
     def _text(self, path: str, columns: Mapping[str, str]) -> str | None:
         expr = super()._text(path, columns)
         return None if expr is None else expr.replace(" AS VARCHAR)", " AS TEXT)")
-
-    def _number_type(self) -> str:
-        return "NUMERIC"
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class JsonlWarehouse(Warehouse):
