@@ -3,7 +3,8 @@
 - ``PROVIDER``: the sandbox provider name (``sandbox serve --providers NAME``),
 - ``TAP``: the tap executable,
 - ``STREAMS``: streams to measure by default,
-- ``config(url, workdir) -> dict``: tap config against a sandbox at ``url`` (rate limits off),
+- ``config(url, workdir) -> dict``: tap config against a sandbox at ``url`` (the harness adds
+  ``max_requests_per_minute: 0``),
 - ``selected(stream) -> set[str]``: streams to select to get ``stream`` (parents included),
 - optionally ``SANDBOX_ARGS``: extra ``sandbox serve`` flags,
 - ``baseline(url, stream, out) -> (records, requests)``: the bare requests+json loop, writing one JSON line per

@@ -29,7 +29,6 @@ def config(url: str, workdir: Path) -> dict:
         "client_secret": "sandbox-secret",
         "refresh_token": "sandbox-refresh-token",
         "token_store_dir": str(workdir / "tokens"),
-        "max_requests_per_minute": 0,
     }
 
 

@@ -27,7 +27,6 @@ def config(url: str, workdir: Path) -> dict:
         "client_secret": CLIENT_SECRET,
         "organization_id": ORG,
         "manifest_dir": str(workdir / "manifests"),
-        "max_requests_per_minute": 0,
     }
 
 

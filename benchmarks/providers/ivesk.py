@@ -15,7 +15,7 @@ API_KEY = "dp_sandbox_8f3a1c5e9b7d4f20"
 
 
 def config(url: str, workdir: Path) -> dict:
-    return {"api_url": url, "api_key": API_KEY, "max_requests_per_minute": 0}
+    return {"api_url": url, "api_key": API_KEY}
 
 
 def selected(stream: str) -> set[str]:

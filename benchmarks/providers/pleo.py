@@ -21,7 +21,6 @@ def config(url: str, workdir: Path) -> dict:
         "api_key": API_KEY,
         "company_id": COMPANY,
         "manifest_dir": str(workdir / "manifests"),
-        "max_requests_per_minute": 0,
     }
 
 
