@@ -24,6 +24,17 @@ def get(session, path, **params):
     return session.get(session.base + path, params=params, timeout=10)
 
 
+def entries_in(session, status: str, limit: int) -> list[dict]:
+    """The default company's accounting entries whose export status is ``status``."""
+    body = {"exportStatus": [status], "includeDeleted": False}
+    return session.post(
+        session.base + "/v1/accounting-entries:search",
+        params={"company_id": COMPANY, "limit": limit},
+        json=body,
+        timeout=10,
+    ).json()["data"]
+
+
 def open_job(pleo) -> dict:
     jobs = get(api(pleo), "/v3/export-jobs", company_id=COMPANY, statuses=["pending", "in_progress"]).json()["data"]
     assert len(jobs) == 1
@@ -228,12 +239,7 @@ def test_export_item_lines_add_up_to_the_item_amount_in_both_currencies(pleo) ->
 
 def test_one_open_job_per_company(pleo) -> None:
     session = api(pleo)
-    queue = session.post(
-        pleo.url + "/v1/accounting-entries:search",
-        params={"company_id": COMPANY, "limit": 2},
-        json={"exportStatus": ["NOT_EXPORTED"], "includeDeleted": False},
-        timeout=10,
-    ).json()["data"]
+    queue = entries_in(session, "NOT_EXPORTED", limit=2)
     body = {"companyId": COMPANY, "accountingEntryIds": [e["id"] for e in queue]}
     conflict = session.post(pleo.url + "/v3/export-jobs", json=body, timeout=10)
     assert conflict.status_code == 409 and conflict.json()["type"] == "EXPORT_ALREADY_IN_PROGRESS"
@@ -281,12 +287,7 @@ def test_admin_opens_jobs_the_way_an_accountant_would(pleo) -> None:
     event(session, open_job(pleo)["id"], "completed")
     job = pleo.admin("POST", "/pleo/export-jobs", {"count": 7})
     assert job["status"] == "pending" and job["numberOfItems"] == 7
-    entries = session.post(
-        pleo.url + "/v1/accounting-entries:search",
-        params={"company_id": COMPANY, "limit": 100},
-        json={"exportStatus": ["QUEUED"], "includeDeleted": False},
-        timeout=10,
-    ).json()["data"]
+    entries = entries_in(session, "QUEUED", limit=100)
     assert len(entries) == 7  # a pending job's entries are QUEUED
     truth = pleo.ground_truth()
     assert truth["export_items"]["count"] == open_job_count(pleo)
