@@ -5,36 +5,19 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import RESTStream
+from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.pagination import OffsetPaginator
 from tapkit.http import ProviderHTTPMixin, parsed_json
+from tapkit.schema import String, opt, req
+
+from tap_candis.pagination import MAX_PAGE, CandisOffsetPaginator
 
 if t.TYPE_CHECKING:
     import requests
 
-MAX_PAGE = 50  # Candis clamps larger limits to 50 silently
-
-
-class CandisOffsetPaginator(OffsetPaginator):
-    """offset/limit paging that advances by what the server actually returned (limit may be clamped)."""
-
-    def __init__(self, records_key: str) -> None:
-        super().__init__(start_value=0, page_size=MAX_PAGE)
-        self.records_key = records_key
-
-    def get_next(self, response: requests.Response) -> int | None:
-        body = parsed_json(response)
-        received = len(body.get(self.records_key) or [])
-        total = int((body.get("pagination") or {}).get("totalCount") or 0)
-        nxt = self.current_value + received
-        return nxt if received and nxt < total else None
-
-    def has_more(self, response: requests.Response) -> bool:
-        return True
-
 
 class CandisStream(ProviderHTTPMixin, RESTStream):
-    """Organization-scoped Candis stream."""
+    """A stream of one Candis organization: `url_base` is `{api_url}/v1/organizations/{organization_id}`."""
 
     records_key: t.ClassVar[str] = ""
     # Records come straight from JSON (numbers already Decimal): conforming every nested value again costs a
@@ -67,3 +50,19 @@ class CandisListStream(CandisStream):
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         return {"offset": next_page_token or 0, "limit": MAX_PAGE}
+
+
+class OrganizationInfo(CandisStream):
+    """`GET /v1/organizations/info`: the organization the credentials belong to. Not a catalog stream: the tap
+    asks it once, for its `organization_id` when that setting is empty; its URL is above every organization."""
+
+    name = "organization_info"
+    path = "/v1/organizations/info"
+    schema = th.PropertiesList(req("id", String, "Organization slug."), opt("name", String)).to_dict()
+
+    @property
+    def url_base(self) -> str:
+        return self.config["api_url"]
+
+    def fetch(self) -> dict:
+        return self.request_json("GET", self.path, required=("id",))

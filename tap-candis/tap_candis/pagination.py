@@ -15,6 +15,9 @@ shifts every later item down by one). So incremental streams are anchored on the
   about WINDOW_TARGET records; one reporting more than WINDOW_CAP is narrowed before it is read (its first
   page is discarded). On reaching the run's start, one more window up to the new "now" catches what changed
   during the run; the run ends at the first such window that is empty.
+
+Exports are listed with plain offsets: `CandisOffsetPaginator` advances by what the server returned (Candis
+clamps `limit` to 50), and `ExportsPaginator` stops at the bookmark once a newest-first list has reached it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import datetime
 import typing as t
 
-from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.pagination import BaseAPIPaginator, OffsetPaginator
 from tapkit.errors import TapError
 from tapkit.http import parsed_json
 from tapkit.timeutil import to_api_ms, to_utc_iso
@@ -31,10 +34,47 @@ if t.TYPE_CHECKING:
     import requests
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MAX_PAGE = 50  # Candis clamps larger limits to 50 silently
 MS = 1000  # window bounds are whole milliseconds (what the API takes), in epoch microseconds
 WINDOW_TARGET = 600  # records a window is sized for (12 pages of 50)
 WINDOW_CAP = 1000  # most records held back for one window; a window reporting more is narrowed first
 MAX_ATTEMPTS = 20  # reads of one window that changed while it was paged, before giving up
+
+
+class CandisOffsetPaginator(OffsetPaginator):
+    """offset/limit paging that advances by what the server actually returned (limit may be clamped)."""
+
+    def __init__(self, records_key: str) -> None:
+        super().__init__(start_value=0, page_size=MAX_PAGE)
+        self.records_key = records_key
+
+    def get_next(self, response: requests.Response) -> int | None:
+        body = parsed_json(response)
+        received = len(body.get(self.records_key) or [])
+        total = int((body.get("pagination") or {}).get("totalCount") or 0)
+        nxt = self.current_value + received
+        return nxt if received and nxt < total else None
+
+    def has_more(self, response: requests.Response) -> bool:
+        return True
+
+
+class ExportsPaginator(CandisOffsetPaginator):
+    """Offset paging of `GET /exports` that stops at the bookmark when the list is newest first (as Candis
+    sends it; judged from the first page): every later export is older. Oldest first, it reads every page."""
+
+    def __init__(self, bookmark: str | None) -> None:
+        super().__init__("exports")
+        self.bookmark = bookmark
+        self.newest_first: bool | None = None
+
+    def get_next(self, response: requests.Response) -> int | None:
+        created = [to_utc_iso(item["createdAt"]) or "" for item in parsed_json(response).get(self.records_key) or []]
+        if created and self.newest_first is None:
+            self.newest_first = created[0] >= created[-1]
+        if self.newest_first and self.bookmark and any(c <= self.bookmark for c in created):
+            return None
+        return super().get_next(response)
 
 
 def epoch_us(value: str | datetime.datetime) -> int:

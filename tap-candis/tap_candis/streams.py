@@ -7,14 +7,20 @@ import time
 import typing as t
 
 from singer_sdk import typing as th
-from tapkit.http import ProviderClientError, parsed_json
+from tapkit.http import ProviderClientError
 from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, req
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_api_ms, to_utc_iso
 
 from tap_candis import money
 from tap_candis.client import CandisListStream, CandisStream
-from tap_candis.pagination import UpdatedAtKeysetPaginator, UpdatedWindowPaginator, api_bound
+from tap_candis.pagination import (
+    MAX_PAGE,
+    ExportsPaginator,
+    UpdatedAtKeysetPaginator,
+    UpdatedWindowPaginator,
+    api_bound,
+)
 from tap_candis.postings_reader import FAILED, SUCCESS, read_postings
 from tap_candis.schemas import (
     CODE,
@@ -31,12 +37,13 @@ from tap_candis.schemas import (
     amount_object,
 )
 
-if t.TYPE_CHECKING:
-    import requests
-
 PENDING = "pending_exports"
 NOTHING_TO_EXPORT = "EXPORTABLE_POSTINGS_NOT_FOUND"
 CLOCK_SKEW = 300  # seconds the tap's clock may run ahead of Candis's without missing a change (invoices)
+#: the statuses `GET /invoices` and `GET /reimbursement-items` take, and the default of both status settings
+APPROVED_OR_EXPORTED = ("APPROVED", "EXPORTED")
+DEFAULT_ENTITY_TYPES = ("DOCUMENT",)  # what `create_export` exports unless `export_entity_types` says otherwise
+EXPORT_WAIT_TIMEOUT = 300  # seconds
 
 
 class ExportsStream(CandisListStream):
@@ -65,8 +72,8 @@ class ExportsStream(CandisListStream):
         return self.stream_state.setdefault(PENDING, [])
 
     def _create_exports(self) -> None:
-        timeout = float(self.config.get("export_wait_timeout", 300))
-        for entity_type in self.config.get("export_entity_types") or ["DOCUMENT"]:
+        timeout = float(self.config.get("export_wait_timeout", EXPORT_WAIT_TIMEOUT))
+        for entity_type in self.config.get("export_entity_types") or DEFAULT_ENTITY_TYPES:
             try:
                 created = self.request_json("POST", "/exports", json={"entityType": entity_type}, required=("id",))
             except ProviderClientError as exc:
@@ -116,32 +123,18 @@ class ExportsStream(CandisListStream):
                 continue
             yield from self._emit(export, emitted)
 
-        bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
-        first_page = True
-        newest_first = False
-        for export in self._pages(context):
-            if isinstance(export, tuple):  # page boundary marker: (first_created, last_created)
-                if first_page:
-                    newest_first = export[0] >= export[1]
-                    first_page = False
-                continue
-            created = to_utc_iso(export["createdAt"])
-            if bookmark and created <= bookmark:
-                if newest_first:
-                    break
+        bookmark = self._bookmark(context)
+        for export in self.request_records(context):  # (the paginator stops at the bookmark)
+            if bookmark and to_utc_iso(export["createdAt"]) <= bookmark:
                 continue
             if export["id"] not in emitted:
                 yield from self._emit(export, emitted)
 
-    def _pages(self, context: t.Any) -> t.Iterator[dict | tuple[str, str]]:
-        """Records of the list, each page preceded by (first createdAt, last createdAt) to detect the order."""
-        yield from self.request_records(context)
+    def _bookmark(self, context: t.Any) -> str | None:
+        return to_utc_iso(self.get_starting_replication_key_value(context))
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[t.Any]:
-        items = parsed_json(response).get(self.records_key) or []
-        if items:
-            yield (to_utc_iso(items[0]["createdAt"]), to_utc_iso(items[-1]["createdAt"]))
-        yield from items
+    def get_new_paginator(self) -> ExportsPaginator:
+        return ExportsPaginator(self._bookmark(self.context))
 
     def _emit(self, export: dict, emitted: set[str]) -> t.Iterator[dict]:
         export_id = export["id"]
@@ -275,7 +268,7 @@ class KeysetStream(UpdatedAtStream):
     """Sorted UPDATED_AT ascending and keyset-paged on `updatedAtFrom` (see pagination.py)."""
 
     status_setting: t.ClassVar[str]
-    default_statuses: t.ClassVar[list[str] | None] = None
+    default_statuses: t.ClassVar[tuple[str, ...]] = ()
 
     def get_new_paginator(self) -> UpdatedAtKeysetPaginator:
         return UpdatedAtKeysetPaginator(self.get_starting_replication_key_value(self.context), self.records_key)
@@ -286,7 +279,7 @@ class KeysetStream(UpdatedAtStream):
             "sortField": "UPDATED_AT",
             "sortDirection": "ASC",
             "offset": token.get("offset", 0),
-            "limit": 50,
+            "limit": MAX_PAGE,
         }
         statuses = self.config.get(self.status_setting) or self.default_statuses
         if statuses:
@@ -303,7 +296,7 @@ class ReimbursementItemsStream(KeysetStream):
     path = "/reimbursement-items"
     records_key = "reimbursementItems"
     status_setting = "reimbursement_item_statuses"
-    default_statuses: t.ClassVar[list[str] | None] = ["APPROVED", "EXPORTED"]
+    default_statuses = APPROVED_OR_EXPORTED
     # The OpenAPI's item is a `oneOf` on `type`; fields of one type only are null for the others.
     schema = th.PropertiesList(
         req("id", String),
@@ -445,23 +438,30 @@ class InvoicesStream(UpdatedAtStream):
         # record changed during the run gets Candis's "now", which is past that point even if the tap's clock
         # runs ahead of Candis's by up to CLOCK_SKEW (otherwise it could land in a window already read).
         upper = datetime.datetime.fromtimestamp(self._tap.run_started_at - CLOCK_SKEW, tz=datetime.UTC)
-        self._paginator = UpdatedWindowPaginator(
-            self.get_starting_replication_key_value(self.context), upper, self.records_key
-        )
-        return self._paginator
+        return UpdatedWindowPaginator(self.get_starting_replication_key_value(self.context), upper, self.records_key)
+
+    def request_records(self, context: t.Any) -> t.Iterable[dict]:
+        """The SDK's page loop, except that each response goes to the paginator, which says what to emit: a
+        window's records only once the whole window was read (the SDK's loop parses a page before its
+        paginator sees it, so it has no place for a paginator that decides what is emitted)."""
+        paginator = self.get_new_paginator()
+        send = self.request_decorator(self._request)
+        with self.get_http_request_counter() as requests_sent:
+            requests_sent.with_context(context)
+            while not paginator.finished:
+                response = send(self._prepare_request(context=context, page=paginator), context)
+                requests_sent.increment()
+                yield from paginator.take(response)
+                paginator.advance(response)
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
-        token = next_page_token or self._paginator.current_value
         return {
-            "status": ",".join(self.config.get("invoice_statuses") or ["APPROVED", "EXPORTED"]),
-            "updatedDateFrom": api_bound(token["start"]),
-            "updatedDateTo": api_bound(token["end"]),
-            "offset": token["offset"],
-            "limit": 50,
+            "status": ",".join(self.config.get("invoice_statuses") or APPROVED_OR_EXPORTED),
+            "updatedDateFrom": api_bound(next_page_token["start"]),
+            "updatedDateTo": api_bound(next_page_token["end"]),
+            "offset": next_page_token["offset"],
+            "limit": MAX_PAGE,
         }
-
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        return self._paginator.take(response)
 
     def add_minor_units(self, row: dict) -> None:
         money.add_money_minor_units(row, "amount")

@@ -12,8 +12,12 @@ from tapkit.oauth import refresh_token_properties
 from tapkit.tap import ProviderTap, common_properties, require_settings
 
 from tap_candis.auth import TOKEN_URL, build_authenticator
+from tap_candis.client import OrganizationInfo
 from tap_candis.files import FilesStream
 from tap_candis.streams import (
+    APPROVED_OR_EXPORTED,
+    DEFAULT_ENTITY_TYPES,
+    EXPORT_WAIT_TIMEOUT,
     ExportsStream,
     FailedPostingsStream,
     InvoicesStream,
@@ -26,13 +30,12 @@ if t.TYPE_CHECKING:
     from singer_sdk import Stream
 
 API_URL = "https://api.candis.io"
-STATUSES = ["APPROVED", "EXPORTED"]
 ENTITY_TYPES = ("DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM")
 #: enum values Candis's OpenAPI accepts for each list setting (sent comma-separated, as its descriptions say)
 SETTING_ENUMS = {
     "export_entity_types": ENTITY_TYPES,
-    "reimbursement_item_statuses": ("APPROVED", "EXPORTED"),
-    "invoice_statuses": ("APPROVED", "EXPORTED"),
+    "reimbursement_item_statuses": APPROVED_OR_EXPORTED,
+    "invoice_statuses": APPROVED_OR_EXPORTED,
     "purchase_request_statuses": ("APPROVING", "APPROVED", "REJECTED", "FULFILLED", "PARTIALLY_FULFILLED", "CANCELLED"),
 }
 
@@ -87,7 +90,7 @@ class TapCandis(ProviderTap):
         th.Property(
             "export_entity_types",
             th.ArrayType(th.StringType),
-            default=["DOCUMENT"],
+            default=list(DEFAULT_ENTITY_TYPES),
             title="Export entity types",
             description="Entity types to export when `create_export` is on: DOCUMENT, "
             "CARD_TRANSACTION, REIMBURSEMENT_ITEM.",
@@ -95,7 +98,7 @@ class TapCandis(ProviderTap):
         th.Property(
             "export_wait_timeout",
             th.IntegerType,
-            default=300,
+            default=EXPORT_WAIT_TIMEOUT,
             title="Export wait timeout",
             description="Seconds to wait for a created export to leave EXPORTING. An export still "
             "running then is delivered by a later run.",
@@ -103,14 +106,14 @@ class TapCandis(ProviderTap):
         th.Property(
             "reimbursement_item_statuses",
             th.ArrayType(th.StringType),
-            default=STATUSES,
+            default=list(APPROVED_OR_EXPORTED),
             title="Reimbursement item statuses",
             description="APPROVED and/or EXPORTED.",
         ),
         th.Property(
             "invoice_statuses",
             th.ArrayType(th.StringType),
-            default=STATUSES,
+            default=list(APPROVED_OR_EXPORTED),
             title="Invoice statuses",
             description="APPROVED and/or EXPORTED.",
         ),
@@ -158,11 +161,11 @@ class TapCandis(ProviderTap):
 
     @functools.cached_property
     def organization_id(self) -> str:
+        """The organization every stream reads (the one place it is resolved): the setting, or else the one the
+        credentials belong to, asked once."""
         if self.config.get("organization_id"):
             return str(self.config["organization_id"])
-        exports = self.streams["exports"]
-        url = f"{self.config['api_url']}/v1/organizations/info"
-        info = exports.request_json("GET", url, required=("id",))
+        info = OrganizationInfo(self).fetch()
         self.logger.info("Using Candis organization %s (%s)", info["id"], info.get("name"))
         return str(info["id"])
 

@@ -137,6 +137,24 @@ def test_rest_stream__request_has_the_signature_tapkit_overrides_and_request_rec
     )
 
 
+class _OnePage(BaseAPIPaginator[dict]):
+    def get_next(self, response: requests.Response) -> None:
+        return None
+
+
+def test_prepare_request_builds_the_request_of_the_paginators_current_page() -> None:
+    """tap-candis/tap_candis/streams.py InvoicesStream.request_records runs the SDK's page loop itself (its
+    paginator decides what is emitted) and builds each request as the SDK does, with
+    `self._prepare_request(context=..., page=paginator)`: the URL, `get_url_params(context,
+    paginator.current_value)` encoded as the SDK encodes them, and the headers."""
+    assert _params(RESTStream._prepare_request) == ["self", "context", "page"], "singer-sdk changed _prepare_request"
+    paginator = _OnePage({"page": 2})
+    stream = _Items(_tap())
+    stream.get_url_params = lambda context, token: {"k": context["k"], "page": token["page"], "s": "A,B"}
+    prepared = stream._prepare_request(context={"k": 1}, page=paginator)
+    assert prepared.url == "https://api.invalid/items?k=1&page=2&s=A%2CB"
+
+
 # --- Stream._write_schema_message ------------------------------------------------------------------------
 
 
@@ -169,7 +187,8 @@ def test_children_are_synced_right_after_each_parent_record_with_self_context_se
     begins the export's manifest entry just before its `yield` (l.82-83: "the SDK syncs vouchers, rows and files
     of this export before resuming here"). Both need the SDK to call `generate_child_contexts(record, context)`
     for each record, and sync the children, before it asks `get_records` for the next record.
-    tap-candis/tap_candis/streams.py (l.260, l.392) reads `self.context`, which `Stream.sync` sets to the
+    tap-candis/tap_candis/streams.py (the get_new_paginator of ExportsStream, KeysetStream and InvoicesStream) and
+    tap-ivesk/tap_ivesk/streams.py (DocumentsStream._emitted) read `self.context`, which `Stream.sync` sets to the
     context being synced."""
     tap = _tap()
     tap.sync_all()
@@ -419,7 +438,7 @@ _OWN_NAMES: list[tuple[type, str, tuple[str, ...]]] = [
     (
         RESTStream,
         "tap-candis/tap_candis/streams.py",
-        ("_paginator", "_pending", "_create_exports", "_wait_until_done", "_pages", "_emit"),
+        ("_pending", "_create_exports", "_wait_until_done", "_bookmark", "_emit"),
     ),
     (RESTStream, "tap-ivesk/tap_ivesk/streams.py", ("_load_position", "_emitted")),
     (
