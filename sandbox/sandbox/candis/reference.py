@@ -113,6 +113,7 @@ CARD_MERCHANTS = [
 CARD_SETTINGS = ("1361", "1360")  # (booking account: Kreditkarte, transit account: Geldtransit)
 
 REIMBURSEMENT_TYPES = ("GENERAL_EXPENSE", "HOSPITALITY_EXPENSE", "PER_DIEM", "MILEAGE")
+# (title, GL account, VAT rate): shaped like GL_ACCOUNTS, but a title carries its own rate (one account, 7 or 19 %).
 GENERAL_EXPENSE_TITLES = [
     ("Büromaterial", "6815", 19),
     ("Fachbuch", "6820", 7),

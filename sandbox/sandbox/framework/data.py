@@ -171,6 +171,7 @@ class MonotonicSchedule:
 
 # --------------------------------------------------------------------------- names, banks, tax ids
 
+# One table per country, all of the same shape: data that lines up, not repeated code (a country is a row).
 COUNTRIES: dict[str, dict] = {
     "DE": {
         "first": [

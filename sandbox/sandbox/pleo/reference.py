@@ -16,7 +16,8 @@ from ..framework.timeutil import iso_ms, ms_of
 from .config import COMPANIES, Company
 from .ids import ref_id
 
-# (code, name, kind) per country; the last "liability" account is the contra account of card spend.
+# (code, name, kind) per country; the last "liability" account is the contra account of card spend. The three
+# charts share their layout on purpose (VENDORS name expense accounts by position): alike as data, not as code.
 ACCOUNTS = {
     "DK": [
         ("2210", "Rejseudgifter", "expense"),
@@ -72,6 +73,7 @@ TAG_GROUPS = {
         ("PRJ", "Projekt", ["Kunde Hamburg", "Messe München", "Relaunch 2025", "Intern"]),
     ],
 }
+# Pleo's own name lists (its seeded employees are drawn from them), not framework.data's, whose order differs.
 FIRST = {
     "DK": ["Mette", "Lars", "Sofie", "Mads", "Freja", "Rasmus", "Ida", "Søren", "Anne", "Jesper", "Camilla", "Niels"],
     "SE": ["Erik", "Anna", "Johan", "Karin", "Oskar", "Linnea", "Per", "Sara", "Nils", "Elin", "Anders", "Maria"],
