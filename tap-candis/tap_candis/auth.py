@@ -1,5 +1,6 @@
 """Candis credentials: OAuth2 with rotating refresh tokens against Candis's Keycloak (tapkit's authenticator:
-every new refresh token is persisted atomically before it is used), or a ready access token (not renewed)."""
+every new refresh token is persisted atomically before it is used; token requests are retried like API
+requests), or a ready access token (not renewed)."""
 
 from __future__ import annotations
 

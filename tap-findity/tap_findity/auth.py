@@ -3,7 +3,9 @@
 Findity answers the client-credentials grant with an access token (about an hour) and a single-use refresh
 token. Renewal first spends the refresh token (`grant_type=refresh_token`); if Findity rejects it, a fresh
 client-credentials grant follows, so renewal never depends on a refresh token surviving. Nothing is persisted:
-the client credentials are always enough. Errors are one line and never contain secrets or tokens.
+the client credentials are always enough. Token requests are retried like API requests (tapkit.oauth); errors are
+one line (`credentials rejected: …`, `token endpoint unavailable after N tries: …`) and never contain secrets
+or tokens.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import typing as t
 
 import requests
-from tapkit.errors import TapError
+from tapkit.http import RequestPolicy
 from tapkit.oauth import RenewingOAuthAuthenticator
 
 TOKEN_URL = "https://expense.findity.com/oauth/token"  # noqa: S105 - a URL, not a secret
@@ -29,7 +31,7 @@ class ClientCredentialsAuthenticator(RenewingOAuthAuthenticator):
         client_id: str,
         client_secret: str,
         client_auth: str = "post",
-        timeout: float = 60.0,
+        request_policy: RequestPolicy | None = None,
         renew_margin: float = 0.1,
         user_agent: str | None = None,
     ) -> None:
@@ -38,7 +40,7 @@ class ClientCredentialsAuthenticator(RenewingOAuthAuthenticator):
             client_id=client_id,
             client_secret=client_secret,
             client_auth="basic" if client_auth == "basic" else "post",
-            timeout=timeout,
+            request_policy=request_policy,
             renew_margin=renew_margin,
             user_agent=user_agent,
         )
@@ -49,25 +51,25 @@ class ClientCredentialsAuthenticator(RenewingOAuthAuthenticator):
         return {"grant_type": "client_credentials"}
 
     def update_access_token(self) -> None:
+        """Token requests are retried by the tap's request policy (tapkit.oauth); a token endpoint that stays
+        unavailable ends the run at once, without a second series of tries for the other grant."""
         request_time = datetime.datetime.now(datetime.UTC)
+        self.failed_tries = []
         response = None
         if self._refresh_token:
-            response = self._post_form({"grant_type": "refresh_token", "refresh_token": self._refresh_token})
-            self._refresh_token = None  # single use, whatever the answer
-            if response.status_code != 200:
+            refresh_token, self._refresh_token = self._refresh_token, None  # single use, whatever the answer
+            # a retry after a lost answer may present the spent token: Findity refuses it and the client
+            # credentials grant below takes over, so nothing is lost
+            response = self._post_form(lambda: {"grant_type": "refresh_token", "refresh_token": refresh_token})
+            if not response.ok:
                 LOGGER.info(
                     "Refresh token not accepted (HTTP %s); using the client credentials grant", response.status_code
                 )
                 response = None
         if response is None:
-            response = self._post_form(dict(self.oauth_request_body))
-        if response.status_code != 200:
-            code = self._error_code(response) or "no error code"
-            msg = (
-                f"token request failed: HTTP {response.status_code} ({code}) from {self.auth_endpoint}; "
-                "check client_id, client_secret and token_url"
-            )
-            raise TapError(msg)
+            response = self._post_form(lambda: dict(self.oauth_request_body))
+        if not response.ok:
+            raise self.refused(response, check="check client_id and client_secret")
         body, access_token = self._token_body(response)
         self._refresh_token = body.get("refresh_token") or None
         self._accept(body, access_token, request_time)
@@ -85,6 +87,6 @@ def build_authenticator(tap_name: str, config: t.Mapping[str, t.Any]) -> ClientC
         client_id=config["client_id"],
         client_secret=config["client_secret"],
         client_auth=config.get("token_client_auth") or "post",
-        timeout=float(config.get("request_timeout") or 60),
+        request_policy=RequestPolicy.from_config(config),
         user_agent=config.get("user_agent"),
     )

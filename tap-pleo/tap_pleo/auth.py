@@ -1,6 +1,8 @@
 """Pleo credentials: an API key (HTTP Basic, the key as user name and an EMPTY password) or OAuth2 with
 rotating refresh tokens (tapkit's authenticator: every new refresh token is persisted atomically before it
-is used, and a spent one is never sent again, since Pleo revokes the whole authorization on reuse)."""
+is used, and a spent one is never sent again, since Pleo revokes the whole authorization on reuse — except
+by the retry of a try whose answer was lost, the residual risk tapkit.oauth describes). Token requests are
+retried like API requests."""
 
 from __future__ import annotations
 

@@ -1,24 +1,45 @@
-"""The HTTP policy every tap stream shares: timeouts, retries with Retry-After, 401 refresh, rate limit,
-one-line errors naming endpoint, status and the provider's error code, and strict JSON bodies."""
+"""The request policy every HTTP call of a tap shares — its API requests (ProviderHTTPMixin) and its OAuth
+token requests (tapkit.oauth): timeouts, retries of 429/5xx, timeouts, dropped connections and garbled bodies
+with Retry-After honoured and capped, the tap-wide rate limit; 401 refresh; one-line errors naming method,
+path, status and the provider's error code (never host, query string or secrets); strict JSON bodies."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import decimal
 import email.utils
+import functools
+import http.client
 import json
 import random
+import re
+import ssl
 import typing as t
 from urllib.parse import urlparse
 
+import backoff
 import requests
+import urllib3.exceptions
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 if t.TYPE_CHECKING:
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator, Iterator
+
+    from tapkit.ratelimit import RollingWindowLimiter
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+#: What a try may fail with and still be retried: the list of singer-sdk's RESTStream.request_decorator (429/5xx
+#: and garbled bodies are RetriableAPIError; timeouts, dropped connections, bodies cut off mid-way).
+RETRIABLE_ERRORS = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 _PARSED = "_tapkit_json"
 
 
@@ -33,6 +54,24 @@ class ProviderClientError(FatalAPIError):
 
 class MalformedResponseError(RetriableAPIError):
     """The body is not the JSON we expect (HTML error page, truncated JSON, missing keys). Retried, then fatal."""
+
+
+class RetriesExhaustedError(FatalAPIError):
+    """Every try of one request failed: `GET /path: no response after 7 tries (read timeout 60 s)`,
+    `GET /path: HTTP 503 SERVICE_UNAVAILABLE after 7 tries: <provider message>`."""
+
+    def __init__(self, request: str, tries: int, what: str, detail: str) -> None:
+        self.request, self.tries, self.what, self.detail = request, tries, what, detail
+        super().__init__(f"{request}: {what} after {tries_text(tries)}{detail}")
+
+    @property
+    def last_cause(self) -> str:
+        """`GET /path: no response (read timeout 60 s)`: the last try's failure, without the count."""
+        return f"{self.request}: {self.what}{self.detail}"
+
+
+def tries_text(count: int) -> str:
+    return f"{count} {'try' if count == 1 else 'tries'}"
 
 
 def retry_after_seconds(response: requests.Response | None, *, now: datetime.datetime | None = None) -> float | None:
@@ -76,17 +115,159 @@ def provider_error(response: requests.Response) -> tuple[str | None, str | None]
     return code, message
 
 
+def request_line(request: t.Any) -> str:
+    """`POST /path` of a request (prepared or not): never the host, the query string or a secret."""
+    return f"{(request.method or 'GET').upper()} {urlparse(request.url or '').path or '/'}"
+
+
+def _status_text(response: requests.Response) -> tuple[str, str]:
+    """(`HTTP 404 NOT_FOUND`, `: message`) of an error answer."""
+    code, message = provider_error(response)
+    what = f"HTTP {response.status_code}" + (f" {code}" if code else "")
+    return what, (f": {' '.join(message.split())[:300]}" if message else "")
+
+
 def describe(response: requests.Response) -> str:
     """`GET /path: HTTP 404 NOT_FOUND: message` — path only (no query string, no host, no secrets)."""
     method = response.request.method if response.request is not None else "GET"
-    path = urlparse(response.url).path
-    code, message = provider_error(response)
-    text = f"{method} {path}: HTTP {response.status_code}"
-    if code:
-        text += f" {code}"
-    if message:
-        text += f": {' '.join(message.split())[:300]}"
-    return text
+    what, detail = _status_text(response)
+    return f"{method} {urlparse(response.url).path}: {what}{detail}"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps (requests -> urllib3 -> socket errors), breadth first."""
+    queue, seen = [exc], set()
+    while queue:
+        item = queue.pop(0)
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        nested = [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+        queue.extend(n for n in nested if isinstance(n, BaseException))
+
+
+def network_cause(exc: BaseException, timeout: float) -> str:
+    """Why a try got no (complete) answer, in words, without host, port, URL or query string."""
+    causes = list(_causes(exc))
+
+    def found(*types: type[BaseException]) -> bool:
+        return any(isinstance(c, types) for c in causes)
+
+    # urllib3's NewConnectionError (and NameResolutionError) subclass ConnectTimeoutError: test them first
+    if found(urllib3.exceptions.NameResolutionError):
+        return "the host name does not resolve"
+    if found(ConnectionRefusedError):
+        return "connection refused"
+    if found(urllib3.exceptions.NewConnectionError):
+        return "cannot connect"
+    if found(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return f"connect timeout {timeout:g} s"
+    if found(requests.exceptions.Timeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return f"read timeout {timeout:g} s"
+    if found(requests.exceptions.SSLError, ssl.SSLError):
+        return "TLS handshake failed"
+    if found(requests.exceptions.ChunkedEncodingError, http.client.IncompleteRead):
+        return "the connection broke off in the middle of the body"
+    if found(requests.exceptions.ContentDecodingError):
+        return "the body could not be decompressed"
+    if found(http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+        return "the server closed the connection without answering"
+    return f"connection failed ({type(exc).__name__})"
+
+
+_LEADING_REQUEST = re.compile(r"^[A-Z]+ /\S*: ")
+
+
+def describe_failure(exc: BaseException, timeout: float) -> tuple[str, str]:
+    """(what, detail) of one failed try: (`HTTP 503 SERVICE_UNAVAILABLE`, `: <provider message>`),
+    (`no response`, ` (read timeout 60 s)`) or, for a garbled body, (`expected JSON but got …`, ``)."""
+    response = getattr(exc, "response", None)
+    if isinstance(exc, RetriableAPIError):
+        if response is not None and response.status_code >= 400 and not isinstance(exc, MalformedResponseError):
+            return _status_text(response)
+        return _LEADING_REQUEST.sub("", " ".join(str(exc).split())), ""
+    cause = network_cause(exc, timeout)
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return "incomplete response", f" ({cause})"
+    return "no response", f" ({cause})"
+
+
+@dataclasses.dataclass
+class RequestPolicy:
+    """How every request of a tap is bounded and retried: `timeout` per try; 429, 5xx, timeouts, dropped
+    connections and garbled bodies retried `max_retries` times, waiting the answer's Retry-After (seconds or
+    HTTP date, at most `max_retry_wait`) or else 0.5, 1, 2, … 60 s; each try holds a slot of the tap-wide
+    `rate_limiter`. The API streams (ProviderHTTPMixin) and the token requests (tapkit.oauth) both use it."""
+
+    timeout: float = 60.0
+    max_retries: int = 6
+    max_retry_wait: float = 300.0
+    rate_limiter: RollingWindowLimiter | None = None
+
+    @classmethod
+    def from_config(cls, config: t.Mapping[str, t.Any], **kwargs: t.Any) -> RequestPolicy:
+        """The policy of a tap's settings `request_timeout` and `max_retries` (defaults 60 s and 6)."""
+        retries = config.get("max_retries")
+        timeout = float(config.get("request_timeout") or 60)
+        return cls(timeout=timeout, max_retries=6 if retries is None else int(retries), **kwargs)
+
+    @property
+    def max_tries(self) -> int:
+        return self.max_retries + 1
+
+    def slot(self) -> t.ContextManager[t.Any]:
+        """A slot of the rate limiter for one try (none when the tap has no limiter)."""
+        return self.rate_limiter.slot() if self.rate_limiter is not None else contextlib.nullcontext()
+
+    def waits(self) -> Generator[float, t.Any, None]:
+        """Seconds before each retry (a backoff wait generator: it is sent the exception of the failed try)."""
+        attempt = 0
+        exc = yield 0.0
+        while True:
+            wait = retry_after_seconds(getattr(exc, "response", None))
+            if wait is None:
+                wait = 0.0 if getattr(exc, "refreshed_token", False) else min(2.0**attempt * 0.5, 60.0)
+            attempt += 1
+            exc = yield min(wait, self.max_retry_wait)
+
+    @staticmethod
+    def jitter(value: float) -> float:
+        return value + random.uniform(0, min(1.0, value * 0.1))  # noqa: S311 - jitter, not crypto
+
+    def retrying(
+        self,
+        func: Callable[..., t.Any],
+        *,
+        on_retry: Callable[[t.Any], None],
+        waits: Callable[[], Generator[float, t.Any, None]] | None = None,
+        max_tries: int | Callable[[], int] | None = None,
+        jitter: Callable[[float], float] | None = None,
+    ) -> Callable[..., t.Any]:
+        """`func(request, *args)` retried by this policy (`request`, prepared or not, names the call); when
+        every try failed, RetriesExhaustedError `<METHOD> <path>: <last cause> after N tries`. Other errors
+        pass at once. `on_retry` gets backoff's details before each wait (`exception`, `tries`, `wait`)."""
+        gave_up: dict[str, t.Any] = {}
+        decorated = backoff.on_exception(
+            waits or self.waits,
+            RETRIABLE_ERRORS,
+            max_tries=max_tries or self.max_tries,
+            jitter=jitter or self.jitter,
+            on_backoff=on_retry,
+            on_giveup=gave_up.update,
+            logger=None,  # on_retry logs each retry in words; backoff's own lines would show host and query
+        )(func)
+
+        @functools.wraps(func)
+        def call(request: t.Any, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            try:
+                return decorated(request, *args, **kwargs)
+            except RETRIABLE_ERRORS as exc:
+                what, detail = describe_failure(exc, self.timeout)
+                tries = int(gave_up.get("tries") or 1)
+                raise RetriesExhaustedError(request_line(request), tries, what, detail) from None
+
+        return call
 
 
 class ProviderHTTPMixin:
@@ -94,8 +275,6 @@ class ProviderHTTPMixin:
 
     #: Keys every successful JSON body of this stream must contain (missing -> MalformedResponseError).
     required_body_keys: t.ClassVar[tuple[str, ...]] = ()
-    #: Longest single wait we accept from Retry-After before retrying anyway.
-    max_retry_wait: float = 300.0
 
     # --- where and how (streams override what differs) -------------------------------------------------
     @property
@@ -104,8 +283,13 @@ class ProviderHTTPMixin:
 
     @property
     def authenticator(self) -> t.Any:
-        """The tap's single authenticator, shared by all streams."""
-        return self._tap.authenticator
+        """The tap's single authenticator, shared by all streams; its token requests (tapkit.oauth) count
+        against the same tap-wide rate limit as the API requests."""
+        auth = self._tap.authenticator
+        policy = getattr(auth, "request_policy", None)
+        if isinstance(policy, RequestPolicy):
+            policy.rate_limiter = self._tap.rate_limiter
+        return auth
 
     @property
     def http_headers(self) -> dict:
@@ -123,32 +307,47 @@ class ProviderHTTPMixin:
         super()._write_schema_message()
         self._tapkit_schema_sent = True
 
-    # --- request policy -------------------------------------------------------------------------------
+    # --- request policy (tapkit.http.RequestPolicy, the one the token requests use too) -----------------
+    @functools.cached_property
+    def request_policy(self) -> RequestPolicy:
+        return RequestPolicy.from_config(self.config, rate_limiter=self._tap.rate_limiter)
+
     @property
     def timeout(self) -> int:
         return int(self.config.get("request_timeout") or 60)
 
     def backoff_max_tries(self) -> int:
-        return int(self.config.get("max_retries", 6)) + 1
+        return self.request_policy.max_tries
 
     def backoff_jitter(self, value: float) -> float:
-        return value + random.uniform(0, min(1.0, value * 0.1))  # noqa: S311 - jitter, not crypto
+        return RequestPolicy.jitter(value)
 
     def backoff_wait_generator(self) -> Generator[float, t.Any, None]:
-        attempt = 0
-        exc = yield 0.0
-        while True:
-            response = getattr(exc, "response", None)
-            wait = retry_after_seconds(response)
-            if wait is None:
-                wait = 0.0 if getattr(exc, "refreshed_token", False) else min(2.0**attempt * 0.5, 60.0)
-            attempt += 1
-            exc = yield min(wait, self.max_retry_wait)
+        return self.request_policy.waits()
+
+    def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
+        """`func(prepared_request, context)` retried by the request policy; when every try failed, one line
+        naming method, path and the last cause (RetriesExhaustedError)."""
+        return self.request_policy.retrying(
+            func,
+            on_retry=self.backoff_handler,
+            waits=self.backoff_wait_generator,
+            max_tries=self.backoff_max_tries,
+            jitter=self.backoff_jitter,
+        )
 
     def backoff_handler(self, details: t.Any) -> None:
-        exc = details.get("exception")
+        what, detail = describe_failure(details.get("exception"), self.timeout)
+        args = details.get("args") or ()
+        where = f"{request_line(args[0])}: " if args and hasattr(args[0], "url") else ""
         self.logger.warning(
-            "Retrying %s in %.1f s (attempt %d): %s", self.name, details.get("wait") or 0.0, details.get("tries"), exc
+            "Retrying %s in %.1f s (try %d failed): %s%s%s",
+            self.name,
+            details.get("wait") or 0.0,
+            details.get("tries"),
+            where,
+            what,
+            detail,
         )
 
     def _request(self, prepared_request: requests.PreparedRequest, context: t.Any) -> requests.Response:

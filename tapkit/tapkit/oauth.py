@@ -1,18 +1,40 @@
-"""OAuth2 authenticators: a shared base (early renewal, forced refresh on 401, the token POST) and the
-refresh-token authenticator with rotation persisted."""
+"""OAuth2 authenticators: a shared base (early renewal, forced refresh on 401, the token POST through the
+tap's request policy) and the refresh-token authenticator with rotation persisted.
+
+A token request is bounded and retried exactly like an API request (tapkit.http.RequestPolicy: timeout,
+429/5xx/timeouts/dropped connections/garbled answers retried with Retry-After, max_retries, the tap-wide
+rate limit). It fails at once only when the endpoint definitely refuses the credentials — 400/401 with
+`invalid_grant`, `invalid_client` or `unauthorized_client` (any 401: client authentication failed) — and says
+`credentials rejected: …`; when every try failed it says `token endpoint unavailable after N tries: …`.
+Other 4xx (a wrong token_url, an unsupported grant) fail at once too: `token request refused: …`.
+"""
 
 from __future__ import annotations
 
 import datetime
 import logging
 import typing as t
+from urllib.parse import urlparse
 
 import requests
 from singer_sdk import typing as th
 from singer_sdk.authenticators import OAuthAuthenticator
+from singer_sdk.exceptions import RetriableAPIError
 
 from tapkit.errors import TapError
+from tapkit.http import (
+    RETRY_STATUSES,
+    MalformedResponseError,
+    RequestPolicy,
+    RetriesExhaustedError,
+    describe,
+    describe_failure,
+    tries_text,
+)
 from tapkit.token_store import RefreshTokenStore, default_store_dir
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable
 
 LOGGER = logging.getLogger(__name__)
 
@@ -55,11 +77,24 @@ def refresh_token_properties(
     ]
 
 
+#: OAuth error codes (RFC 6749 5.2) that definitely refuse the credentials: retrying cannot help.
+REFUSAL_CODES = ("invalid_grant", "invalid_client", "unauthorized_client")
+
+
+class CredentialsRejectedError(TapError):
+    """The token endpoint refused the credentials (`invalid_grant`, `invalid_client`, `unauthorized_client`)."""
+
+
+class TokenEndpointUnavailableError(TapError):
+    """Every try of a token request failed (timeouts, dropped connections, 429/5xx, answers that are not OAuth)."""
+
+
 class RenewingOAuthAuthenticator(OAuthAuthenticator):
     """Shared token handling: early renewal, `invalidate()` (used on 401), the token POST and its answer.
 
-    Renews when less than `renew_margin` (fraction of lifetime, at least 30 s) remains; errors are one line
-    and never contain token values.
+    Renews when less than `renew_margin` (fraction of lifetime, at least 30 s) remains. Token requests go
+    through `request_policy` (the tap's RequestPolicy; ProviderHTTPMixin gives it the tap-wide rate
+    limiter). Errors are one line and never contain token values.
     """
 
     def __init__(
@@ -69,16 +104,18 @@ class RenewingOAuthAuthenticator(OAuthAuthenticator):
         client_id: str,
         client_secret: str,
         client_auth: str,
-        timeout: float = 60.0,
+        request_policy: RequestPolicy | None = None,
         renew_margin: float = 0.1,
         user_agent: str | None = None,
     ) -> None:
         super().__init__(auth_endpoint=auth_endpoint, client_id=client_id, client_secret=client_secret)
         self._client_auth = client_auth
-        self._timeout = timeout
+        self.request_policy = request_policy or RequestPolicy()
         self._renew_margin = renew_margin
         self._user_agent = user_agent
         self.refresh_count = 0
+        #: the failed tries of the current renewal, in words (reset by `update_access_token`)
+        self.failed_tries: list[str] = []
 
     def is_token_valid(self) -> bool:
         if self.access_token is None or self.last_refreshed is None:
@@ -94,31 +131,71 @@ class RenewingOAuthAuthenticator(OAuthAuthenticator):
         self.access_token = None
         self.last_refreshed = None
 
-    def _post_form(self, form: dict[str, str]) -> requests.Response:
-        """POST `form` to the token endpoint, the client authenticated with HTTP Basic or in the form."""
+    @property
+    def _endpoint_line(self) -> str:
+        return f"POST {urlparse(self.auth_endpoint).path or '/'}"
+
+    def _post_form(self, form: Callable[[], dict[str, str]]) -> requests.Response:
+        """POST `form()` (built anew for every try) to the token endpoint through the request policy, the
+        client authenticated with HTTP Basic or in the form. Returns a 2xx answer that carries an access
+        token, or a 4xx for the caller to judge; TokenEndpointUnavailableError when every try failed."""
         headers = {"Accept": "application/json"}
         if self._user_agent:
             headers["User-Agent"] = self._user_agent
-        auth = None
-        if self._client_auth == "basic":
-            auth = (self.client_id, self.client_secret)
-        elif self._client_auth == "post":
-            form = {**form, "client_id": self.client_id, "client_secret": self.client_secret}
+        auth = (self.client_id, self.client_secret) if self._client_auth == "basic" else None
+        policy = self.request_policy
+
+        def one_try(request: requests.Request) -> requests.Response:
+            fields = form()
+            if self._client_auth == "post":
+                fields = {**fields, "client_id": self.client_id, "client_secret": self.client_secret}
+            request.data = fields
+            prepared = self._session.prepare_request(request)
+            with policy.slot():
+                response = self._session.send(prepared, timeout=policy.timeout)
+            status = response.status_code
+            if status in RETRY_STATUSES or status >= 500:
+                raise RetriableAPIError(describe(response), response)
+            if 200 <= status < 300:
+                self._token_body(response)  # not OAuth JSON (an HTML page, a cut body): retried like a 5xx
+            return response
+
+        def on_retry(details: t.Any) -> None:
+            what, detail = describe_failure(details.get("exception"), policy.timeout)
+            self.failed_tries.append(f"{what}{detail}")
+            LOGGER.warning(
+                "Token request failed (try %d of %d): %s: %s%s; retrying in %.1f s",
+                details.get("tries"),
+                policy.max_tries,
+                self._endpoint_line,
+                what,
+                detail,
+                details.get("wait") or 0.0,
+            )
+
+        request = requests.Request("POST", self.auth_endpoint, auth=auth, headers=headers)
         try:
-            return self._session.post(self.auth_endpoint, data=form, auth=auth, headers=headers, timeout=self._timeout)
-        except requests.RequestException as exc:
-            msg = f"cannot reach the token endpoint {self.auth_endpoint}: {type(exc).__name__}"
-            raise TapError(msg) from None
+            return policy.retrying(one_try, on_retry=on_retry)(request)
+        except RetriesExhaustedError as exc:
+            msg = f"token endpoint unavailable after {tries_text(exc.tries)}: {exc.last_cause}"
+            raise TokenEndpointUnavailableError(msg) from None
 
     def _token_body(self, response: requests.Response) -> tuple[dict, str]:
-        """The JSON body of a 200 token answer and its access token (TapError if it is not OAuth JSON)."""
+        """The JSON body of a 2xx token answer and its access token (MalformedResponseError if it is not OAuth
+        JSON). A refresh token in it is handed to `_received_refresh_token` first, whatever else is wrong."""
         try:
             body = response.json()
-            access_token = body["access_token"]
-        except (ValueError, KeyError, TypeError):
-            msg = f"token endpoint {self.auth_endpoint} answered without an access_token (not OAuth JSON)"
-            raise TapError(msg) from None
-        return body, access_token
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("refresh_token"), str) and body["refresh_token"]:
+            self._received_refresh_token(body["refresh_token"])
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str) or not body["access_token"]:
+            msg = f"{self._endpoint_line}: HTTP {response.status_code} without an access_token (not OAuth JSON)"
+            raise MalformedResponseError(msg, response)
+        return body, body["access_token"]
+
+    def _received_refresh_token(self, refresh_token: str) -> None:
+        """Called with every refresh token an answer carries, before anything else is checked."""
 
     def _accept(self, body: dict, access_token: str, request_time: datetime.datetime) -> None:
         self.access_token = access_token
@@ -139,6 +216,46 @@ class RenewingOAuthAuthenticator(OAuthAuthenticator):
     def _error_code(cls, response: requests.Response) -> str | None:
         return cls._error_body(response).get("error")
 
+    def is_refusal(self, response: requests.Response) -> bool:
+        """Whether a non-2xx answer definitely refuses the credentials (so retrying cannot help)."""
+        # RFC 6749 5.2: 401 = the client authentication failed, whatever the code says
+        return response.status_code == 401 or (
+            response.status_code == 400 and self._error_code(response) in REFUSAL_CODES
+        )
+
+    def refused(self, response: requests.Response, *, check: str) -> TapError:
+        """The one-line error for a non-2xx token answer; `check` says what to check for `invalid_grant`.
+        The provider's description is included only when it echoes no credential."""
+        status, code = response.status_code, self._error_code(response)
+        description = str(self._error_body(response).get("error_description") or "")
+        if any(secret and secret in description for secret in self._secrets()):
+            description = ""
+        answer = f"HTTP {status} from {self._endpoint_line}" + (
+            f": {' '.join(description.split())[:200]}" if description else ""
+        )
+        if not self.is_refusal(response):
+            what = f"{code} ({answer})" if code else answer
+            return TapError(f"token request refused: {what}; check token_url and token_client_auth")
+        hints = {
+            "invalid_grant": check,
+            "invalid_client": "check client_id and client_secret (and token_client_auth)",
+            "unauthorized_client": "this client may not use this grant: check client_id and client_secret, and the "
+            "client's allowed grants at the provider",
+        }
+        hint = hints.get(code or "", "check client_id and client_secret")
+        msg = f"credentials rejected: {code or 'no OAuth error code'} ({answer}); {hint}"
+        if code == "invalid_grant" and self.failed_tries:
+            # A retry of a rotating refresh: the provider may have spent the token in a try whose answer was lost
+            msg += (
+                f" — an earlier try got no usable answer ({self.failed_tries[-1]}), so the provider may have "
+                "rotated the refresh token in an answer that never arrived"
+            )
+        return CredentialsRejectedError(msg)
+
+    def _secrets(self) -> list[str]:
+        names = ("client_secret", "refresh_token", "_refresh_token", "access_token")
+        return [str(value) for value in (getattr(self, name, None) for name in names) if value]
+
 
 class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
     """`grant_type=refresh_token`; every new refresh token is saved before it is used.
@@ -148,6 +265,17 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
     - if a stored rotated token is rejected (`invalid_grant`), falls back once to the configured one, unless
       `fallback_to_configured=False` (for providers that revoke an authorization when a spent token is sent);
     - errors are one line and never contain token values.
+
+    Retries and rotation: a try can fail after the provider has already spent the refresh token (the answer
+    with the new one is lost: a read timeout, a connection dropped after the request went out, a body cut
+    off). The only thing a client can do is what it does: retry with the same token, which works whenever the
+    provider did not process the lost try (the common case: the request never arrived, or a gateway
+    answered 5xx in front of the provider). If the provider did process it, the new refresh token is gone
+    with the lost answer: Candis (Keycloak) then answers `invalid_grant` — the error says an earlier try was
+    lost, and the user must authorize again — and Pleo revokes the whole authorization, which a second try
+    or the next run would trigger just the same. That residual risk cannot be removed from the client side.
+    What can be done is done: the store directory is checked to be writable before the first refresh spends
+    a token, and a refresh token in any answer (even one without an access token) is persisted at once.
     """
 
     def __init__(
@@ -159,7 +287,7 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
         refresh_token: str,
         store: RefreshTokenStore | None,
         client_auth: str = "basic",
-        timeout: float = 60.0,
+        request_policy: RequestPolicy | None = None,
         renew_margin: float = 0.1,
         user_agent: str | None = None,
         fallback_to_configured: bool = True,
@@ -169,13 +297,14 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
             client_id=client_id,
             client_secret=client_secret,
             client_auth=client_auth,
-            timeout=timeout,
+            request_policy=request_policy,
             renew_margin=renew_margin,
             user_agent=user_agent,
         )
         self._fallback = fallback_to_configured
         self._configured_refresh_token = refresh_token
         self._store = store
+        self._store_checked = store is None
         self.refresh_token = store.load(refresh_token) if store else refresh_token
 
     @property
@@ -186,41 +315,67 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
         return body
 
     def _post(self) -> requests.Response:
-        return self._post_form({"grant_type": "refresh_token", "refresh_token": self.refresh_token})
+        # the form is read at every try: an answer with a new refresh token but no access token spent the old one
+        return self._post_form(lambda: {"grant_type": "refresh_token", "refresh_token": self.refresh_token})
+
+    def _received_refresh_token(self, refresh_token: str) -> None:
+        """Keep a rotated refresh token: in memory at once, then in the store (atomically)."""
+        if refresh_token == self.refresh_token:
+            return
+        self.refresh_token = refresh_token
+        if self._store is None:
+            return
+        try:
+            self._store.save(refresh_token, self._configured_refresh_token)
+        except OSError as exc:
+            msg = (
+                f"cannot save the rotated refresh token in token_store_dir {self._store.directory} "
+                f"({exc.strerror or type(exc).__name__}): the provider has already replaced the previous one, so "
+                "fix the directory, authorize again and set refresh_token"
+            )
+            raise TapError(msg) from None
+
+    def _check_store(self) -> None:
+        """Before the first refresh spends a token: can the rotated one be stored?"""
+        if self._store_checked or self._store is None:
+            return
+        try:
+            self._store.check_writable()
+        except OSError as exc:
+            msg = (
+                f"token_store_dir {self._store.directory} is not writable ({exc.strerror or type(exc).__name__}): "
+                "the rotated refresh token could not be kept; set token_store_dir to a writable directory"
+            )
+            raise TapError(msg) from None
+        self._store_checked = True
 
     def update_access_token(self) -> None:
         request_time = datetime.datetime.now(datetime.UTC)
+        self.failed_tries = []
+        self._check_store()
         response = self._post()
         if (
-            response.status_code == 400
+            not response.ok
             and self._error_code(response) == "invalid_grant"
             and self.refresh_token != self._configured_refresh_token
         ):
             if not self._fallback:
                 msg = (
-                    "token refresh failed: the stored rotated refresh token was rejected (invalid_grant) and the "
-                    "configured refresh_token was already used; sending a used refresh token again revokes the "
-                    "authorization, so authorize again and set a new refresh_token"
+                    f"credentials rejected: invalid_grant (HTTP {response.status_code} from {self._endpoint_line}) "
+                    "for the stored rotated refresh token, and the configured refresh_token was already used; "
+                    "sending a used refresh token again revokes the authorization, so authorize again and set a "
+                    "new refresh_token"
                 )
-                raise TapError(msg)
+                raise CredentialsRejectedError(msg)
             LOGGER.warning("Stored rotated refresh token was rejected; retrying with the configured refresh_token")
             self.refresh_token = self._configured_refresh_token
             response = self._post()
-        if response.status_code != 200:
-            code = self._error_code(response) or "no error code"
-            hint = (
-                "the refresh token is expired, revoked or already used: authorize again and set refresh_token"
-                if code == "invalid_grant"
-                else "check client_id, client_secret and token_url"
+        if not response.ok:
+            raise self.refused(
+                response,
+                check="the refresh token is expired, revoked or already used: authorize again and set refresh_token",
             )
-            msg = f"token refresh failed: HTTP {response.status_code} ({code}) from {self.auth_endpoint}; {hint}"
-            raise TapError(msg)
         body, access_token = self._token_body(response)
-        new_refresh = body.get("refresh_token")
-        if new_refresh and new_refresh != self.refresh_token:
-            if self._store is not None:
-                self._store.save(new_refresh, self._configured_refresh_token)
-            self.refresh_token = new_refresh
         self._accept(body, access_token, request_time)
         LOGGER.info("Access token refreshed (valid for %s s)", self.expires_in)
 
@@ -234,7 +389,7 @@ def rotating_authenticator(
     fallback_to_configured: bool = True,
 ) -> RotatingRefreshTokenAuthenticator:
     """The refresh-token authenticator from a tap's settings (token_url, client_id, client_secret,
-    refresh_token, token_store_dir, request_timeout, user_agent); `token_url` is the default endpoint."""
+    refresh_token, token_store_dir, request_timeout, max_retries, user_agent); `token_url` is the default."""
     token_url = config.get("token_url") or token_url
     store_dir = config.get("token_store_dir") or default_store_dir(tap_name)
     return RotatingRefreshTokenAuthenticator(
@@ -244,7 +399,7 @@ def rotating_authenticator(
         refresh_token=config["refresh_token"],
         store=RefreshTokenStore(store_dir, token_url=token_url, client_id=config["client_id"]),
         client_auth=client_auth,
-        timeout=float(config.get("request_timeout") or 60),
+        request_policy=RequestPolicy.from_config(config),
         user_agent=config.get("user_agent"),
         fallback_to_configured=fallback_to_configured,
     )

@@ -41,6 +41,13 @@ class RefreshTokenStore:
             return configured_token  # the user configured a new authorization
         return data.get("refresh_token") or configured_token
 
+    def check_writable(self) -> None:
+        """OSError unless a token can be saved here (checked before a refresh spends the current token)."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tok-", suffix=".check")
+        os.close(fd)
+        Path(tmp).unlink()
+
     def save(self, refresh_token: str, configured_token: str | None) -> None:
         """Atomically replace the stored token (write temp file, fsync, rename)."""
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -54,7 +54,8 @@ def test_spent_refresh_token_fails_with_one_clear_line(candis, tmp_path, tap) ->
     run = tap(candis_config(candis, tmp_path, token_store_dir=str(tmp_path / "b")))  # no stored token: reuses spent one
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("tap-candis: error: token refresh failed: HTTP 400 (invalid_grant)")
+    assert last.startswith("tap-candis: error: credentials rejected: invalid_grant (HTTP 400 from POST /auth/")
+    assert "authorize again and set refresh_token" in last
     assert "Traceback" not in run.stderr
 
 

@@ -18,7 +18,7 @@ def _one_line(run) -> str:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ({"client_secret": "wrong"}, "HTTP 401 (invalid_client)"),
+        ({"client_secret": "wrong"}, "credentials rejected: invalid_client (HTTP 401 from POST /oauth/token"),
         ({"organization_id": "0" * 32}, "ORGANIZATION_NOT_FOUND"),
         ({"token_url": "not-a-url"}, "token_url"),
         ({"api_url": "ftp://x"}, "api_url"),

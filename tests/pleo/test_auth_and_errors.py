@@ -42,7 +42,7 @@ def test_a_lost_token_store_fails_with_one_line_instead_of_reusing_the_spent_tok
     run = tap(pleo_config(pleo, tmp_path, oauth=True, token_store_dir=str(tmp_path / "empty")))
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith("tap-pleo: error: token refresh failed: HTTP 400 (invalid_grant)")
+    assert last.startswith("tap-pleo: error: credentials rejected: invalid_grant (HTTP 400 from POST /oauth/token")
     assert "Traceback" not in run.stderr
 
 
