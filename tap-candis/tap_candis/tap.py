@@ -9,7 +9,16 @@ import typing as t
 from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.oauth import refresh_token_properties
-from tapkit.tap import ProviderTap, common_properties, require_settings
+from tapkit.settings import (
+    REFRESH_TOKEN_FLOW,
+    Strings,
+    common_properties,
+    require_settings,
+    secret,
+    setting,
+    token_client_auth,
+)
+from tapkit.tap import ProviderTap
 
 from tap_candis.auth import TOKEN_URL, build_authenticator
 from tap_candis.client import OrganizationInfo
@@ -26,17 +35,15 @@ from tap_candis.streams import (
     ReimbursementItemsStream,
 )
 
-if t.TYPE_CHECKING:
-    from singer_sdk import Stream
-
 API_URL = "https://api.candis.io"
 ENTITY_TYPES = ("DOCUMENT", "CARD_TRANSACTION", "REIMBURSEMENT_ITEM")
+PURCHASE_REQUEST_STATUSES = ("APPROVING", "APPROVED", "REJECTED", "FULFILLED", "PARTIALLY_FULFILLED", "CANCELLED")
 #: enum values Candis's OpenAPI accepts for each list setting (sent comma-separated, as its descriptions say)
 SETTING_ENUMS = {
     "export_entity_types": ENTITY_TYPES,
     "reimbursement_item_statuses": APPROVED_OR_EXPORTED,
     "invoice_statuses": APPROVED_OR_EXPORTED,
-    "purchase_request_statuses": ("APPROVING", "APPROVED", "REJECTED", "FULFILLED", "PARTIALLY_FULFILLED", "CANCELLED"),
+    "purchase_request_statuses": PURCHASE_REQUEST_STATUSES,
 }
 
 
@@ -44,6 +51,14 @@ class TapCandis(ProviderTap):
     """Singer tap for the Candis export API."""
 
     name = "tap-candis"
+    stream_types = (
+        ExportsStream,
+        PostingsStream,
+        FailedPostingsStream,
+        ReimbursementItemsStream,
+        InvoicesStream,
+        PurchaseRequestsStream,
+    )
     files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
@@ -56,73 +71,53 @@ class TapCandis(ProviderTap):
             rotation_note=" (scopes `exports core_data offline_access`). Candis rotates it on every refresh",
             endpoint_note="Keycloak token endpoint.",
         ),
-        th.Property(
-            "token_client_auth",
-            th.StringType,
-            default="basic",
-            allowed_values=["basic", "post"],
-            title="Token client authentication",
-            description="`basic` (client_secret_basic) or `post` (client_id/client_secret in the form).",
-        ),
-        th.Property(
+        token_client_auth("basic", "`basic` (client_secret_basic) or `post` (client_id/client_secret in the form)."),
+        secret(
             "access_token",
-            th.StringType,
-            secret=True,
-            title="Access token",
-            description="A ready access token instead of the refresh-token flow (not renewed: it lasts about 14 days).",
+            "Access token",
+            "A ready access token instead of the refresh-token flow (not renewed: it lasts about 14 days).",
         ),
-        th.Property(
+        setting(
             "organization_id",
             th.StringType,
-            title="Organization ID",
-            description="Organization slug, e.g. alpha-organization. Default: discovered from "
-            "GET /v1/organizations/info.",
+            "Organization ID",
+            "Organization slug, e.g. alpha-organization. Default: discovered from GET /v1/organizations/info.",
         ),
-        th.Property(
+        setting(
             "create_export",
             th.BooleanType,
+            "Create export",
+            "Create a new export (POST /exports) per `export_entity_types` at the start of the run, wait for it and "
+            "sync it. This is a write in Candis: exported documents can no longer be changed there.",
             default=False,
-            title="Create export",
-            description="Create a new export (POST /exports) per `export_entity_types` at the start of "
-            "the run, wait for it and sync it. This is a write in Candis: exported "
-            "documents can no longer be changed there.",
         ),
-        th.Property(
+        setting(
             "export_entity_types",
-            th.ArrayType(th.StringType),
+            Strings,
+            "Export entity types",
+            f"Entity types to export when `create_export` is on: {', '.join(ENTITY_TYPES)}.",
             default=list(DEFAULT_ENTITY_TYPES),
-            title="Export entity types",
-            description="Entity types to export when `create_export` is on: DOCUMENT, "
-            "CARD_TRANSACTION, REIMBURSEMENT_ITEM.",
         ),
-        th.Property(
+        setting(
             "export_wait_timeout",
             th.IntegerType,
+            "Export wait timeout",
+            "Seconds to wait for a created export to leave EXPORTING. An export still running then is delivered by "
+            "a later run.",
             default=EXPORT_WAIT_TIMEOUT,
-            title="Export wait timeout",
-            description="Seconds to wait for a created export to leave EXPORTING. An export still "
-            "running then is delivered by a later run.",
         ),
-        th.Property(
-            "reimbursement_item_statuses",
-            th.ArrayType(th.StringType),
-            default=list(APPROVED_OR_EXPORTED),
-            title="Reimbursement item statuses",
-            description="APPROVED and/or EXPORTED.",
+        *(
+            setting(name, Strings, title, "APPROVED and/or EXPORTED.", default=list(APPROVED_OR_EXPORTED))
+            for name, title in (
+                ("reimbursement_item_statuses", "Reimbursement item statuses"),
+                ("invoice_statuses", "Invoice statuses"),
+            )
         ),
-        th.Property(
-            "invoice_statuses",
-            th.ArrayType(th.StringType),
-            default=list(APPROVED_OR_EXPORTED),
-            title="Invoice statuses",
-            description="APPROVED and/or EXPORTED.",
-        ),
-        th.Property(
+        setting(
             "purchase_request_statuses",
-            th.ArrayType(th.StringType),
-            title="Purchase request statuses",
-            description="Optional filter: APPROVING, APPROVED, REJECTED, FULFILLED, "
-            "PARTIALLY_FULFILLED, CANCELLED (default: all).",
+            Strings,
+            "Purchase request statuses",
+            f"Optional filter: {', '.join(PURCHASE_REQUEST_STATUSES)} (default: all).",
         ),
     ).to_dict()
 
@@ -131,29 +126,15 @@ class TapCandis(ProviderTap):
         self.failed_postings_cache: dict[str, list[dict]] = {}
         super().__init__(*args, **kwargs)
 
-    def data_streams(self) -> list[Stream]:
-        return [
-            ExportsStream(self),
-            PostingsStream(self),
-            FailedPostingsStream(self),
-            ReimbursementItemsStream(self),
-            InvoicesStream(self),
-            PurchaseRequestsStream(self),
-        ]
-
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
-        if not cfg.get("access_token"):
-            require_settings(
-                cfg,
-                ("client_id", "client_secret", "refresh_token"),
-                "set client_id, client_secret and refresh_token (or access_token)",
-            )
-        for setting, allowed in SETTING_ENUMS.items():
-            bad = [e for e in cfg.get(setting) or [] if e not in allowed]
+        hint = "set client_id, client_secret and refresh_token (or access_token)"
+        require_settings(cfg, REFRESH_TOKEN_FLOW, hint, unless="access_token")
+        for name, allowed in SETTING_ENUMS.items():
+            bad = [e for e in cfg.get(name) or [] if e not in allowed]
             if bad:
-                msg = f"{setting} has unknown value(s) {bad}: use {', '.join(allowed)}"
+                msg = f"{name} has unknown value(s) {bad}: use {', '.join(allowed)}"
                 raise TapError(msg)
 
     def build_authenticator(self) -> t.Any:

@@ -8,14 +8,12 @@ import typing as t
 from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest
-from tapkit.tap import ProviderTap, check_url, common_properties
+from tapkit.settings import check_url, common_properties, manifest_dir, secret, setting, token_client_auth
+from tapkit.tap import ProviderTap
 
 from tap_findity.auth import TOKEN_URL, build_authenticator
 from tap_findity.files import FilesStream
 from tap_findity.streams import ExportsStream, VoucherRowsStream, VouchersStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk import Stream
 
 API_URL = "https://expense.findity.com/api"
 
@@ -24,59 +22,42 @@ class TapFindity(ProviderTap):
     """Singer tap for Findity's Connect API."""
 
     name = "tap-findity"
+    stream_types = (ExportsStream, VouchersStream, VoucherRowsStream)
     files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
-        th.Property(
+        setting(
             "client_id",
             th.StringType,
+            "Client ID",
+            "API key client id (Findity Admin -> API keys; organization-scoped).",
             required=True,
-            title="Client ID",
-            description="API key client id (Findity Admin -> API keys; organization-scoped).",
         ),
-        th.Property(
-            "client_secret",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="Client secret",
-            description="API key client secret.",
-        ),
-        th.Property(
+        secret("client_secret", "Client secret", "API key client secret.", required=True),
+        setting(
             "token_url",
             th.StringType,
+            "Token URL",
+            "OAuth2 token endpoint (client credentials). Findity's hosts differ per environment and white label: "
+            "set it with api_url.",
             default=TOKEN_URL,
-            title="Token URL",
-            description="OAuth2 token endpoint (client credentials). Findity's hosts differ per "
-            "environment and white label: set it with api_url.",
         ),
-        th.Property(
-            "token_client_auth",
-            th.StringType,
-            default="post",
-            allowed_values=["post", "basic"],
-            title="Token client authentication",
-            description="`post`: client_id/client_secret form fields (Findity's documented way); `basic`: HTTP Basic.",
+        token_client_auth(
+            "post", "`post`: client_id/client_secret form fields (Findity's documented way); `basic`: HTTP Basic."
         ),
-        th.Property(
+        setting(
             "organization_id",
             th.StringType,
+            "Organization ID",
+            "Your organization's id in Findity (32 hex).",
             required=True,
-            title="Organization ID",
-            description="Your organization's id in Findity (32 hex).",
         ),
-        th.Property(
-            "manifest_dir",
-            th.StringType,
-            title="Manifest directory",
-            description="Where each run records the exports it extracted, for the `ack` write-back "
-            "command. Default: $XDG_STATE_HOME/tap-findity/manifests.",
+        manifest_dir(
+            "tap-findity",
+            "Where each run records the exports it extracted, for the `ack` write-back command.",
         ),
     ).to_dict()
-
-    def data_streams(self) -> list[Stream]:
-        return [ExportsStream(self), VouchersStream(self), VoucherRowsStream(self)]
 
     def check_config(self) -> None:
         super().check_config()

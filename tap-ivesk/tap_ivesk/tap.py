@@ -6,14 +6,12 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.errors import TapError
-from tapkit.tap import ProviderTap, common_properties
+from tapkit.settings import Strings, common_properties, secret, setting
+from tapkit.tap import ProviderTap
 
 from tap_ivesk.auth import build_authenticator
 from tap_ivesk.files import FilesStream
 from tap_ivesk.streams import DEFAULT_COLUMNS, DEFAULT_QUEUE, QUEUE_KEYS, ColumnsStream, DocumentsStream
-
-if t.TYPE_CHECKING:
-    from singer_sdk import Stream
 
 API_URL = "https://app.ivesk.lt/api/pub"
 
@@ -22,47 +20,43 @@ class TapIvesk(ProviderTap):
     """Singer tap for the Įvesk.lt public API."""
 
     name = "tap-ivesk"
+    stream_types = (DocumentsStream, ColumnsStream)
     files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
-        th.Property(
+        secret(
             "api_key",
-            th.StringType,
-            secret=True,
-            title="API key",
-            description="Įvesk API key (`dp_…`, from app.ivesk.lt/settings/general), sent as `x-api-key`.",
+            "API key",
+            "Įvesk API key (`dp_…`, from app.ivesk.lt/settings/general), sent as `x-api-key`.",
         ),
-        th.Property(
+        setting(
             "queue",
             th.StringType,
+            "Queue",
+            "`exported` (documents the accountant exported; the usual choice) or `digitized` (every document as "
+            "soon as digitization finishes).",
             default=DEFAULT_QUEUE,
             allowed_values=list(QUEUE_KEYS),
-            title="Queue",
-            description="`exported` (documents the accountant exported; the usual choice) or `digitized` "
-            "(every document as soon as digitization finishes).",
         ),
-        th.Property(
+        setting(
             "company_codes",
-            th.ArrayType(th.StringType),
-            title="Company codes",
-            description="Company codes whose code lists the `columns` stream reads (none: no code lists).",
+            Strings,
+            "Company codes",
+            "Company codes whose code lists the `columns` stream reads (none: no code lists).",
         ),
-        th.Property(
+        setting(
             "columns",
-            th.ArrayType(th.StringType),
+            Strings,
+            "Columns",
+            "Code lists to read per company: allocation, department, warehouse, object, ...",
             default=list(DEFAULT_COLUMNS),
-            title="Columns",
-            description="Code lists to read per company: allocation, department, warehouse, object, ...",
         ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.pdf_urls: dict[str, str] = {}  # document id -> presigned PDF URL, until its file is synced
         super().__init__(*args, **kwargs)
-
-    def data_streams(self) -> list[Stream]:
-        return [DocumentsStream(self), ColumnsStream(self)]
 
     def check_config(self) -> None:
         super().check_config()

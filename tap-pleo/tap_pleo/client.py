@@ -13,6 +13,8 @@ from tap_pleo.pagination import PleoCursorPaginator
 if t.TYPE_CHECKING:
     import requests
 
+MAX_PAGE = 100  # the largest `limit` Pleo takes (the default `page_size`)
+
 
 class PleoStream(ProviderHTTPMixin, RESTStream):
     """A Pleo list endpoint answering `{data: [...], pagination}`."""
@@ -24,7 +26,7 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
 
     @property
     def page_size(self) -> int:
-        return int(self.config.get("page_size") or 100)
+        return int(self.config.get("page_size") or MAX_PAGE)
 
     def get_new_paginator(self) -> PleoCursorPaginator:
         return PleoCursorPaginator()
@@ -49,7 +51,7 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
         while `hasNextPage`)."""
         after = None
         while True:
-            query = {"limit": 100, **(params or {}), **({"after": after} if after else {})}
+            query = {"limit": MAX_PAGE, **(params or {}), **({"after": after} if after else {})}
             body = self.request_json("GET", path, params=query, required=("data",))
             yield from body["data"]
             pagination = body.get("pagination") or {}

@@ -34,6 +34,7 @@ from tap_pleo.schemas import ENTRY_TAG, MINORS
 #: Pleo's `ExportStatus` values; the export queue is every one but EXPORTED
 EXPORT_STATUSES = ("CREATED", "EXPORTED", "EXPORTING", "NOT_CREATED", "NOT_EXPORTED", "QUEUED")
 OPEN_STATUSES = [s for s in EXPORT_STATUSES if s != "EXPORTED"]
+LOOKBACK_DAYS = 30  # default of `accounting_entries_lookback_days`
 #: the lower-case names this tap took before it followed the published enum
 LEGACY_STATUSES = {"not_exported": ["NOT_EXPORTED"], "in_progress": ["QUEUED", "EXPORTING"], "exported": ["EXPORTED"]}
 
@@ -139,7 +140,7 @@ class AccountingEntriesStream(PleoStream):
         bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
         start = to_utc_iso(self.config.get("start_date"))
         if bookmark:
-            days = int(self.config.get("accounting_entries_lookback_days", 30))
+            days = int(self.config.get("accounting_entries_lookback_days", LOOKBACK_DAYS))
             back = datetime.datetime.fromisoformat(bookmark) - datetime.timedelta(days=days)
             back_iso = back.isoformat(timespec="microseconds")
             return max(back_iso, start) if start else back_iso

@@ -9,11 +9,21 @@ from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest
 from tapkit.oauth import refresh_token_properties
-from tapkit.tap import ProviderTap, common_properties, require_settings
+from tapkit.settings import (
+    REFRESH_TOKEN_FLOW,
+    Strings,
+    common_properties,
+    manifest_dir,
+    require_settings,
+    secret,
+    setting,
+)
+from tapkit.tap import ProviderTap
 
 from tap_pleo.auth import TOKEN_URL, build_authenticator
+from tap_pleo.client import MAX_PAGE
 from tap_pleo.files import FilesStream
-from tap_pleo.streams_entries import OPEN_STATUSES, AccountingEntriesStream, open_statuses
+from tap_pleo.streams_entries import LOOKBACK_DAYS, OPEN_STATUSES, AccountingEntriesStream, open_statuses
 from tap_pleo.streams_export import ExportItemsStream, ExportJobItemsStream, ExportJobsStream
 from tap_pleo.streams_reference import (
     AccountsStream,
@@ -25,9 +35,6 @@ from tap_pleo.streams_reference import (
     VendorsStream,
 )
 
-if t.TYPE_CHECKING:
-    from singer_sdk import Stream
-
 API_URL = "https://external.pleo.io"
 
 
@@ -35,17 +42,28 @@ class TapPleo(ProviderTap):
     """Singer tap for Pleo's Export API v3."""
 
     name = "tap-pleo"
+    stream_types = (
+        ExportJobsStream,
+        ExportJobItemsStream,
+        ExportItemsStream,
+        AccountingEntriesStream,
+        CompaniesStream,
+        EmployeesStream,
+        TaxCodesStream,
+        TagGroupsStream,
+        TagsStream,
+        AccountsStream,
+        VendorsStream,
+    )
     files_stream = FilesStream
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
-        th.Property(
+        secret(
             "api_key",
-            th.StringType,
-            secret=True,
-            title="API key",
-            description="Pleo API key (`plp_…`, Settings → API Keys), sent as the HTTP Basic user name "
-            "with an empty password. Or use the OAuth settings.",
+            "API key",
+            "Pleo API key (`plp_…`, Settings → API Keys), sent as the HTTP Basic user name with an empty password. "
+            "Or use the OAuth settings.",
         ),
         *refresh_token_properties(
             "tap-pleo",
@@ -56,91 +74,63 @@ class TapPleo(ProviderTap):
             "again",
             endpoint_note="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token).",
         ),
-        th.Property(
+        setting(
             "company_id",
             th.StringType,
-            title="Company ID",
-            description="Pleo company to extract (required for multi-entity organizations; default: the "
-            "only company the credentials see).",
+            "Company ID",
+            "Pleo company to extract (required for multi-entity organizations; default: the only company the "
+            "credentials see).",
         ),
-        th.Property(
+        setting(
             "claim_jobs",
             th.BooleanType,
+            "Claim jobs",
+            "Send the `started` event for every pending export job the tap extracts, so no other integration takes "
+            "it and Pleo shows it in progress. Off: a run changes nothing in Pleo (the write-back command `ack` does "
+            "that after the load).",
             default=False,
-            title="Claim jobs",
-            description="Send the `started` event for every pending export job the tap extracts, so no "
-            "other integration takes it and Pleo shows it in progress. Off: a run changes "
-            "nothing in Pleo (the write-back command `ack` does that after the load).",
         ),
-        th.Property(
-            "page_size", th.IntegerType, default=100, title="Page size", description="`limit` per request (1–100)."
-        ),
-        th.Property(
+        setting("page_size", th.IntegerType, "Page size", "`limit` per request (1–100).", default=MAX_PAGE),
+        setting(
             "accounting_entries_lookback_days",
             th.IntegerType,
-            default=30,
-            title="Accounting entries look-back",
-            description="Days before the `performedAt` bookmark that every run reads again (Pleo has no "
-            "updatedAt filter; see the README).",
+            "Accounting entries look-back",
+            "Days before the `performedAt` bookmark that every run reads again (Pleo has no updatedAt filter; see "
+            "the README).",
+            default=LOOKBACK_DAYS,
         ),
-        th.Property(
+        setting(
             "accounting_entries_open_statuses",
-            th.ArrayType(th.StringType),
+            Strings,
+            "Open export statuses",
+            "Pleo `ExportStatus` values of entries still in the export queue; they are read on every run whatever "
+            "their date. Default: every status but EXPORTED.",
             default=OPEN_STATUSES,
-            title="Open export statuses",
-            description="Pleo `ExportStatus` values of entries still in the export queue; they are read "
-            "on every run whatever their date. Default: every status but EXPORTED.",
         ),
-        th.Property(
-            "manifest_dir",
-            th.StringType,
-            title="Manifest directory",
-            description="Where the run manifest for the write-back (`tap-pleo:ack`) is kept. Default: "
-            "$XDG_STATE_HOME/tap-pleo/manifests.",
-        ),
-        th.Property(
+        manifest_dir("tap-pleo", "Where the run manifest for the write-back (`tap-pleo:ack`) is kept."),
+        setting(
             "external_id_prefix",
             th.StringType,
+            "External id prefix",
+            "The write-back reports `externalId = <prefix>/<exportJobId>/<accountingEntryId>`, which names the "
+            "warehouse table and primary key of the loaded row.",
             default="tap_pleo.export_items",
-            title="External id prefix",
-            description="The write-back reports `externalId = <prefix>/<exportJobId>/<accountingEntryId>`, "
-            "which names the warehouse table and primary key of the loaded row.",
         ),
-        th.Property(
+        setting(
             "external_url_template",
             th.StringType,
-            title="External URL template",
-            description="Optional `externalUrl` for the write-back, e.g. "
-            "https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}.",
+            "External URL template",
+            "Optional `externalUrl` for the write-back, e.g. https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}.",
         ),
     ).to_dict()
-
-    def data_streams(self) -> list[Stream]:
-        return [
-            ExportJobsStream(self),
-            ExportJobItemsStream(self),
-            ExportItemsStream(self),
-            AccountingEntriesStream(self),
-            CompaniesStream(self),
-            EmployeesStream(self),
-            TaxCodesStream(self),
-            TagGroupsStream(self),
-            TagsStream(self),
-            AccountsStream(self),
-            VendorsStream(self),
-        ]
 
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
-        if not cfg.get("api_key"):
-            require_settings(
-                cfg,
-                ("client_id", "client_secret", "refresh_token"),
-                "set api_key, or client_id, client_secret and refresh_token",
-            )
-        size = cfg.get("page_size", 100)
-        if not 1 <= int(size) <= 100:
+        hint = "set api_key, or client_id, client_secret and refresh_token"
+        require_settings(cfg, REFRESH_TOKEN_FLOW, hint, unless="api_key")
+        size = cfg.get("page_size", MAX_PAGE)
+        if not 1 <= int(size) <= MAX_PAGE:
             msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"
             raise TapError(msg)
         open_statuses(cfg.get("accounting_entries_open_statuses"))
@@ -153,7 +143,7 @@ class TapPleo(ProviderTap):
         if self.config.get("company_id"):
             return str(self.config["company_id"])
         companies = self.streams["companies"]
-        body = companies.request_json("GET", "/v1/companies", params={"limit": 100}, required=("data",))
+        body = companies.request_json("GET", "/v1/companies", params={"limit": MAX_PAGE}, required=("data",))
         found = body["data"]
         if len(found) != 1:
             names = ", ".join(f"{c.get('id')} ({c.get('name')})" for c in found[:10]) or "none"

@@ -1,4 +1,5 @@
-"""Base Tap: the settings every tap shares, a tap-wide rate limiter and authenticator, one-line CLI errors."""
+"""Base Tap: a tap-wide rate limiter and authenticator, api_url normalised once, one-line CLI errors (the settings
+every tap shares are in tapkit.settings)."""
 
 from __future__ import annotations
 
@@ -7,80 +8,13 @@ import functools
 import typing as t
 
 from singer_sdk import Tap
-from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tapkit.errors import TapError, one_line_errors
 from tapkit.inputs import CheckedInputs
 from tapkit.manifest import RunManifest, default_manifest_dir
 from tapkit.ratelimit import RollingWindowLimiter
-
-
-def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]:
-    """Settings all four taps accept (DESIGN.md settings contract + request policy)."""
-    return [
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=api_url,
-            title="API URL",
-            description=f"Provider base URL, the part before the documented paths (default {api_url}).",
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            title="Start date",
-            description="Earliest data to extract (ISO 8601, UTC if no offset), where the API can filter.",
-        ),
-        th.Property(
-            "files_dir",
-            th.StringType,
-            title="Files directory",
-            description="When set, attachments are downloaded here: a local path or an fsspec URL "
-            "such as s3://bucket/prefix. The `files` stream is only emitted when set.",
-        ),
-        th.Property(
-            "user_agent", th.StringType, title="User agent", description="User-Agent header sent with every request."
-        ),
-        th.Property(
-            "request_timeout",
-            th.IntegerType,
-            default=60,
-            title="Request timeout",
-            description="Seconds to wait for each HTTP response before retrying.",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=6,
-            title="Max retries",
-            description="Retries per request for 429, 5xx, timeouts, dropped connections and garbled "
-            "bodies (Retry-After is honoured) before the run fails.",
-        ),
-        th.Property(
-            "max_requests_per_minute",
-            th.IntegerType,
-            default=rate_limit,
-            title="Max requests per minute",
-            description="Client-side rate limit shared by all streams (0 disables).",
-        ),
-    ]
-
-
-def check_url(name: str, value: t.Any) -> None:
-    """TapError unless the setting `name` is an http(s) URL."""
-    url = str(value or "")
-    if not url.startswith(("http://", "https://")):
-        msg = f"{name} {url!r} must start with http:// or https://"
-        raise TapError(msg)
-
-
-def require_settings(config: t.Mapping[str, t.Any], keys: t.Iterable[str], hint: str) -> None:
-    """TapError naming every missing one of `keys`, followed by `hint`."""
-    missing = [k for k in keys if not config.get(k)]
-    if missing:
-        msg = f"missing setting(s) {', '.join(missing)}: {hint}"
-        raise TapError(msg)
+from tapkit.settings import check_url
 
 
 class ProviderTap(CheckedInputs, Tap):
@@ -91,6 +25,8 @@ class ProviderTap(CheckedInputs, Tap):
     #: quarter less CPU per record.
     message_writer_class = MsgSpecWriter
 
+    #: The tap's stream classes, except `files`.
+    stream_types: t.ClassVar[tuple[type, ...]] = ()
     #: The tap's `files` stream class: discovered only when `files_dir` is set.
     files_stream: t.ClassVar[type | None] = None
 
@@ -104,15 +40,11 @@ class ProviderTap(CheckedInputs, Tap):
             self._config["api_url"] = api_url.rstrip("/")
         return errors
 
-    def data_streams(self) -> list[t.Any]:  # pragma: no cover - each tap overrides
-        """The tap's streams except `files`."""
-        raise NotImplementedError
-
     def discover_streams(self) -> list[t.Any]:
-        streams = self.data_streams()
+        types = [*self.stream_types]
         if self.files_stream is not None and self.config.get("files_dir"):
-            streams.append(self.files_stream(self))
-        return streams
+            types.append(self.files_stream)
+        return [stream_type(self) for stream_type in types]
 
     @property
     def streams(self) -> dict[str, t.Any]:
