@@ -9,7 +9,7 @@ the record or sent as null. Spec `number` is a JSON number (exact Decimal), spec
 from __future__ import annotations
 
 from singer_sdk import typing as th
-from tapkit.schema import Decimal, Integer, String, obj, opt, req
+from tapkit.schema import Decimal, Integer, String, obj, opt, opts, req
 
 VALUE_MINOR = opt(
     "valueMinor",
@@ -59,10 +59,7 @@ SPLIT_POSTING = obj(
     opt("customCostDimension", obj(req("code", String))),
     opt("bookingKey", obj(req("taxCode", String))),
     opt("postingText", String),
-    opt("unitPrice", Decimal),
-    opt("quantity", Decimal),
-    opt("netAmount", Decimal),
-    opt("taxAmount", Decimal),
+    *opts(Decimal, "unitPrice", "quantity", "netAmount", "taxAmount"),
     opt("type", String, "ITEM | ADDITIONAL_DELIVERY_COST"),
     opt("purchaseOrderMetadata", th.ArrayType(PURCHASE_ORDER_LINE)),
     opt("goodsReceiptMetadata", th.ArrayType(GOODS_RECEIPT_LINE)),
@@ -75,6 +72,7 @@ SPLIT_POSTING = obj(
 # units, like the bookings' amounts). The vendor guide also shows an older shape with `precision`/`basePrecision`
 # and integer minor units (10000 with precision 2 = 100.00): the tap reads both, and its `amountMajor` and
 # `amountMinor` are exact either way.
+# Alike other schemas line by line (one provider field a line): nothing to share.
 REIMBURSEMENT_AMOUNT = obj(
     req("amount", Decimal, "As sent: major units (the OpenAPI); minor units if Candis sends the guide's `precision`."),
     req("currency", String),
@@ -92,15 +90,13 @@ GENERAL_LEDGER_ACCOUNT = obj(req("accountCode", String), req("name", String))
 BOOKING_KEY = obj(req("taxCode", String), req("description", String))
 _BOOKING_COMMON = (
     opt("dueDate", String),
-    opt("costCenter", CODE),
-    opt("costObject", CODE),
+    *opts(CODE, "costCenter", "costObject"),
     opt("generalLedgerAccount", GENERAL_LEDGER_ACCOUNT),
     opt("extraCostInfo", CODE),
     opt("artistSocialInsuranceCode", String),
     opt("bookingKey", BOOKING_KEY),
     opt("vatRate", Decimal),
-    opt("note", String),
-    opt("postingText", String),
+    *opts(String, "note", "postingText"),
     opt("amountMinor", Integer, "Added by the tap: `amount` in exact minor units."),
 )
 REIMBURSEMENT_BOOKING = obj(

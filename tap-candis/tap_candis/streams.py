@@ -8,7 +8,7 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.http import ProviderClientError
-from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, req
+from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, opts, req, reqs
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_api_ms, to_utc_iso
 
@@ -167,6 +167,7 @@ class PostingsStream(_ExportChild):
     name = "postings"
     primary_keys = ("id",)
     # The OpenAPI's posting is a `oneOf` of three variants; fields of one variant only are null in the others.
+    # Alike other schemas line by line (one provider field a line): nothing to share.
     schema = th.PropertiesList(
         req("id", String, "Posting id."),
         opt("exportId", String, "Added by the tap: the export this posting came in."),
@@ -304,23 +305,18 @@ class ReimbursementItemsStream(KeysetStream):
         req("status", String, "APPROVED | EXPORTED"),
         req("createdAt", DateTime, "Normalised to UTC by the tap."),
         req("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
-        req("title", String),
-        req("invoiceNumber", String),
-        req("expenseDate", String),
+        *reqs(String, "title", "invoiceNumber", "expenseDate"),
         req("totalAmount", REIMBURSEMENT_AMOUNT),
         req("reimbursementCase", obj(req("id", String), req("title", String), req("submittedForReviewAt", String))),
         req(
             "contact",
             obj(
-                opt("name", String),
-                opt("accountsPayableNumber", String),
+                *opts(String, "name", "accountsPayableNumber"),
                 opt(
                     "paymentInfo",
                     obj(
                         req("iban", String),
-                        opt("swiftCode", String),
-                        opt("bankAccountNumber", String),
-                        opt("accountHolder", String),
+                        *opts(String, "swiftCode", "bankAccountNumber", "accountHolder"),
                     ),
                 ),
             ),
@@ -328,8 +324,7 @@ class ReimbursementItemsStream(KeysetStream):
         req("bookings", th.ArrayType(REIMBURSEMENT_BOOKING)),
         # HOSPITALITY_EXPENSE
         opt("location", String),
-        opt("internalGuests", th.ArrayType(String)),
-        opt("externalGuests", th.ArrayType(String)),
+        *opts(th.ArrayType(String), "internalGuests", "externalGuests"),
         opt("tipAmount", REIMBURSEMENT_AMOUNT),
         opt("receiptAmount", REIMBURSEMENT_AMOUNT, "HOSPITALITY_EXPENSE (required there)."),
         # PER_DIEM
@@ -340,12 +335,9 @@ class ReimbursementItemsStream(KeysetStream):
                 obj(
                     req("date", String),
                     req("numberOfMinutes", Decimal),
-                    req("dayRate", RATE),
-                    req("reimbursableRate", RATE),
+                    *reqs(RATE, "dayRate", "reimbursableRate"),
                     req("location", PLACE),
-                    req("providedBreakfast", Boolean),
-                    req("providedLunch", Boolean),
-                    req("providedDinner", Boolean),
+                    *reqs(Boolean, "providedBreakfast", "providedLunch", "providedDinner"),
                     opt("providedAccommodation", Boolean),
                 )
             ),
@@ -379,18 +371,10 @@ class PurchaseRequestsStream(KeysetStream):
             "supplier",
             obj(req("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String)),
         ),
-        opt("title", String),
-        opt("description", String),
-        opt("requestNumber", String),
-        opt("grossAmount", MONEY),
-        opt("netAmount", MONEY),
-        opt("outstandingNetAmount", MONEY),
-        opt("deliveryDate", String),
-        opt("notes", String),
-        opt("costCenter", CODE),
-        opt("costObject", CODE),
-        opt("generalLedgerAccount", CODE),
-        opt("extraCostInfo", CODE),
+        *opts(String, "title", "description", "requestNumber"),
+        *opts(MONEY, "grossAmount", "netAmount", "outstandingNetAmount"),
+        *opts(String, "deliveryDate", "notes"),
+        *opts(CODE, "costCenter", "costObject", "generalLedgerAccount", "extraCostInfo"),
         opt("customCategory", obj(req("id", String), req("value", String))),
     ).to_dict()
 
@@ -406,13 +390,11 @@ class InvoicesStream(UpdatedAtStream):
     records_key = "invoices"
     is_sorted = True  # each window is emitted sorted by the tap, windows ascend
     schema = th.PropertiesList(
-        req("id", String),
-        req("organizationId", String),
+        *reqs(String, "id", "organizationId"),
         req("status", String, "APPROVED | EXPORTED"),
         req("createdAt", DateTime, "Normalised to UTC by the tap."),
         opt("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
-        opt("requestedAt", String),
-        opt("approvedAt", String),
+        *opts(String, "requestedAt", "approvedAt"),
         opt("amount", amount_object(required=False)),
         opt("automaticPayment", Boolean),
         opt("bankAccount", obj(opt("iban", String), opt("swiftCode", String))),
@@ -422,15 +404,12 @@ class InvoicesStream(UpdatedAtStream):
             "contact",
             obj(opt("name", String), opt("accountPayableNumber", String), opt("accountReceivableNumber", String)),
         ),
-        opt("deliveryDate", String),
-        opt("invoiceDate", String),
-        opt("invoiceId", String),
+        *opts(String, "deliveryDate", "invoiceDate", "invoiceId"),
         opt(
             "payment",
             obj(opt("method", String, "CARD_TRANSACTION, or null (paid another way)."), opt("paidAt", DateTime)),
         ),
-        opt("purchaseOrderNumber", String),
-        opt("archiveUrl", String),
+        *opts(String, "purchaseOrderNumber", "archiveUrl"),
     ).to_dict()
 
     def get_new_paginator(self) -> UpdatedWindowPaginator:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from singer_sdk import typing as th
-from tapkit.schema import Boolean, String
+from tapkit.schema import Boolean, String, opt, opts
 
 RECIPIENT = th.ObjectType(
-    th.Property("id", String),
-    th.Property("name", String),
-    th.Property("type", String),
-    th.Property(
+    *opts(String, "id", "name", "type"),
+    opt(
         "verificationListsType",
         String,
-        description="The voucher output format of this export: "
-        "REPORT_PER_EXPENSE, REPORT_PER_ACCOUNT, USER_PER_EXPENSE, USER_PER_ACCOUNT, EXPENSE, "
-        "REPORT_PER_REPORT_PAID, USER_PER_REPORT_PAID or REPORT_PER_EXPENSE_PAID.",
+        "The voucher output format of this export: REPORT_PER_EXPENSE, REPORT_PER_ACCOUNT, USER_PER_EXPENSE, "
+        "USER_PER_ACCOUNT, EXPENSE, REPORT_PER_REPORT_PAID, USER_PER_REPORT_PAID or REPORT_PER_EXPENSE_PAID.",
     ),
-    th.Property("bookkeeping", Boolean),
-    th.Property("webhookUrl", String),
+    opt("bookkeeping", Boolean),
+    opt("webhookUrl", String),
     additional_properties=True,
 )

@@ -19,7 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from tapkit.http import ProviderClientError
 from tapkit.money import to_minor
-from tapkit.schema import Boolean, DateTime, Decimal, Integer, String
+from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, opt, opts, req
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
@@ -41,16 +41,13 @@ class ExportsStream(FindityStream):
     primary_keys = ("id",)
     replication_key = None
     schema = th.PropertiesList(
-        th.Property("id", String, required=True, description="Export id (32 hex)."),
-        th.Property("organizationId", String),
-        th.Property("externalOrganizationId", String),
-        th.Property("organizationName", String),
-        th.Property("createdAt", DateTime, description="When the admin's bulk send created the export (UTC)."),
-        th.Property("processedAt", DateTime),
-        th.Property("status", String, description="UNPROCESSED while listed."),
-        th.Property("numberOfVouchers", Integer),
-        th.Property("numberOfReports", Integer),
-        th.Property("organizationRecipient", RECIPIENT, description="The API recipient's configuration."),
+        req("id", String, "Export id (32 hex)."),
+        *opts(String, "organizationId", "externalOrganizationId", "organizationName"),
+        opt("createdAt", DateTime, "When the admin's bulk send created the export (UTC)."),
+        opt("processedAt", DateTime),
+        opt("status", String, "UNPROCESSED while listed."),
+        *opts(Integer, "numberOfVouchers", "numberOfReports"),
+        opt("organizationRecipient", RECIPIENT, "The API recipient's configuration."),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -144,27 +141,24 @@ class VouchersStream(_SchemaFieldsOnly):
     name = "vouchers"
     parent_stream_type = ExportsStream
     primary_keys = ("id",)
+    # Alike other schemas line by line (one provider field a line): nothing to share.
     schema = th.PropertiesList(
-        th.Property(
+        req(
             "id",
             String,
-            required=True,
-            description="Voucher id (32 hex) as Findity sends it; derived by the tap only when absent (see idDerived).",
+            "Voucher id (32 hex) as Findity sends it; derived by the tap only when absent (see idDerived).",
         ),
-        th.Property("exportId", String, required=True, description="Added by the tap: the export of this voucher."),
-        th.Property("idDerived", Boolean, description="Added by the tap: true when Findity sent no voucher id."),
-        th.Property("verificationListsType", String, description="Added by the tap from the export's recipient."),
-        th.Property("ownerId", String, description="The user who owns the expenses."),
-        th.Property("ownerName", String),
-        th.Property("employeeNumber", String),
-        th.Property("expenseReportId", String, description="The report (null when a voucher spans reports)."),
-        th.Property("voucherDate", String),
-        th.Property("currency", String, description="ISO 4217 currency of the voucher's amounts."),
-        th.Property("text", String),
-        th.Property("basisUrl", String, description="Basis of the voucher; append ?format=pdf for the PDF."),
-        th.Property(
-            "voucherRowCount", Integer, description="Added by the tap: rows of this voucher (in voucher_rows)."
-        ),
+        req("exportId", String, "Added by the tap: the export of this voucher."),
+        opt("idDerived", Boolean, "Added by the tap: true when Findity sent no voucher id."),
+        opt("verificationListsType", String, "Added by the tap from the export's recipient."),
+        opt("ownerId", String, "The user who owns the expenses."),
+        *opts(String, "ownerName", "employeeNumber"),
+        opt("expenseReportId", String, "The report (null when a voucher spans reports)."),
+        opt("voucherDate", String),
+        opt("currency", String, "ISO 4217 currency of the voucher's amounts."),
+        opt("text", String),
+        opt("basisUrl", String, "Basis of the voucher; append ?format=pdf for the PDF."),
+        opt("voucherRowCount", Integer, "Added by the tap: rows of this voucher (in voucher_rows)."),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -254,33 +248,28 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
 
     name = "voucher_rows"
     primary_keys = ("voucherId", "rowNumber")
+    # Alike other schemas line by line (one provider field a line): nothing to share.
     schema = th.PropertiesList(
-        th.Property("voucherId", String, required=True, description="Added by the tap: the voucher's id."),
-        th.Property(
-            "rowNumber", Integer, required=True, description="Added by the tap: 1-based position in the voucher."
-        ),
-        th.Property("exportId", String, description="Added by the tap."),
-        th.Property("type", String, description="DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
-        th.Property("account", String, description="Account number."),
-        th.Property("amount", Decimal, description="Signed amount in major units (debit +, credit -), exact as sent."),
-        th.Property("taxAmount", Decimal, description="VAT booked (VAT rows) or included (payment rows), major units."),
-        th.Property("taxPercent", Decimal),
-        th.Property("salaryCode", String, description="Salary type code (mileage, per diem), when any."),
-        th.Property(
+        req("voucherId", String, "Added by the tap: the voucher's id."),
+        req("rowNumber", Integer, "Added by the tap: 1-based position in the voucher."),
+        opt("exportId", String, "Added by the tap."),
+        opt("type", String, "DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
+        opt("account", String, "Account number."),
+        opt("amount", Decimal, "Signed amount in major units (debit +, credit -), exact as sent."),
+        opt("taxAmount", Decimal, "VAT booked (VAT rows) or included (payment rows), major units."),
+        opt("taxPercent", Decimal),
+        opt("salaryCode", String, "Salary type code (mileage, per diem), when any."),
+        opt(
             "dimension",
-            th.ObjectType(
-                th.Property("costCenter", String), th.Property("project", String), additional_properties=True
-            ),
-            description="Cost dimensions; a non-object value is kept under `value`.",
+            th.ObjectType(*opts(String, "costCenter", "project"), additional_properties=True),
+            "Cost dimensions; a non-object value is kept under `value`.",
         ),
-        th.Property("text", String),
-        th.Property("expenseRecordId", String, description="The expense (seed document); null on aggregated rows."),
-        th.Property("expenseReportId", String),
-        th.Property("currency", String, description="ISO 4217; the voucher's currency when the row has none."),
-        th.Property("amountMinor", Integer, description="Added by the tap: `amount` as exact integer minor units."),
-        th.Property(
-            "taxAmountMinor", Integer, description="Added by the tap: `taxAmount` as exact integer minor units."
-        ),
+        opt("text", String),
+        opt("expenseRecordId", String, "The expense (seed document); null on aggregated rows."),
+        opt("expenseReportId", String),
+        opt("currency", String, "ISO 4217; the voucher's currency when the row has none."),
+        opt("amountMinor", Integer, "Added by the tap: `amount` as exact integer minor units."),
+        opt("taxAmountMinor", Integer, "Added by the tap: `taxAmount` as exact integer minor units."),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:

@@ -24,7 +24,7 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.errors import TapError
-from tapkit.schema import DateTime, String, obj, req
+from tapkit.schema import DateTime, String, obj, opt, opts, req, reqs
 from tapkit.timeutil import to_api_ms, to_utc_iso
 
 from tap_pleo import money
@@ -65,64 +65,40 @@ class AccountingEntriesStream(PleoStream):
     replication_key = "performedAt"
     is_sorted = False
     schema = th.PropertiesList(  # AccountingEntryV1
-        th.Property("id", String, required=True),
-        req("companyId", String),
+        *reqs(String, "id", "companyId"),
         # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
-        req("createdAt", DateTime),
-        req("updatedAt", DateTime),
-        req("performedAt", DateTime, description="When the spend happened (UTC); the replication key."),
-        th.Property("settledAt", DateTime),
-        th.Property("bookkeepingDate", DateTime),
+        *reqs(DateTime, "createdAt", "updatedAt"),
+        req("performedAt", DateTime, "When the spend happened (UTC); the replication key."),
+        *opts(DateTime, "settledAt", "bookkeepingDate"),
         req(
-            "exportStatus",
-            String,
-            description="ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | CREATED | NOT_CREATED",
+            "exportStatus", String, "ExportStatus: NOT_EXPORTED | QUEUED | EXPORTING | EXPORTED | CREATED | NOT_CREATED"
         ),
-        req("family", String, description="AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
-        th.Property("subFamily", String, description="AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
+        req("family", String, "AccountingEntryFamily, e.g. CARD_PURCHASE, OUT_OF_POCKET, BILL_INVOICE"),
+        opt("subFamily", String, "AccountingEntrySubFamily, e.g. ONLINE, IN_STORE, ATM"),
         req("reviewStatus", String),
-        req("status", String, description="AccountingEntryStatus, e.g. COMPLETED"),
-        th.Property("employeeId", String),
-        th.Property("teamId", String),
-        th.Property("note", String),
-        th.Property("accountId", String),
-        th.Property("accountCode", String),
-        th.Property("taxCodeId", String),
-        th.Property("foreignExtensionId", String),
+        req("status", String, "AccountingEntryStatus, e.g. COMPLETED"),
+        *opts(String, "employeeId", "teamId", "note", "accountId", "accountCode", "taxCodeId", "foreignExtensionId"),
         req("receiptIds", th.ArrayType(String)),
-        req("transactionValue", MINORS, description="In the currency the payment was made in."),
-        th.Property("totalBillValue", MINORS, description="In the company's currency, fees included."),
+        req("transactionValue", MINORS, "In the currency the payment was made in."),
+        opt("totalBillValue", MINORS, "In the company's currency, fees included."),
         req(
             "splitItems",
             th.ArrayType(
                 obj(
                     req("id", String),
-                    req("createdAt", DateTime),
-                    req("updatedAt", DateTime),
-                    th.Property("accountId", String),
-                    th.Property("accountCode", String),
-                    th.Property("taxCodeId", String),
+                    *reqs(DateTime, "createdAt", "updatedAt"),
+                    *opts(String, "accountId", "accountCode", "taxCodeId"),
                     req("tags", th.ArrayType(ENTRY_TAG)),
-                    th.Property(
-                        "transactionValue", MINORS, description="This split in the currency the payment was made in."
-                    ),
-                    th.Property("totalBillValue", MINORS, description="This split in the company's currency."),
+                    opt("transactionValue", MINORS, "This split in the currency the payment was made in."),
+                    opt("totalBillValue", MINORS, "This split in the company's currency."),
                 )
             ),
         ),
         req("tags", th.ArrayType(ENTRY_TAG)),
-        req(
-            "attendees",
-            th.ArrayType(obj(req("id", String), req("attendableId", String), req("attendableType", String))),
-        ),
-        th.Property(
+        req("attendees", th.ArrayType(obj(*reqs(String, "id", "attendableId", "attendableType")))),
+        opt(
             "supplier",
-            obj(
-                *(
-                    th.Property(k, String)
-                    for k in ("cif", "documentNumber", "documentType", "externalAccountNumber", "externalSupplierId")
-                )
-            ),
+            obj(*opts(String, "cif", "documentNumber", "documentType", "externalAccountNumber", "externalSupplierId")),
         ),
     ).to_dict()
 

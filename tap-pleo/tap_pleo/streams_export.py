@@ -15,7 +15,7 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.http import ProviderClientError
-from tapkit.schema import Boolean, DateTime, Integer, String, obj, req
+from tapkit.schema import Boolean, DateTime, Integer, String, obj, opt, opts, req, reqs
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
@@ -46,26 +46,18 @@ class ExportJobsStream(PleoStream):
     replication_key = "changedAt"
     is_sorted = False
     schema = th.PropertiesList(
-        th.Property("id", String, required=True),
-        req("companyId", String),
-        req("status", String, description="pending | in_progress | completed | completed_with_errors | failed"),
+        *reqs(String, "id", "companyId"),
+        req("status", String, "pending | in_progress | completed | completed_with_errors | failed"),
         req("createdAt", DateTime),
-        req("expiresIn", Integer, description="Seconds an open job lives after its last action."),
+        req("expiresIn", Integer, "Seconds an open job lives after its last action."),
         req("isInteractive", Boolean),
         req("numberOfItems", Integer),
         req("vendorBasedBookkeeping", Boolean),
-        th.Property("createdBy", String),
-        th.Property("startedAt", DateTime),
-        th.Property("completedAt", DateTime),
-        th.Property("expiredAt", DateTime),
-        th.Property("lastUpdatedAt", DateTime),
-        th.Property("failureReason", String),
-        th.Property("failureReasonType", String, description="e.g. job_expired"),
-        th.Property(
-            "changedAt",
-            DateTime,
-            description="Added by the tap: the latest of the job's timestamps (UTC); the replication key.",
-        ),
+        opt("createdBy", String),
+        *opts(DateTime, "startedAt", "completedAt", "expiredAt", "lastUpdatedAt"),
+        opt("failureReason", String),
+        opt("failureReasonType", String, "e.g. job_expired"),
+        opt("changedAt", DateTime, "Added by the tap: the latest of the job's timestamps (UTC); the replication key."),
     ).to_dict()
 
     _statuses: list[str] = OPEN
@@ -155,14 +147,10 @@ class ExportJobItemsStream(_JobChild):
     name = "export_job_items"
     path = "/v3/export-jobs/{exportJobId}/items"
     schema = th.PropertiesList(
-        th.Property("exportJobId", String, required=True),
-        th.Property("accountingEntryId", String, required=True),
-        req("status", String, description="pending | in_progress | failed | successful | abandoned"),
-        th.Property("exportedAt", DateTime),
-        th.Property("externalId", String),
-        th.Property("externalUrl", String),
-        th.Property("failureReason", String),
-        th.Property("failureReasonType", String),
+        *reqs(String, "exportJobId", "accountingEntryId"),
+        req("status", String, "pending | in_progress | failed | successful | abandoned"),
+        opt("exportedAt", DateTime),
+        *opts(String, "externalId", "externalUrl", "failureReason", "failureReasonType"),
     ).to_dict()
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
@@ -179,73 +167,55 @@ class ExportItemsStream(_JobChild):
     name = "export_items"
     path = "/v3/export-items"
     schema = th.PropertiesList(
-        th.Property("exportJobId", String, required=True, description="Added by the tap: the job it was read from."),
-        th.Property("accountingEntryId", String, required=True),
-        req("companyId", String),
-        req("_links", obj(*(th.Property(k, LINK) for k in ("api", "mobile", "web")))),
+        req("exportJobId", String, "Added by the tap: the job it was read from."),
+        *reqs(String, "accountingEntryId", "companyId"),
+        req("_links", obj(*opts(LINK, "api", "mobile", "web"))),
         req(
             "type",
             String,
-            description="ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | "
-            "per_diem | invoice | refund | fee | ...",
+            "ExportItemTypeV3: card_purchase | card_invoice | out_of_pocket | mileage | per_diem | invoice | refund "
+            "| fee | ...",
         ),
-        th.Property("subType", String, description="ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
+        opt("subType", String, "ExportItemSubTypeV3, e.g. reimbursement_to_employee"),
         req("date", DateTime),
-        th.Property("servicePeriod", obj(req("from", DateTime), req("to", DateTime))),
-        th.Property("note", String),
+        opt("servicePeriod", obj(*reqs(DateTime, "from", "to"))),
+        opt("note", String),
         req("amount", in_both_currencies("Amount of the entry")),
-        th.Property("files", th.ArrayType(EXPORT_FILE)),
-        th.Property("bookkeeping", obj(req("method", String, description="none | journal | accounts_payable"))),
-        th.Property("contraAccount", ACCOUNT_REF),
+        opt("files", th.ArrayType(EXPORT_FILE)),
+        opt("bookkeeping", obj(req("method", String, "none | journal | accounts_payable"))),
+        opt("contraAccount", ACCOUNT_REF),
         req(
             "additionalInformation",
             obj(
                 req("reconciliationId", String),
-                th.Property("attendees", th.ArrayType(String)),
-                th.Property("reconciledEntries", th.ArrayType(String)),
-                th.Property(
+                *opts(th.ArrayType(String), "attendees", "reconciledEntries"),
+                opt(
                     "invoiceInformation",
                     obj(
                         req("invoiceNumber", String),
                         req("invoiceDate", DateTime),
-                        th.Property("dueDate", DateTime),
-                        th.Property("paymentDate", DateTime),
-                        req("status", String, description="InvoiceInformationStatusV3"),
-                        th.Property(
+                        *opts(DateTime, "dueDate", "paymentDate"),
+                        req("status", String, "InvoiceInformationStatusV3"),
+                        opt(
                             "supplierBankAccount",
                             obj(
-                                req("bankName", String),
-                                req("country", String),
-                                *(th.Property(k, String) for k in ("accountNumber", "bankCode", "bic", "iban")),
+                                *reqs(String, "bankName", "country"),
+                                *opts(String, "accountNumber", "bankCode", "bic", "iban"),
                             ),
                         ),
                     ),
                 ),
             ),
         ),
-        th.Property(
-            "supplier",
-            obj(
-                *(
-                    th.Property(k, String)
-                    for k in ("name", "code", "account", "categoryCode", "country", "taxIdentifier")
-                )
-            ),
-        ),
-        th.Property(
+        opt("supplier", obj(*opts(String, "name", "code", "account", "categoryCode", "country", "taxIdentifier"))),
+        opt(
             "vendor",
             obj(
-                req("id", String),
-                req("name", String),
-                req("defaultCurrency", String),
-                *(
-                    th.Property(k, String)
-                    for k in ("code", "country", "externalId", "registrationNumber", "taxRegistrationNumber")
-                ),
+                *reqs(String, "id", "name", "defaultCurrency"),
+                *opts(String, "code", "country", "externalId", "registrationNumber", "taxRegistrationNumber"),
             ),
         ),
-        th.Property("team", NAMED),
-        th.Property("user", NAMED),
+        *opts(NAMED, "team", "user"),
         req("accountingEntryLines", th.ArrayType(LINE)),
     ).to_dict()
 

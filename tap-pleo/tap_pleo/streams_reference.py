@@ -6,13 +6,19 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk import typing as th
-from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, obj, req
+from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, obj, opt, opts, req, reqs
 from tapkit.streams import OncePerParentChild
 
 from tap_pleo.client import PleoStream
 
+#: the first fields of most reference records: their id and their company
+COMPANY_RECORD = (req("id", String), req("companyId", String))
+CREATED_UPDATED = (req("createdAt", DateTime), req("updatedAt", DateTime))
+
 
 class _Reference(PleoStream):
+    """One small class per endpoint (name, path, parameters, schema): the classes look alike, by design."""
+
     primary_keys = ("id",)
 
 
@@ -23,19 +29,12 @@ class CompaniesStream(_Reference):
     path = "/v1/companies"
     company_param = None
     schema = th.PropertiesList(  # ExternalCompanyResponseModel
-        th.Property("id", String, required=True),
-        req("name", String),
-        th.Property("organizationId", String),
+        *reqs(String, "id", "name"),
+        opt("organizationId", String),
         req(
-            "address",
-            obj(
-                *(
-                    th.Property(k, String)
-                    for k in ("addressLine1", "addressLine2", "locality", "postalCode", "region", "country")
-                )
-            ),
+            "address", obj(*opts(String, "addressLine1", "addressLine2", "locality", "postalCode", "region", "country"))
         ),
-        th.Property("registrationNumber", String),
+        opt("registrationNumber", String),
     ).to_dict()
 
 
@@ -46,14 +45,9 @@ class EmployeesStream(_Reference):
     path = "/v2/employees"
     company_param = "companyId"
     schema = th.PropertiesList(  # ExternalEmployeeResponseModel
-        th.Property("id", String, required=True),
-        req("companyId", String),
-        req("firstName", String),
-        req("lastName", String),
-        req("email", String),
-        th.Property("code", String),
-        th.Property("jobTitle", String),
-        th.Property("phone", String),
+        *COMPANY_RECORD,
+        *reqs(String, "firstName", "lastName", "email"),
+        *opts(String, "code", "jobTitle", "phone"),
     ).to_dict()
 
 
@@ -64,18 +58,15 @@ class TaxCodesStream(_Reference):
     path = "/v0/tax-codes:search"
     http_method = "POST"
     schema = th.PropertiesList(  # TaxCodeModel
-        th.Property("id", String, required=True),
-        req("companyId", String),
-        th.Property("code", String),
+        *COMPANY_RECORD,
+        opt("code", String),
         req("name", String),
-        req("rate", Decimal, description="Fraction, e.g. 0.25 for 25 %."),
-        req("type", String, description="inclusive | exclusive | reverse"),
-        th.Property("ingoingTaxAccount", String),
-        th.Property("outgoingTaxAccount", String),
+        req("rate", Decimal, "Fraction, e.g. 0.25 for 25 %."),
+        req("type", String, "inclusive | exclusive | reverse"),
+        *opts(String, "ingoingTaxAccount", "outgoingTaxAccount"),
         req("archived", Boolean),
-        th.Property("accountingIntegrationSystem", String),
-        req("createdAt", DateTime),
-        req("updatedAt", DateTime),
+        opt("accountingIntegrationSystem", String),
+        *CREATED_UPDATED,
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
@@ -88,15 +79,12 @@ class TagGroupsStream(_Reference):
     name = "tag_groups"
     path = "/v0/tag-groups"
     schema = th.PropertiesList(  # TagGroupModel
-        th.Property("id", String, required=True),
-        req("companyId", String),
-        req("code", String),
-        req("name", String),
+        *COMPANY_RECORD,
+        *reqs(String, "code", "name"),
         req("archived", Boolean),
-        th.Property("totalTagsCount", Integer),
+        opt("totalTagsCount", Integer),
         req("metadata", th.CustomType({"type": "object", "additionalProperties": {"type": "string"}})),
-        req("createdAt", DateTime),
-        req("updatedAt", DateTime),
+        *CREATED_UPDATED,
     ).to_dict()
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
@@ -115,13 +103,10 @@ class TagsStream(OncePerParentChild, _Reference):
     parent_stream_type = TagGroupsStream
     company_param = None
     schema = th.PropertiesList(  # TagModel
-        th.Property("id", String, required=True),
-        req("groupId", String),
-        req("code", String),
-        th.Property("name", String),
+        *reqs(String, "id", "groupId", "code"),
+        opt("name", String),
         req("archived", Boolean),
-        req("createdAt", DateTime),
-        req("updatedAt", DateTime),
+        *CREATED_UPDATED,
     ).to_dict()
 
 
@@ -133,14 +118,13 @@ class AccountsStream(_Reference):
     http_method = "POST"
     company_param = None  # the company goes in the body
     schema = th.PropertiesList(  # BookkeepingAccountRestModelV1
-        th.Property("id", String, required=True),
-        req("companyId", String),
-        th.Property("code", String),
+        *COMPANY_RECORD,
+        opt("code", String),
         req("name", String),
-        req("externalId", String, description="The account's id in the accounting system."),
-        th.Property("taxCodeExternalId", String),
+        req("externalId", String, "The account's id in the accounting system."),
+        opt("taxCodeExternalId", String),
         req("archived", Boolean),
-        th.Property("metadata", th.CustomType({"type": ["object", "null"]})),
+        opt("metadata", th.CustomType({"type": ["object", "null"]})),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
@@ -159,19 +143,12 @@ class VendorsStream(_Reference):
     path = "/v1/vendors:search"
     http_method = "POST"
     schema = th.PropertiesList(  # VendorResponse
-        th.Property("id", String, required=True),
-        req("companyId", String),
-        req("name", String),
-        req("defaultCurrency", String),
-        th.Property("country", String),
-        th.Property("code", String),
-        req("state", String, description="DRAFT | ACTIVE | ARCHIVED"),
-        th.Property("externalId", String),
-        th.Property("registrationNumber", String),
-        th.Property("taxRegistrationNumber", String),
-        th.Property("accountingSystem", String),
-        th.Property("createdAt", DateTime),
-        th.Property("updatedAt", DateTime),
+        *COMPANY_RECORD,
+        *reqs(String, "name", "defaultCurrency"),
+        *opts(String, "country", "code"),
+        req("state", String, "DRAFT | ACTIVE | ARCHIVED"),
+        *opts(String, "externalId", "registrationNumber", "taxRegistrationNumber", "accountingSystem"),
+        *opts(DateTime, "createdAt", "updatedAt"),
     ).to_dict()
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
