@@ -102,15 +102,15 @@ class AccountingEntriesStream(PleoStream):
         ),
     ).to_dict()
 
-    _filter: dict = {}
-
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         params = super().get_url_params(context, next_page_token)
         params.update({"sorting_keys": "performedAt", "sorting_order": "ASC"})  # PageOrder
         return params
 
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
-        return {"includeDeleted": False, **self._filter}  # AccountingEntryBaseSearchRequest requires it
+        # the pass's filter comes in the request context (see get_records); AccountingEntryBaseSearchRequest
+        # requires includeDeleted
+        return {"includeDeleted": False, **context["filter"]}
 
     def _window_start(self, context: t.Any) -> str | None:
         bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
@@ -124,14 +124,14 @@ class AccountingEntriesStream(PleoStream):
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         window_start = self._window_start(context)
-        self._filter = {"performedAtStart": to_api_ms(window_start)} if window_start else {}
-        yield from self.request_records(context)
+        window = {"performedAtStart": to_api_ms(window_start)} if window_start else {}
+        yield from self.request_records({"filter": window})
         if window_start is None:
             return  # pass 1 read the whole history: the queue is in it
         start = to_utc_iso(self.config.get("start_date"))
         statuses = open_statuses(self.config.get("accounting_entries_open_statuses"))
-        self._filter = {"exportStatus": statuses, **({"performedAtStart": to_api_ms(start)} if start else {})}
-        for entry in self.request_records(context):
+        queue = {"exportStatus": statuses, **({"performedAtStart": to_api_ms(start)} if start else {})}
+        for entry in self.request_records({"filter": queue}):
             # pass 1 already delivered everything performed since window_start: dedupe without a set
             if (to_utc_iso(entry.get("performedAt")) or "") < window_start:
                 yield entry

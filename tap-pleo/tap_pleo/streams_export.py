@@ -60,26 +60,24 @@ class ExportJobsStream(PleoStream):
         opt("changedAt", DateTime, "Added by the tap: the latest of the job's timestamps (UTC); the replication key."),
     ).to_dict()
 
-    _statuses: list[str] = OPEN
-
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
-        return {**super().get_url_params(context, next_page_token), "statuses": list(self._statuses)}
+        return {**super().get_url_params(context, next_page_token), "statuses": list(context["statuses"])}
 
-    def _list(self, statuses: list[str], context: t.Any) -> t.Iterator[dict]:
-        self._statuses = statuses
-        yield from self.request_records(context)
+    def _list(self, statuses: list[str]) -> t.Iterator[dict]:
+        """The jobs of `statuses` (named in the request context, where get_url_params reads them)."""
+        yield from self.request_records({"statuses": statuses})
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
         tracked = set(self.stream_state.get("openJobIds") or [])
         still_open: list[str] = []
         emitted: set[str] = set()
-        for job in list(self._list(OPEN, context)):  # a few jobs; listed first so claiming cannot shift pages
+        for job in list(self._list(OPEN)):  # a few jobs; listed first so claiming cannot shift pages
             job = self._claim(job)
             if job["status"] in OPEN:
                 still_open.append(job["id"])
             yield from self._emit(job, emitted)
-        for job in self._list(FINISHED, context):
+        for job in self._list(FINISHED):
             if job["id"] in emitted:
                 continue
             if job["id"] in tracked or bookmark is None or (changed_at(job) or "") > bookmark:

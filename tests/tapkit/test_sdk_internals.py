@@ -424,9 +424,7 @@ _OWN_NAMES: list[tuple[type, str, tuple[str, ...]]] = [
         "tap-pleo/tap_pleo/client.py, streams_entries.py, streams_export.py, files.py",
         (
             "_tapkit_no_body",
-            "_filter",
             "_window_start",
-            "_statuses",
             "_list",
             "_claim",
             "_emit",
