@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, unquote_plus
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .errors import ApiError
 from .jsonutil import json_response
-from .provider import ApiError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
