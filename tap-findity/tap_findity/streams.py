@@ -121,6 +121,7 @@ def derived_voucher_id(export_id: str, position: int, voucher: dict) -> str:
     return hashlib.md5(basis.encode()).hexdigest()  # noqa: S324 - an id, not security
 
 
+ROW_AMOUNTS = ("amount", "taxAmount")  # the amounts of a voucher row; the tap adds each in exact minor units
 #: Rows per child sync of vouchers (voucher_rows and files). Bounded, so memory stays flat however large the
 #: export; large enough that the SDK's per-sync work is a rounding error.
 CHILD_BATCH_ROWS = 1000
@@ -268,8 +269,10 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
         opt("expenseRecordId", String, "The expense (seed document); null on aggregated rows."),
         opt("expenseReportId", String),
         opt("currency", String, "ISO 4217; the voucher's currency when the row has none."),
-        opt("amountMinor", Integer, "Added by the tap: `amount` as exact integer minor units."),
-        opt("taxAmountMinor", Integer, "Added by the tap: `taxAmount` as exact integer minor units."),
+        *(
+            opt(f"{field}Minor", Integer, f"Added by the tap: `{field}` as exact integer minor units.")
+            for field in ROW_AMOUNTS
+        ),
     ).to_dict()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
@@ -284,7 +287,7 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
                 dimension = out.get("dimension")
                 if dimension is not None and not isinstance(dimension, dict):
                     out["dimension"] = {"value": dimension}
-                for field in ("amount", "taxAmount"):
+                for field in ROW_AMOUNTS:
                     out[f"{field}Minor"] = self._minor(out.get(field), currency, voucher_id, number, field)
                 yield self.schema_fields(out)
 

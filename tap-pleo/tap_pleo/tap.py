@@ -120,7 +120,8 @@ class TapPleo(ProviderTap):
             "external_url_template",
             th.StringType,
             "External URL template",
-            "Optional `externalUrl` for the write-back, e.g. https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}.",
+            "Optional `externalUrl` for the write-back, e.g. "
+            "https://bi.example.com/pleo/{exportJobId}/{accountingEntryId}.",
         ),
     ).to_dict()
 
