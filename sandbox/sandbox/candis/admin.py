@@ -1,4 +1,5 @@
-"""Candis-specific admin endpoints (``/_sandbox/candis/...``).
+"""Candis-specific admin endpoints (``/_sandbox/candis/...``). Those about one organization take its slug as
+``organizationId`` (body key, or query parameter of a GET; default: the first organization).
 
 * ``POST /_sandbox/candis/modify {"stream": "invoices", "count": 5}`` — modify records now (the same rule as
   the ``mutate`` fault: the first ``count`` still-unmodified records in ascending updatedAt order).
@@ -31,8 +32,8 @@ async def modify(request: Request, provider: Candis) -> Response:
 
 
 @router.get("/exportable")
-async def exportable(provider: Candis) -> Response:
-    book = provider.state.exports
+async def exportable(request: Request, provider: Candis) -> Response:
+    book = provider.admin_organization(request.query_params.get("organizationId")).exports
     return json_response({t: book.exportable(t) for t in ENTITY_TYPES})
 
 
@@ -42,8 +43,9 @@ async def add_exportable(request: Request, provider: Candis) -> Response:
     if not isinstance(body, dict) or body.get("entityType", "DOCUMENT") not in ENTITY_TYPES:
         raise AdminError(f"'entityType' must be one of {', '.join(ENTITY_TYPES)}")
     count = admin_int(body, "count", 1, 1)
+    data = provider.admin_organization(body.get("organizationId"))
     entity_type = body.get("entityType", "DOCUMENT")
-    return json_response({"entityType": entity_type, "exportable": provider.state.add_exportable(entity_type, count)})
+    return json_response({"entityType": entity_type, "exportable": data.add_exportable(entity_type, count)})
 
 
 @router.get("/issued-tokens")
@@ -53,9 +55,9 @@ async def issued_tokens(provider: Candis) -> Response:
 
 @router.post("/exports/{export_id}/complete")
 async def complete(export_id: str, provider: Candis) -> Response:
-    state = provider.state
-    export = state.exports.get(export_id)
-    if export is None:
+    found = provider.state.find_export(export_id)  # export ids are unique across the organizations
+    if found is None:
         return json_response({"error": f"export {export_id} not found"}, status=404)
-    state.complete_export(export)
+    data, export = found
+    data.complete_export(export)
     return json_response(export_view(export, provider.now_ms()))

@@ -14,7 +14,7 @@ from ..framework.oauth import bearer_token
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
 from .config import CandisConfig
 from .records import STREAM_CLASSES
-from .state import CandisState
+from .state import CandisState, OrganizationData
 
 ERROR_CODES = {
     400: "BAD_REQUEST",
@@ -29,8 +29,8 @@ _ORG_PATH = re.compile(r"^/v1/organizations/([^/]+)")
 
 
 def parse_modify(params: Any) -> tuple[str, int]:
-    """``{"stream": ..., "count": n}`` of the admin ``modify`` and the ``mutate`` fault."""
-    admin_object(params, ("stream", "count"), 'expected a JSON object {"stream": ..., "count": n}')
+    """``{"stream": ..., "count": n, "organizationId"?: slug}`` of the admin ``modify`` and the ``mutate`` fault."""
+    admin_object(params, ("stream", "count", "organizationId"), 'expected a JSON object {"stream": ..., "count": n}')
     stream = params.get("stream")
     if stream not in STREAM_CLASSES:
         raise AdminError(f"'stream' must be one of {', '.join(STREAM_CLASSES)}")
@@ -47,6 +47,28 @@ class CandisProvider(ConfiguredProvider):
 
     error_codes = ERROR_CODES
 
+    # -- organizations ---------------------------------------------------------------------------------
+    def token_organizations(self, token: str | None) -> set[str]:
+        """The organizations an access token may read (empty: no such valid token): the one access check of
+        the API routes and ``/v1/organizations/info``. What a token is bound to is the token endpoint's
+        business (``oauth.py``); by default the organization of its grant."""
+        organization = self.state.tokens.organization_for(token)
+        return set() if organization is None else {organization}
+
+    def token_organization(self, token: str | None) -> str | None:
+        """The organization ``/v1/organizations/info`` answers: the first configured one the token may read."""
+        readable = self.token_organizations(token)
+        return next((slug for slug in self.config.organizations if slug in readable), min(readable, default=None))
+
+    def admin_organization(self, slug: Any) -> OrganizationData:
+        """The organization an admin request names (``organizationId``; the first one when absent)."""
+        if slug is None:
+            return self.state.default
+        data = self.state.organization(slug) if isinstance(slug, str) else None
+        if data is None:
+            raise AdminError(f"'organizationId' must be one of {', '.join(self.config.organizations)}")
+        return data
+
     # -- framework hooks -------------------------------------------------------------------------------
     def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
         body: dict[str, Any] = {"errorCode": code, "message": message, "requestId": str(uuid.uuid4())}
@@ -59,7 +81,7 @@ class CandisProvider(ConfiguredProvider):
         if match is None:
             return None
         if match.group(1) == "info":
-            return self.state.tokens.organization_for(bearer_token(ScopeHeaders(scope)))
+            return self.token_organization(bearer_token(ScopeHeaders(scope)))
         return match.group(1)
 
     def is_rate_limited(self, scope: dict[str, Any]) -> bool:
@@ -70,12 +92,14 @@ class CandisProvider(ConfiguredProvider):
 
     def validate_mutate(self, params: dict[str, Any]) -> None:
         parse_modify(params)
+        self.admin_organization(params.get("organizationId"))
 
     def mutate(self, params: dict[str, Any]) -> dict[str, Any]:
         stream, count = parse_modify(params)
-        changed = self.state.modify(stream, count)
-        records = self.state.streams[stream]
-        overlay = self.state.overlay[stream]
+        data = self.admin_organization(params.get("organizationId"))
+        changed = data.modify(stream, count)
+        records = data.streams[stream]
+        overlay = data.overlay[stream]
         return {
             "stream": stream,
             "modified": len(changed),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..framework.http import base_url
 from ..framework.jsonutil import json_response, read_json, streamed_object
+from ..framework.oauth import bearer_token
 from ..framework.paging import Query
 from ..framework.provider import ApiError
 from .config import ORGANIZATIONS
@@ -21,7 +22,7 @@ from .provider import Candis, CandisProvider
 from .queryparams import QueryReader
 from .records import INVOICE_STATUSES, REIMBURSEMENT_STATUSES, ListStream, ReimbursementItems
 from .reference import PURCHASE_REQUEST_STATUSES, REIMBURSEMENT_TYPES
-from .state import CandisState
+from .state import OrganizationData
 
 ORG = "/v1/organizations/{organizationId}"
 
@@ -37,18 +38,30 @@ def invalid_json(detail: str | None) -> ApiError:
 router = APIRouter()
 
 
-def authorize(provider: CandisProvider, request: Request, organization_id: str) -> CandisState:
-    state = provider.state
-    token_organization = require_organization(state.tokens, request)
-    if organization_id not in ORGANIZATIONS:
+def authorize(provider: CandisProvider, request: Request, organization_id: str) -> OrganizationData:
+    """The data of the path's organization once the request's token may read it: 401 without a valid token,
+    404 for an organization that does not exist, 403 for one the token may not read
+    (:meth:`CandisProvider.token_organizations`)."""
+    require_organization(provider.state.tokens, request)
+    data = provider.state.organization(organization_id)
+    if data is None and organization_id not in ORGANIZATIONS:
         raise ApiError(404, f"Organization {organization_id} not found", code="NOT_FOUND")
-    if organization_id != token_organization:
+    if data is None or organization_id not in provider.token_organizations(bearer_token(request.headers)):
         raise ApiError(403, f"Access to organization {organization_id} is not allowed for this token", code="FORBIDDEN")
-    return state
+    return data
 
 
-def find_export(state: CandisState, export_id: str) -> Export:
-    export = state.exports.get(export_id)
+async def path_organization(organizationId: str, request: Request, provider: Candis) -> OrganizationData:
+    """Dependency of the ``{org}`` routes: the path's organization (:func:`authorize`)."""
+    return authorize(provider, request, organizationId)
+
+
+#: a ``{org}`` route's ``data`` parameter: the organization of the path, readable by the request's token
+Organization = Annotated[OrganizationData, Depends(path_organization)]
+
+
+def find_export(data: OrganizationData, export_id: str) -> Export:
+    export = data.exports.get(export_id)
     if export is None:
         raise ApiError(404, f"Export {export_id} not found", code="NOT_FOUND")
     return export
@@ -56,14 +69,17 @@ def find_export(state: CandisState, export_id: str) -> Export:
 
 @router.get("/v1/organizations/info")
 async def organization_info(request: Request, provider: Candis) -> Response:
-    organization = require_organization(provider.state.tokens, request)
-    return json_response({"id": organization, "name": ORGANIZATIONS[organization]})
+    require_organization(provider.state.tokens, request)
+    slug = provider.token_organization(bearer_token(request.headers))
+    if slug is None:  # a valid token that may read no organization
+        raise ApiError(403, "This token may not read any organization", code="FORBIDDEN")
+    data = provider.state.organization(slug)
+    return json_response({"id": slug, "name": data.name if data is not None else ORGANIZATIONS.get(slug, slug)})
 
 
 # -- exports -------------------------------------------------------------------------------------
 @router.get(f"{ORG}/exports")
-async def list_exports(organizationId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
+async def list_exports(request: Request, provider: Candis, state: Organization) -> Response:
     reader = QueryReader(request)
     offset, limit = reader.paging()
     reader.raise_if_errors()
@@ -74,8 +90,7 @@ async def list_exports(organizationId: str, request: Request, provider: Candis) 
 
 
 @router.post(f"{ORG}/exports")
-async def create_export(organizationId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
+async def create_export(request: Request, provider: Candis, state: Organization) -> Response:
     body = await read_json(request, invalid_json, empty={})
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object", code="BAD_REQUEST")
@@ -104,14 +119,12 @@ async def create_export(organizationId: str, request: Request, provider: Candis)
 
 
 @router.get(f"{ORG}/exports/{{exportId}}")
-async def get_export(organizationId: str, exportId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
+async def get_export(exportId: str, provider: Candis, state: Organization) -> Response:
     return json_response(export_view(find_export(state, exportId), provider.now_ms()))
 
 
 @router.get(f"{ORG}/exports/{{exportId}}/postings")
-async def export_postings(organizationId: str, exportId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
+async def export_postings(exportId: str, request: Request, provider: Candis, state: Organization) -> Response:
     export = find_export(state, exportId)
     if export.status(provider.now_ms()) == "EXPORTING":
         # [I] Candis only says "call once the status is not EXPORTING"; we answer 400 BAD_REQUEST.
@@ -137,8 +150,7 @@ async def export_postings(organizationId: str, exportId: str, request: Request, 
 
 # -- files ---------------------------------------------------------------------------------------
 @router.get(f"{ORG}/files/{{fileId}}")
-async def get_file(organizationId: str, fileId: str, request: Request, provider: Candis) -> Response:
-    state = authorize(provider, request, organizationId)
+async def get_file(fileId: str, state: Organization) -> Response:
     found = state.file_core(fileId)
     if found is None:
         # The OpenAPI lists 400 (not 404) as this operation's error status, with code FILE_NOT_FOUND.
@@ -216,8 +228,7 @@ def date_range(reader: QueryReader, prefix: str) -> tuple[Any, Any]:
     return reader.date(f"{prefix}From"), reader.date(f"{prefix}To", end_of_day=True)
 
 
-def list_page(provider: CandisProvider, request: Request, organization_id: str, spec: ListQuery) -> Response:
-    state = authorize(provider, request, organization_id)
+def list_page(state: OrganizationData, request: Request, spec: ListQuery) -> Response:
     stream = state.streams[spec.stream]
     reader = QueryReader(request)
     offset, limit = reader.paging()
@@ -245,22 +256,21 @@ def list_page(provider: CandisProvider, request: Request, organization_id: str, 
 
 
 @router.get(f"{ORG}/reimbursement-items")
-async def reimbursement_items(organizationId: str, request: Request, provider: Candis) -> Response:
-    return list_page(provider, request, organizationId, REIMBURSEMENT_ITEMS)
+async def reimbursement_items(request: Request, state: Organization) -> Response:
+    return list_page(state, request, REIMBURSEMENT_ITEMS)
 
 
 @router.get(f"{ORG}/invoices")
-async def invoices(organizationId: str, request: Request, provider: Candis) -> Response:
-    return list_page(provider, request, organizationId, INVOICES)
+async def invoices(request: Request, state: Organization) -> Response:
+    return list_page(state, request, INVOICES)
 
 
 @router.get(f"{ORG}/purchase-requests")
-async def purchase_requests(organizationId: str, request: Request, provider: Candis) -> Response:
-    return list_page(provider, request, organizationId, PURCHASE_REQUESTS)
+async def purchase_requests(request: Request, state: Organization) -> Response:
+    return list_page(state, request, PURCHASE_REQUESTS)
 
 
 @router.get(f"{ORG}/imports/{{processId}}")
-async def import_status(organizationId: str, processId: str, request: Request, provider: Candis) -> Response:
-    authorize(provider, request, organizationId)
+async def import_status(processId: str, state: Organization) -> Response:
     # Core-data imports are outside what the sandbox emulates: no import process exists.
     raise ApiError(404, f"Import process {processId} not found", code="NOT_FOUND")

@@ -1,11 +1,17 @@
-"""Everything one Candis organization holds, for one (seed, scale): data, modifications, exports, tokens."""
+"""Everything the Candis emulator holds for one (seed, scale): per organization its data, modifications and
+exports (:class:`OrganizationData`), and the token store they share."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from ..framework.data import company_name, record_rng
 from ..framework.money import Totals
-from .config import ORGANIZATION_ID, ORGANIZATION_NAME, CandisConfig
+from ..framework.tenants import sum_streams, tenant_scale, tenant_seed
+from .config import INITIAL_REFRESH_TOKEN, ORGANIZATIONS, CandisConfig, initial_refresh_token
 from .exports import POOL_REFERENCE_MS, Export, ExportBook
 from .oauth import TokenStore
 from .parties import Parties
@@ -15,22 +21,30 @@ from .records import STREAM_CLASSES, ListStream
 SPACE_ENTITY_TYPES = {space: etype for etype, space in POOL_SPACES.items()}
 
 
-class CandisState:
-    def __init__(self, config: CandisConfig, now_ms: Callable[[], int]) -> None:
+def organization_name(slug: str) -> str:
+    """The name of a known organization, else a German company name drawn from the slug."""
+    return ORGANIZATIONS.get(slug) or company_name(record_rng(0, "candis-organization", slug), "DE")
+
+
+class OrganizationData:
+    """What one organization holds: its seeded data (its own ``seed`` and ``scale``), modifications and exports."""
+
+    def __init__(self, slug: str, seed: int, scale: int, config: CandisConfig, now_ms: Callable[[], int]) -> None:
+        self.slug = slug
+        self.name = organization_name(slug)
         self.config = config
-        self.seed = config.seed
-        self.scale = config.scale
+        self.seed = seed
+        self.scale = scale
         self.now_ms = now_ms
-        self.parties = Parties(config.seed)
-        self.postings = PostingFactory(config.seed, self.parties, ORGANIZATION_ID, ORGANIZATION_NAME)
-        self.exports = ExportBook.seeded(config.seed, config.scale)
+        self.parties = Parties(seed)
+        self.postings = PostingFactory(seed, self.parties, slug, self.name)
+        self.exports = ExportBook.seeded(seed, scale)
         self.streams: dict[str, ListStream] = {
-            name: cls(config.seed, config.scale, self.parties, ORGANIZATION_ID) for name, cls in STREAM_CLASSES.items()
+            name: cls(seed, scale, self.parties, slug) for name, cls in STREAM_CLASSES.items()
         }
         #: modified records per stream: {index: new updatedAt ms}
         self.overlay: dict[str, dict[int, int]] = {name: {} for name in self.streams}
         self._next_unmodified = dict.fromkeys(self.streams, 0)
-        self.tokens = TokenStore(config, now_ms)
         self.version = 0  # bumped by every change of data (not by the clock)
         self._truth_base: dict | None = None
         self._truth_cache: tuple[tuple, dict] | None = None
@@ -166,7 +180,7 @@ class CandisState:
             streams_out[name] = {"count": stream.n, "money": {money_paths[name]: totals.as_strings(2)}}
         result = {
             "provider": "candis",
-            "organization": ORGANIZATION_ID,
+            "organization": self.slug,
             "seed": self.seed,
             "scale": self.scale,
             "streams": {
@@ -179,3 +193,78 @@ class CandisState:
         }
         self._truth_cache = (key, result)
         return result
+
+
+class CandisState:
+    """The organizations (``config.organizations``; the first keeps ``seed`` and ``scale``, the others get their
+    own from their slug) and the token store of the token endpoint (``oauth.py``)."""
+
+    def __init__(self, config: CandisConfig, now_ms: Callable[[], int]) -> None:
+        self.config = config
+        self.seed = config.seed
+        self.scale = config.scale
+        self.now_ms = now_ms
+        self.organizations: dict[str, OrganizationData] = {}
+        prefixes: set[str] = set()
+        for k, slug in enumerate(config.organizations):
+            seed = config.seed if k == 0 else tenant_seed(config.seed, "candis", slug)
+            scale = config.scale if k == 0 else tenant_scale(config.scale, config.seed, "candis", slug)
+            data = OrganizationData(slug, seed, scale, config, now_ms)
+            factory = data.postings
+            while factory.file_prefix in prefixes:  # file ids stay unique across the organizations
+                factory.file_prefix = str(10000 + (int(factory.file_prefix) - 10000 + 1) % 90000)
+            prefixes.add(factory.file_prefix)
+            self.organizations[slug] = data
+        self.tokens = TokenStore(config, now_ms)
+        self._bind_initial_tokens()
+
+    def _bind_initial_tokens(self) -> None:
+        """Until the token endpoint (``oauth.py``) binds each organization's initial refresh token itself, add
+        the missing ones as copies of the first organization's grant, bound to their organization. A no-op
+        once ``oauth.py`` knows them (then this method can go)."""
+        refresh = getattr(self.tokens, "refresh", None)
+        first = refresh.get(INITIAL_REFRESH_TOKEN) if isinstance(refresh, dict) else None
+        if first is None or not dataclasses.is_dataclass(first):
+            return
+        for slug, token in self.config.initial_refresh_tokens().items():
+            if token not in refresh:
+                refresh[token] = dataclasses.replace(first, organization=slug, session=str(uuid.uuid4()))
+
+    @property
+    def default(self) -> OrganizationData:
+        """The first organization (the admin endpoints' default)."""
+        return next(iter(self.organizations.values()))
+
+    def organization(self, slug: str | None) -> OrganizationData | None:
+        return self.organizations.get(slug or "")
+
+    def find_export(self, export_id: str) -> tuple[OrganizationData, Export] | None:
+        for data in self.organizations.values():
+            export = data.exports.get(export_id)
+            if export is not None:
+                return data, export
+        return None
+
+    # -- tenants and ground truth --------------------------------------------------------------------
+    def tenants(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": data.slug,
+                "name": data.name,
+                "seed": data.seed,
+                "scale": data.scale,
+                "refreshToken": initial_refresh_token(data.slug, self.config.organizations),
+            }
+            for data in self.organizations.values()
+        ]
+
+    def tenant_ground_truth(self, slug: str) -> dict:
+        return {**self.organizations[slug].ground_truth(), "tenant": slug}
+
+    def ground_truth(self) -> dict:
+        """The first organization's truth with one organization; with several, its header and every stream
+        added up over the organizations."""
+        truths = [data.ground_truth() for data in self.organizations.values()]
+        if len(truths) == 1:
+            return truths[0]
+        return {**truths[0], "streams": sum_streams(truths)}

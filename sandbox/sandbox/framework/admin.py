@@ -7,7 +7,9 @@
 * ``GET|POST|DELETE /_sandbox/faults``           — remaining fault rules / add rules / clear
 * ``GET|POST /_sandbox/config``                  — run-time settings / change some
 * ``POST /_sandbox/reset``                       — regenerate data (``{seed, scale}``), clear runtime state
-* ``GET /_sandbox/ground-truth``                 — what the provider holds: counts and exact money totals
+* ``GET /_sandbox/ground-truth``                 — what the provider holds: counts and exact money totals;
+  ``?tenant=<id>``: what one tenant holds, in the same shape (multi-tenant mode)
+* ``GET /_sandbox/tenants``                      — the tenants: ``{"provider", "tenants": [{"id", "name", …}]}``
 
 Admin errors are ``400 {"error": "..."}``.
 """
@@ -112,5 +114,13 @@ async def reset(request: Request, provider: Provider) -> Response:
 
 
 @router.get("/ground-truth")
-async def ground_truth(provider: Provider) -> Response:
-    return json_response(provider.ground_truth())
+async def ground_truth(request: Request, provider: Provider) -> Response:
+    tenant = request.query_params.get("tenant")
+    if tenant is None:
+        return json_response(provider.ground_truth())
+    return json_response(provider.tenant_ground_truth(provider.checked_tenant(tenant)))
+
+
+@router.get("/tenants")
+async def tenants(provider: Provider) -> Response:
+    return json_response({"provider": provider.name, "tenants": provider.tenants()})

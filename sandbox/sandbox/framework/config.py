@@ -2,8 +2,9 @@
 
 A provider config is a ``@dataclass`` that also derives from :class:`SandboxConfig` (a plain class: it adds
 no fields). It declares ``RUNTIME`` (settings ``POST /_sandbox/config`` may change; their types are the
-fields' annotations) and ``DATA_SETTINGS`` (settings that need ``POST /_sandbox/reset``), and overrides
-:meth:`check_setting` where its settings take more than a type check.
+fields' annotations), ``DATA_SETTINGS`` (settings that need ``POST /_sandbox/reset``) and ``TENANT_SETTINGS``
+(the tenants of the multi-tenant mode, fixed when the emulator starts), and overrides :meth:`check_setting`
+where its settings take more than a type check.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ class SandboxConfig:
     DATA_SETTINGS: ClassVar[tuple[str, ...]] = ("seed", "scale")
     #: how a change of a data setting is refused: "{key!r} changes the data: {RESET_HINT}"
     RESET_HINT: ClassVar[str] = "use POST /_sandbox/reset"
+    #: the tenants (organizations, companies): given when the emulator starts, kept by every reset
+    TENANT_SETTINGS: ClassVar[tuple[str, ...]] = ()
 
     clock: Any
 
     def view(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "clock"}  # type: ignore[arg-type]
+        """The settings (``GET /_sandbox/config``); the tenants are ``GET /_sandbox/tenants``'s."""
+        hidden = ("clock", *self.TENANT_SETTINGS)
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}  # type: ignore[arg-type]
         out["clock"] = "injected" if self.clock is not None else "real"
         return out
 
@@ -60,6 +65,8 @@ class SandboxConfig:
         for key, value in changes.items():
             if key in self.DATA_SETTINGS:
                 raise ValueError(f"{key!r} changes the data: {self.RESET_HINT}")
+            if key in self.TENANT_SETTINGS:
+                raise ValueError(f"{key!r} is set when the emulator starts (its config, or sandbox serve --tenants)")
             if key not in self.RUNTIME:
                 raise ValueError(f"unknown setting {key!r}; settable: {', '.join(self.RUNTIME)}")
             updates[key] = self.check_setting(key, self.setting_kind(key), value)

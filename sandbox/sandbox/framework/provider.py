@@ -101,6 +101,22 @@ class SandboxProvider:
     def ground_truth(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def tenants(self) -> list[dict[str, Any]]:
+        """The tenants (``GET /_sandbox/tenants``), the default one first: ``{"id": <the tap's scope id>,
+        "name", …}`` each, with what a tap needs to read it (its credentials where they differ per tenant)."""
+        return []
+
+    def tenant_ground_truth(self, tenant: str) -> dict[str, Any]:
+        """The ground truth of one tenant (a known id of :meth:`tenants`), in the shape of :meth:`ground_truth`."""
+        raise NotImplementedError
+
+    def checked_tenant(self, tenant: str) -> str:
+        """``tenant`` if it is the id of one of :meth:`tenants`, else AdminError naming them."""
+        ids = [t["id"] for t in self.tenants()]
+        if tenant not in ids:
+            raise AdminError(f"unknown tenant {tenant!r}; the tenants are {', '.join(ids) or '(none)'}")
+        return tenant
+
     def config_view(self) -> dict[str, Any]:
         return {}
 
@@ -128,7 +144,7 @@ def reset_values(params: dict[str, Any], current: dict[str, Any], *, takes: str,
 class ConfiguredProvider(SandboxProvider):
     """A provider whose settings are a :class:`~sandbox.framework.config.SandboxConfig` in ``self.config``
     (with ``clock``, ``rate_limit``, ``seed`` and ``scale``) and whose data is ``self.state`` (with
-    ``ground_truth()``): subclasses set ``config_class`` and ``state_class`` (``state_class(config, now_ms)``)."""
+    ``ground_truth()``, ``tenants()`` and ``tenant_ground_truth(tenant)``): subclasses set ``config_class`` and ``state_class`` (``state_class(config, now_ms)``)."""
 
     config_class: Callable[[], Any]
     state_class: Callable[[Any, Callable[[], int]], Any]
@@ -151,6 +167,12 @@ class ConfiguredProvider(SandboxProvider):
 
     def ground_truth(self) -> dict[str, Any]:
         return self.state.ground_truth()
+
+    def tenants(self) -> list[dict[str, Any]]:
+        return self.state.tenants()
+
+    def tenant_ground_truth(self, tenant: str) -> dict[str, Any]:
+        return self.state.tenant_ground_truth(tenant)
 
     def config_view(self) -> dict[str, Any]:
         return self.config.view()
