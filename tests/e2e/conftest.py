@@ -4,17 +4,20 @@ hence its own state, token store and warehouse files under the test's tmp dir)."
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import json
 import os
 import pwd
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,79 @@ class MeltanoProject:
     def state(self, state_id: str) -> dict[str, Any]:
         proc = self.run("state", "get", state_id)
         return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    @contextlib.contextmanager
+    def background(self, *args: str, **popen: Any) -> Iterator[subprocess.Popen[str]]:
+        """`meltano <args>` started in the background in its own process group (Meltano, the tap and the
+        target), logged like `run`; `popen` may give stdin/stdout pipes. Killed with `kill_group` on exit."""
+        command = [str(MELTANO), f"--environment={self.environment}", *args]
+        with (self.workdir / "meltano.log").open("a", encoding="utf-8") as out:
+            out.write(f"\n$ {' '.join(command)} &\n")
+            out.flush()
+            proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=popen.pop("stdout", out),
+                stderr=out,
+                text=True,
+                start_new_session=True,
+                **popen,
+            )
+        try:
+            yield proc
+        finally:
+            kill_group(proc)
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+
+    def saved_state(self, state_id: str) -> dict[str, Any]:
+        """The state Meltano has saved for `state_id` so far, read from this project's system database without
+        starting `meltano` (so a test can poll it while a run goes on): as `state get` shows it, or {}."""
+        from meltano.core.state_store.base import MeltanoState
+
+        database = self.env["MELTANO_DATABASE_URI"].removeprefix("sqlite:///")
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as db:
+                row = db.execute(
+                    "SELECT partial_state, completed_state FROM state WHERE state_id = ?", (state_id,)
+                ).fetchone()
+        except sqlite3.OperationalError:  # no database or no state table yet: Meltano has not started
+            return {}
+        if row is None:
+            return {}
+        partial, completed = (json.loads(value) if value else {} for value in row)
+        return json.loads(MeltanoState(state_id, partial_state=partial, completed_state=completed).json_merged())
+
+
+def kill_group(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the process group of `proc` (started with `start_new_session`): Meltano with its tap and
+    target, the way an OOM kill or a lost machine ends a run — no signal handler runs, nothing is flushed.
+    Only while `proc` itself has not been reaped: until then its pid cannot name another process group."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+
+
+def wait_until(
+    condition: Callable[[], Any], *, what: str, timeout: float = 120, proc: subprocess.Popen[str] | None = None
+) -> Any:
+    """Poll `condition` until it returns something truthy (returned); fail naming `what` after `timeout`
+    seconds, or as soon as `proc` has exited (it can no longer bring the condition about)."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the process exited ({proc.returncode}) before {what}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} within {timeout} s", pytrace=False)
+        if proc is None:
+            time.sleep(0.1)  # the pause between two polls (nothing else to wait on)
+        else:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.1)  # the pause between two polls; returns at once if the process exits
+    return value
 
 
 def _clean_environ() -> dict[str, str]:
