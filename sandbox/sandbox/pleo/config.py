@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +12,8 @@ from ..framework.config import SandboxConfig
 
 # Sandbox credentials (documented in sandbox/README.md).
 API_KEY = "plp_sandbox_0rg4n1s4t10n_k3y"  # organization-scoped API key: HTTP Basic user, empty password
+#: a company-scoped API key is this prefix + the company id (company_api_key); it reads only that company
+COMPANY_KEY_PREFIX = "plp_sandbox_c0mp4ny_k3y_"
 CLIENT_ID = "sandbox-pleo-client"
 CLIENT_SECRET = "sandbox-pleo-secret"
 INITIAL_REFRESH_TOKEN = "sandbox-pleo-refresh-token"
@@ -33,6 +37,7 @@ class Company:
     vat_id: str
     vat_rates: tuple[int, ...]  # percent, standard first
     tz: str
+    domain: str  # of the employees' e-mail addresses
 
 
 COMPANIES = (
@@ -44,6 +49,7 @@ COMPANIES = (
         "DK38475612",
         (25, 0),
         "Europe/Copenhagen",
+        "nordlys.dk",
     ),
     Company(
         "9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e52",
@@ -53,6 +59,7 @@ COMPANIES = (
         "SE556677889901",
         (25, 12, 6, 0),
         "Europe/Stockholm",
+        "skargardskonsult.se",
     ),
     Company(
         "9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d4e53",
@@ -62,10 +69,70 @@ COMPANIES = (
         "DE284719365",
         (19, 7, 0),
         "Europe/Berlin",
+        "hanse-logistik.de",
     ),
 )
 COMPANY_BY_ID = {c.id: c for c in COMPANIES}
 DEFAULT_COMPANY_ID = COMPANIES[0].id
+
+# The companies after the three above (multi-tenant mode): in turn Danish, Swedish, German, with the
+# currency, VAT rates and time zone of the fixed company of their country and a name from these parts.
+_NAME_PARTS = {
+    "DK": (
+        ("Fjord", "Havbrise", "Kystlys", "Lyngbo", "Skovly", "Bølge"),
+        ("Design", "Rådgivning", "Byg", "Data"),
+        "ApS",
+    ),
+    "SE": (
+        ("Fjällvind", "Älvdal", "Skogsö", "Ljung", "Granit", "Vågbrott"),
+        ("Konsult", "Media", "Bygg", "Data"),
+        "AB",
+    ),
+    "DE": (
+        ("Elbufer", "Rheinblick", "Nordlicht", "Heide", "Alster", "Brücken"),
+        ("Logistik", "Technik", "Bau", "Daten"),
+        "GmbH",
+    ),
+}
+_VAT_DIGITS = {"DK": 8, "SE": 10, "DE": 9}  # Swedish VAT numbers end in 01
+
+
+def company_id(k: int) -> str:
+    """The id of company ``k`` (0-based): the three fixed ones end in 4e51..4e53, the next count on."""
+    return f"9b2f6a3c-1d4e-4f7a-8b9c-0a1b2c3d{0x4E51 + k:04x}"
+
+
+def _generated_company(k: int) -> Company:
+    like = COMPANIES[k % 3]
+    country = like.country
+    stems, trades, form = _NAME_PARTS[country]
+    j = k // 3 - 1  # the how-manieth generated company of its country
+    name = f"{stems[j % len(stems)]} {trades[(j // len(stems)) % len(trades)]}"
+    if j >= len(stems) * len(trades):
+        name += f" {j // (len(stems) * len(trades)) + 1}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    digits = str(int(hashlib.sha256(f"pleo-company:{k}".encode()).hexdigest(), 16))[: _VAT_DIGITS[country]]
+    return Company(
+        company_id(k),
+        f"{name} {form}",
+        country,
+        like.currency,
+        f"{country}{digits}{'01' if country == 'SE' else ''}",
+        like.vat_rates,
+        like.tz,
+        f"{ascii_name.replace(' ', '-')}.{country.lower()}",
+    )
+
+
+def pleo_companies(count: int) -> tuple[Company, ...]:
+    """The organization's ``count`` companies: the fixed three first (fewer when ``count`` < 3), then generated."""
+    return tuple(COMPANIES[k] if k < len(COMPANIES) else _generated_company(k) for k in range(count))
+
+
+def company_api_key(company_id: str) -> str:
+    """The company-scoped API key of a company (HTTP Basic user name, empty password)."""
+    return COMPANY_KEY_PREFIX + company_id
+
 
 WEB_BASE = "https://app.pleo.io"
 DEFAULT_LIMIT = 20  # Pleo's default page size
@@ -83,13 +150,18 @@ class PleoConfig(SandboxConfig):
     rate_limit: int = 500  # requests per rolling minute per organization; 0 disables
     file_url_lifetime: int = 86400  # pre-signed file URLs are valid 24 h
     clock: Callable[[], datetime] | None = None
+    # the organization's companies, each with `scale` entries of its own (multi-tenant mode: sandbox/README.md)
+    companies: int = len(COMPANIES)
 
     RUNTIME = ("token_lifetime", "job_expires_in", "rate_limit", "file_url_lifetime")
     DATA_SETTINGS = ("seed", "scale", "open_job_size")
+    TENANT_SETTINGS = ("companies",)
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 10_000_000:
             raise ValueError("scale must be between 0 and 10,000,000")
+        if isinstance(self.companies, bool) or not isinstance(self.companies, int) or not 1 <= self.companies <= 4096:
+            raise ValueError("companies must be an integer between 1 and 4096")
 
     @property
     def pending_job_size(self) -> int:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from ..framework.http import ScopeHeaders
 from ..framework.provider import AdminError, ApiError, ConfiguredProvider, current_provider
+from .access import Access, company_key_access
 from .auth import principal, require_principal
 from .config import FILE_PREFIX, TOKEN_PATH, PleoConfig
 from .state import CompanyData, PleoState
@@ -44,10 +45,16 @@ class PleoProvider(ConfiguredProvider):
     default_error_code = "INVALID_REQUEST"
 
     # -- helpers for the routes --------------------------------------------------------------------------
-    def authorize(self, request: Request) -> str:
-        organization = require_principal(request, self.state.tokens)
+    def authorize(self, request: Request) -> Access:
+        """What the request's credentials may read (401 without valid ones): the one access check of the
+        routes. A company-scoped API key reads its company; the organization's key and OAuth tokens
+        (``auth.py``: the organization they belong to) every company of that organization."""
+        access = company_key_access(request.headers, self.state)
+        if access is None:
+            organization = require_principal(request, self.state.tokens)
+            access = Access(organization, self.state.companies_of(organization))
         self.state.tick()
-        return organization
+        return access
 
     def file_url(self, base: str, data: CompanyData, core: Any, position: int) -> str:
         """A pre-signed receipt download URL (``FILE_PREFIX``), valid ``file_url_lifetime`` seconds."""
@@ -56,13 +63,6 @@ class PleoProvider(ConfiguredProvider):
         sig = self.state.file_signature(receipt_id, expires)
         return f"{base}{FILE_PREFIX}{receipt_id}?X-Amz-Expires-At={expires}&X-Amz-Signature={sig}"
 
-    def company(self, company_id: str | None) -> CompanyData:
-        """The company's data, or 403 FORBIDDEN (the organization has no such company)."""
-        data = self.state.company(company_id)
-        if data is None:
-            raise ApiError(403, f"No access to company {company_id}", code="FORBIDDEN")
-        return data
-
     # -- framework hooks ---------------------------------------------------------------------------------
     def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
         return {"type": code, "message": message}
@@ -70,7 +70,9 @@ class PleoProvider(ConfiguredProvider):
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         if scope["path"] == TOKEN_PATH or scope["path"].startswith(FILE_PREFIX):
             return None
-        return principal(ScopeHeaders(scope), self.state.tokens)
+        headers = ScopeHeaders(scope)
+        access = company_key_access(headers, self.state)  # a company key counts for its organization
+        return access.organization if access is not None else principal(headers, self.state.tokens)
 
     def is_rate_limited(self, scope: dict[str, Any]) -> bool:
         return scope["path"] != TOKEN_PATH and not scope["path"].startswith(FILE_PREFIX)

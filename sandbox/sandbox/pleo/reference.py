@@ -13,7 +13,7 @@ from typing import Any
 
 from ..framework.data import email_for, record_rng
 from ..framework.timeutil import iso_ms, ms_of
-from .config import COMPANIES, Company
+from .config import Company
 from .ids import ref_id
 
 # (code, name, kind) per country; the last "liability" account is the contra account of card spend. The three
@@ -179,8 +179,7 @@ class CompanyRefs:
         return [t for g in self.tag_groups for t in self.tags[g["id"]]]
 
 
-def build_refs(seed: int, company_index: int) -> CompanyRefs:
-    company = COMPANIES[company_index]
+def build_refs(seed: int, company_index: int, company: Company) -> CompanyRefs:
     c = company.country
     refs = CompanyRefs(company)
     created = iso_ms(CREATED + company_index * 3_600_000)
@@ -272,7 +271,7 @@ def build_refs(seed: int, company_index: int) -> CompanyRefs:
         ]
     for n, name in enumerate(TEAMS[c]):
         refs.teams.append({"id": rid(5, n), "name": name, "code": f"T{n + 1}"})
-    domain = {"DK": "nordlys.dk", "SE": "skargardskonsult.se", "DE": "hanse-logistik.de"}[c]
+    domain = company.domain
     for n in range(12):
         rng = record_rng(seed, f"pleo:employee:{company_index}", n)
         first, last = rng.pick(FIRST[c]), rng.pick(LAST[c])
@@ -317,5 +316,5 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
-def build_all(seed: int) -> list[CompanyRefs]:
-    return [build_refs(seed, i) for i in range(len(COMPANIES))]
+def build_all(seed: int, companies: tuple[Company, ...]) -> list[CompanyRefs]:
+    return [build_refs(seed, i, company) for i, company in enumerate(companies)]

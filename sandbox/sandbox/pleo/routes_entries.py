@@ -41,7 +41,7 @@ router = APIRouter()
 
 
 def company_of(provider: PleoProvider, request: Request) -> CompanyData:
-    provider.authorize(request)
+    access = provider.authorize(request)
     company_id = request.query_params.get("company_id")
     if not company_id:
         if request.query_params.get("organization_id"):
@@ -49,7 +49,7 @@ def company_of(provider: PleoProvider, request: Request) -> CompanyData:
                 400, "The sandbox answers accounting entries per company: pass company_id", code="COMPANY_ID_REQUIRED"
             )
         raise ApiError(400, "'company_id' or 'organization_id' is required", code="COMPANY_ID_REQUIRED")
-    return provider.company(company_id)
+    return access.company(company_id)
 
 
 def entry_view(data: CompanyData, i: int) -> dict:
@@ -57,8 +57,8 @@ def entry_view(data: CompanyData, i: int) -> dict:
 
 
 def find_entry(provider: PleoProvider, request: Request, entry_id: str) -> tuple[CompanyData, int]:
-    provider.authorize(request)
-    for data in provider.state.companies:
+    """The entry among the companies the credentials may read, else 404."""
+    for data in provider.authorize(request).companies:
         index = data.entry_index(entry_id, provider.state.seed)
         if index is not None:
             return data, index

@@ -20,16 +20,16 @@ router = APIRouter()
 
 
 def company_of(provider: PleoProvider, request: Request, name: str = "company_id") -> CompanyData:
-    provider.authorize(request)
+    access = provider.authorize(request)
     values = request.query_params.getlist(name)
     if not values or not values[0]:
         raise ApiError(400, f"'{name}' is required for a multi-entity organization", code="COMPANY_ID_REQUIRED")
-    return provider.company(values[0])
+    return access.company(values[0])
 
 
 def find_job(provider: PleoProvider, request: Request, job_id: str) -> tuple[CompanyData, ExportJob]:
-    provider.authorize(request)
-    for data in provider.state.companies:
+    """The job among the companies the credentials may read, else 404."""
+    for data in provider.authorize(request).companies:
         job = data.jobs.get(job_id)
         if job is not None:
             return data, job
@@ -74,11 +74,11 @@ async def list_jobs(request: Request, provider: Pleo) -> Response:
 
 @router.post("/v3/export-jobs")
 async def create_job(request: Request, provider: Pleo) -> Response:
-    provider.authorize(request)
+    access = provider.authorize(request)
     body = await read_json(request, invalid_json, empty=None)
     if not isinstance(body, dict) or not isinstance(body.get("accountingEntryIds"), list) or not body.get("companyId"):
         raise ApiError(400, "accountingEntryIds and companyId are required", code="INVALID_REQUEST")
-    data = provider.company(body["companyId"])
+    data = access.company(body["companyId"])
     if data.jobs.open_job() is not None:
         raise ApiError(409, "An export job is already in progress for this company", code="EXPORT_ALREADY_IN_PROGRESS")
     indices = []

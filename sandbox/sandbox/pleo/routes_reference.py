@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from ..framework.jsonutil import json_response, read_json
 from ..framework.provider import ApiError
-from .config import COMPANIES, ORGANIZATION_ID
 from .cursor import list_page, read_page_request
 from .provider import Pleo, PleoProvider, invalid_json
 from .reference import public
@@ -19,11 +18,11 @@ router = APIRouter()
 
 
 def company_of(provider: PleoProvider, request: Request, name: str) -> CompanyData:
-    provider.authorize(request)
+    access = provider.authorize(request)
     company_id = request.query_params.get(name)
     if not company_id:
         raise ApiError(400, f"'{name}' is required for a multi-entity organization", code="COMPANY_ID_REQUIRED")
-    return provider.company(company_id)
+    return access.company(company_id)
 
 
 def page(kind: str, request: Request, items: list) -> Response:
@@ -34,19 +33,19 @@ def page(kind: str, request: Request, items: list) -> Response:
 
 @router.get("/v1/companies")
 async def companies(request: Request, provider: Pleo) -> Response:
-    provider.authorize(request)
+    access = provider.authorize(request)  # the companies the credentials may read
     org = request.query_params.get("organization_id")
-    if org and org != ORGANIZATION_ID:
+    if org and org != access.organization:
         raise ApiError(403, f"No access to organization {org}", code="FORBIDDEN")
     items = [
         {
             "id": c.id,
             "name": c.name,
-            "organizationId": ORGANIZATION_ID,
+            "organizationId": access.organization,
             "address": {"country": c.country},
             "registrationNumber": c.vat_id[2:],
         }
-        for c in COMPANIES
+        for c in (data.company for data in access.companies)
     ]  # ExternalCompanyResponseModel
     return page("COMPANIES", request, items)
 
@@ -79,8 +78,7 @@ async def tag_groups(request: Request, provider: Pleo) -> Response:  # DataRespo
 
 @router.get("/v0/tag-groups/{group_id}/tags")
 async def tags(group_id: str, request: Request, provider: Pleo) -> Response:
-    provider.authorize(request)
-    for data in provider.state.companies:
+    for data in provider.authorize(request).companies:
         if group_id in data.refs.tags:
             return page("TAGS", request, data.refs.tags[group_id])
     raise ApiError(404, f"Tag group {group_id} not found", code="TAG_GROUP_NOT_FOUND")
@@ -92,8 +90,7 @@ async def accounts(request: Request, provider: Pleo) -> Response:
     # middleware refuses a body without it), there is no company query parameter
     body = await read_json(request, invalid_json, empty=None)
     body = body if isinstance(body, dict) else {}
-    provider.authorize(request)
-    accounts = provider.company(body.get("companyId")).refs.accounts
+    accounts = provider.authorize(request).company(body.get("companyId")).refs.accounts
     if body.get("archived") is not None:
         accounts = [a for a in accounts if a["archived"] == body["archived"]]
     return page("ACCOUNTS", request, accounts)

@@ -11,7 +11,7 @@ from ..framework.money import Totals
 from ..framework.timeutil import SECOND_MS
 from . import ids
 from .auth import TokenStore
-from .config import COMPANIES, COMPANY_BY_ID, DEFAULT_COMPANY_ID, ORGANIZATION_ID, PleoConfig
+from .config import ORGANIZATION_ID, PleoConfig, company_api_key, pleo_companies
 from .entries import EntryCore, EntryFactory
 from .jobs import ExportJob, JobBook
 from .reference import CompanyRefs, build_all
@@ -87,15 +87,19 @@ class PleoState:
         self.seed = config.seed
         self.now_ms = now_ms
         now = now_ms()
-        self.refs = build_all(config.seed)
-        self.companies = [CompanyData(config.seed, i, self.refs[i], config, now) for i in range(len(COMPANIES))]
+        self.refs = build_all(config.seed, pleo_companies(config.companies))
+        self.companies = [CompanyData(config.seed, i, refs, config, now) for i, refs in enumerate(self.refs)]
+        self._by_id = {data.company.id: data for data in self.companies}
         self.tokens = TokenStore(config, now_ms)
         self.signing_key = hashlib.sha256(f"pleo-files:{config.seed}".encode()).digest()
         self._truth_base: dict[int, dict] = {}
 
     def company(self, company_id: str | None) -> CompanyData | None:
-        c = COMPANY_BY_ID.get(company_id or "")
-        return self.companies[COMPANIES.index(c)] if c else None
+        return self._by_id.get(company_id or "")
+
+    def companies_of(self, organization: str) -> tuple[CompanyData, ...]:
+        """The companies of an organization (the sandbox holds one organization)."""
+        return tuple(self.companies) if organization == ORGANIZATION_ID else ()
 
     def tick(self) -> None:
         """Expire open jobs whose time ran out (lazy expiry), before any request is answered."""
@@ -146,9 +150,26 @@ class PleoState:
                 for i in job.entries:
                     yield data.entries.core(i)
 
+    def tenants(self) -> list[dict[str, Any]]:
+        """The companies, each with its company-scoped API key (the organization key reads them all)."""
+        return [
+            {
+                "id": data.company.id,
+                "name": data.company.name,
+                "country": data.company.country,
+                "currency": data.company.currency,
+                "apiKey": company_api_key(data.company.id),
+            }
+            for data in self.companies
+        ]
+
+    def tenant_ground_truth(self, company_id: str) -> dict[str, Any]:
+        return {**self.ground_truth(company_id), "tenant": company_id}
+
     def ground_truth(self, company_id: str | None = None) -> dict[str, Any]:
+        """The ground truth of one company (default: the first)."""
         self.tick()
-        data = self.company(company_id or DEFAULT_COMPANY_ID)
+        data = self.company(company_id) if company_id else self.companies[0]
         assert data is not None
         refs = data.refs
         entries = self._entries_truth(data)
