@@ -10,7 +10,8 @@
   ``n`` codes' descriptions and add ``m`` new codes (``modifiedat`` = now).
 * ``GET /_sandbox/ivesk/uploads`` / ``syncerrors`` / ``subscriptions`` — what the sandbox received.
 * ``GET /_sandbox/ivesk/ground-truth?queue=digitized`` — the ground truth with ``documents`` and ``files``
-  for that queue (the generic ``/_sandbox/ground-truth`` describes the ``exported`` queue).
+  for that queue (the generic ``/_sandbox/ground-truth`` describes the ``exported`` queue); with
+  ``&tenant=<company code>`` that client company's.
 
 The ``mutate`` fault takes ``{"action": "export" | "reexport", "count": n}``: export waiting documents, or
 re-export the ``n`` oldest exported ones (they move to the end of the queue), just before the request.
@@ -27,7 +28,6 @@ from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
 from ..framework.timeutil import iso_ms
 from .config import COLUMN_NAMES
-from .parties import COMPANY_CODES
 from .provider import Ivesk
 from .state import QUEUES
 
@@ -62,13 +62,10 @@ async def reexport(request: Request, provider: Ivesk) -> Response:
 @router.post("/columns")
 async def columns(request: Request, provider: Ivesk) -> Response:
     body = await admin_json(request)
-    if (
-        not isinstance(body, dict)
-        or body.get("companyCode") not in COMPANY_CODES
-        or body.get("column") not in COLUMN_NAMES
-    ):
+    codes = provider.state.company_codes
+    if not isinstance(body, dict) or body.get("companyCode") not in codes or body.get("column") not in COLUMN_NAMES:
         raise AdminError(
-            f"'companyCode' must be one of {', '.join(COMPANY_CODES)} and 'column' one of {', '.join(COLUMN_NAMES)}"
+            f"'companyCode' must be one of {', '.join(codes)} and 'column' one of {', '.join(COLUMN_NAMES)}"
         )
     count = admin_int(body, "count", 1, null_ok=True) or 0
     add = admin_int(body, "add", 0, null_ok=True) or 0
@@ -97,5 +94,8 @@ async def ground_truth(request: Request, provider: Ivesk) -> Response:
     queue = request.query_params.get("queue", "exported")
     if queue not in QUEUES:
         raise AdminError(f"'queue' must be one of {', '.join(QUEUES)}")
+    tenant = request.query_params.get("tenant")
     provider.announce_digitized()
+    if tenant is not None:
+        return json_response(provider.state.tenant_ground_truth(provider.checked_tenant(tenant), queue))
     return json_response(provider.state.ground_truth(queue))

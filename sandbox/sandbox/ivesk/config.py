@@ -38,6 +38,8 @@ class IveskConfig(SandboxConfig):
     from_inclusive: bool = False  # `from` returns documents AT the timestamp too (default: strictly after)
     split_ties: bool = False  # pages are exactly page_size, even between documents sharing a timestamp
     clock: Callable[[], datetime] | None = None  # returns an aware UTC datetime; None = real time
+    # the account's client companies (company codes) the documents belong to (multi-tenant mode: README)
+    companies: int = 3
 
     RUNTIME = (
         "digitize_delay",
@@ -51,10 +53,13 @@ class IveskConfig(SandboxConfig):
         "split_ties",
     )
     RESET_HINT = RESET_HINT_SEED_SCALE
+    TENANT_SETTINGS = ("companies",)
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 50_000_000:
             raise ValueError("scale must be >= 0 and < 50,000,000")
+        if isinstance(self.companies, bool) or not isinstance(self.companies, int) or not 1 <= self.companies <= 1000:
+            raise ValueError("companies must be an integer between 1 and 1000")
         if self.page_size < 1 or self.columns_page_size < 1:
             raise ValueError("page sizes must be >= 1")
 

@@ -14,13 +14,12 @@ from ..framework.data import Draws, MonotonicSchedule, Weighted, record_rng, str
 from ..framework.money import decimal_str, net_and_tax, number, split
 from ..framework.pdf import pdf_size, tiny_pdf
 from ..framework.timeutil import DAY_MS, HOUR_MS, iso_date, iso_ms, ms_of
-from .parties import COMPANIES, COMPANY_BY_CODE, SUPPLIER_COUNT, nameascii, supplier
+from .parties import COMPANIES, SUPPLIER_COUNT, Party, company_shares, nameascii, supplier
 
 DOCTYPES = Weighted([("invoice", 86), ("creditinvoice", 4), ("receipt", 10)])
 CURRENCIES = Weighted([("EUR", 95), ("USD", 3), ("PLN", 2)])
 VAT_RATES = Weighted([(21, 80), (9, 8), (5, 4), (0, 8)])
 VAT_CLASSES = {21: "PVM1", 9: "PVM2", 5: "PVM3", 0: "PVM5"}  # Lithuanian i.SAF VAT classifier codes
-COMPANY_WEIGHTS = Weighted([(c.code, w) for c, w in zip(COMPANIES, (50, 30, 20), strict=False)])
 LINE_COUNTS = Weighted([(1, 40), (2, 25), (3, 15), (4, 10), (6, 6), (9, 4)])
 ITEMS = (
     ("Kuras (dyzelinas)", "l"),
@@ -74,9 +73,12 @@ def _uuid(a: int, b: int) -> str:
 
 
 class CoreFactory:
-    def __init__(self, seed: int) -> None:
+    """Document cores of one seed, spread over the account's client ``companies`` by their shares."""
+
+    def __init__(self, seed: int, companies: tuple[Party, ...] = COMPANIES) -> None:
         self.seed = seed
         self.keys = {space: stream_key(seed, f"ivesk-{space}") for space in ("seed", "upload")}
+        self.weights = Weighted([(c.code, w) for c, w in zip(companies, company_shares(len(companies)), strict=True)])
 
     def core(self, space: str, index: int) -> DocCore:
         d = Draws(self.keys[space], index)
@@ -98,7 +100,7 @@ class CoreFactory:
             space,
             index,
             _uuid(d.u64(1), d.u64(2)),
-            d.weighted(13, COMPANY_WEIGHTS),
+            d.weighted(13, self.weights),
             doctype,
             currency,
             rate,
@@ -138,8 +140,8 @@ class SeedTimeline:
         return i < self.cutoff and Draws(self.key, i).unit(21) < 0.96
 
 
-def pdf_lines(core: DocCore) -> list[str]:
-    company = COMPANY_BY_CODE[core.companycode]
+def pdf_lines(core: DocCore, company: Party) -> list[str]:
+    """The text of a seeded document's PDF (``company``: its buyer, the client company)."""
     return [
         f"{nameascii(company.name)} - Ivesk.lt sandbox",
         f"Saskaita faktura {core.docnum}",
@@ -148,12 +150,12 @@ def pdf_lines(core: DocCore) -> list[str]:
     ]
 
 
-def seeded_pdf(core: DocCore) -> bytes:
-    return tiny_pdf(pdf_lines(core))
+def seeded_pdf(core: DocCore, company: Party) -> bytes:
+    return tiny_pdf(pdf_lines(core, company))
 
 
-def seeded_pdf_size(core: DocCore) -> int:
-    return pdf_size(pdf_lines(core))
+def seeded_pdf_size(core: DocCore, company: Party) -> int:
+    return pdf_size(pdf_lines(core, company))
 
 
 def _line_quantity(subtotal: int, rng: Any) -> int:
@@ -165,12 +167,17 @@ def _line_quantity(subtotal: int, rng: Any) -> int:
 
 
 def document(
-    core: DocCore, seed: int, digitized_ms: int, exported_ms: int | None, upload: dict[str, Any] | None = None
+    core: DocCore,
+    buyer: Party,
+    seed: int,
+    digitized_ms: int,
+    exported_ms: int | None,
+    upload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The document as the queues send it (without ``url``, which the route presigns per response)."""
+    """The document as the queues send it (without ``url``, which the route presigns per response);
+    ``buyer`` is the client company of ``core.companycode``."""
     rng = record_rng(seed, f"ivesk-{core.space}", core.index)
     seller = supplier(seed, core.supplier)
-    buyer = COMPANY_BY_CODE[core.companycode]
     date_ms = digitized_ms - rng.between(0, 12) * DAY_MS
     term = rng.pick(PAYMENT_TERMS)
     lines: list[dict[str, Any]] = []

@@ -53,6 +53,8 @@ COMPANIES: tuple[Party, ...] = (
 )
 COMPANY_CODES = tuple(c.code for c in COMPANIES)
 COMPANY_BY_CODE = {c.code: c for c in COMPANIES}
+#: each company's share of the documents: the three above 50/30/20 %, every further one 10, 15 or 20
+SHARES = (50, 30, 20)
 
 SUPPLIER_COUNT = 150
 _FOREIGN = ("DE", "SE")
@@ -85,3 +87,31 @@ def supplier(seed: int, index: int) -> Party:
     address = f"{street_address(rng, country)}, {_POSTCODE_PREFIX[country]}{postcode} {town}"
     iban = iban_and_bic(rng, country)[0] if rng.random() < 0.9 else None
     return Party(code, vat, name, address, country.lower(), iban, isperson)
+
+
+def _client_company(k: int, taken: set[str]) -> Party:
+    """Client company ``k`` after the three fixed ones: a Lithuanian company with a code and name of its own."""
+    rng: Rng = record_rng(0, "ivesk-client-company", k)
+    code, name = "30" + rng.digits(7), company_name(rng, "LT")
+    while code in taken or name in taken:
+        code, name = "30" + rng.digits(7), company_name(rng, "LT")
+    postcode, town = COUNTRIES["LT"]["cities"][int(rng.random() * len(COUNTRIES["LT"]["cities"]))]
+    address = f"{street_address(rng, 'LT')}, LT-{postcode} {town}"
+    return Party(code, "LT1" + rng.digits(11), name, address, "lt", iban_and_bic(rng, "LT")[0], False)
+
+
+def client_companies(count: int) -> tuple[Party, ...]:
+    """The account's ``count`` client companies: the three fixed ones first (fewer when ``count`` < 3), then
+    generated ones (the same codes and names for the same ``k``, whatever ``count`` is)."""
+    out = list(COMPANIES[:count])
+    taken = {c.code for c in COMPANIES} | {c.name for c in COMPANIES}
+    for k in range(len(COMPANIES), count):
+        company = _client_company(k, taken)
+        taken |= {company.code, company.name}
+        out.append(company)
+    return tuple(out)
+
+
+def company_shares(count: int) -> tuple[int, ...]:
+    """The weights of ``count`` companies in the documents (SHARES, then 10, 15, 20, 10, …)."""
+    return tuple(SHARES[k] if k < len(SHARES) else 10 + 5 * (k % 3) for k in range(count))

@@ -58,6 +58,10 @@ class IveskProvider(ConfiguredProvider):
         self.announce_digitized()
         return super().ground_truth()
 
+    def tenant_ground_truth(self, tenant: str) -> dict[str, Any]:
+        self.announce_digitized()
+        return super().tenant_ground_truth(tenant)
+
     # -- workflow --------------------------------------------------------------------------------------
     def export(
         self, *, ids: list[str] | None = None, count: int | None = None, companycode: str | None = None

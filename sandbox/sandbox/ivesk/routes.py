@@ -16,7 +16,7 @@ from ..framework.jsonutil import json_response, read_json
 from ..framework.provider import ApiError
 from ..framework.timeutil import iso_ms, parse_iso8601
 from .config import API_KEY, COLUMN_NAMES, SCHEMA_URL
-from .parties import COMPANY_CODES, nameascii
+from .parties import nameascii
 from .presign import check_pdf, check_upload, pdf_url, s3_error, upload_url
 from .provider import Ivesk, IveskProvider
 from .webhooks import EVENT_TYPES
@@ -218,7 +218,7 @@ async def document_pdf(company: str, ref: str, name: str, request: Request, prov
 @router.get("/columns/{companyCode}")
 async def columns(companyCode: str, request: Request, provider: Ivesk) -> Response:
     require_api_key(request)
-    if companyCode not in COMPANY_CODES:
+    if companyCode not in provider.state.companies:
         raise ApiError(404, f"Company {companyCode} not found")
     query = request.query_params
     column = query.get("column")

@@ -14,7 +14,7 @@ from ..framework.timeutil import iso_ms
 from .codelists import seeded_items
 from .config import COLUMN_NAMES, IveskConfig
 from .documents import CoreFactory, DocCore, SeedTimeline, document, seeded_pdf_size
-from .parties import COMPANY_CODES
+from .parties import Party, client_companies
 from .queues import Entry, Key, Page, read_page, seeded_entries
 
 QUEUES = ("digitized", "exported")
@@ -76,7 +76,10 @@ class IveskState:
         self.config = config
         self.seed, self.scale = config.seed, config.scale
         self.now_ms = now_ms
-        self.cores = CoreFactory(config.seed)
+        #: the account's client companies by company code (the tenants), in order
+        self.companies: dict[str, Party] = {c.code: c for c in client_companies(config.companies)}
+        self.company_codes = list(self.companies)
+        self.cores = CoreFactory(config.seed, tuple(self.companies.values()))
         self.timeline = SeedTimeline(config.seed, config.scale)
         self.exported_overlay: dict[Key, tuple[int, int]] = {}  # key -> (exportedat ms, sequence)
         self._sequence = 0
@@ -121,7 +124,8 @@ class IveskState:
             }
         digitized = self.digitized_ms(key)
         assert digitized is not None
-        return document(self.core(key), self.seed, digitized, self.exported_ms(key), view)
+        core = self.core(key)
+        return document(core, self.companies[core.companycode], self.seed, digitized, self.exported_ms(key), view)
 
     def key_of(self, document_id: str) -> Key | None:
         if self._ids is None:
@@ -139,7 +143,8 @@ class IveskState:
             return upload.content, upload.content_type
         from .documents import seeded_pdf
 
-        return seeded_pdf(self.core(key)), "application/pdf"
+        core = self.core(key)
+        return seeded_pdf(core, self.companies[core.companycode]), "application/pdf"
 
     # -- uploads and digitization ---------------------------------------------------------------------
     def new_upload(
@@ -255,7 +260,7 @@ class IveskState:
     def codelist(self, company: str, column: str) -> CodeList:
         key = (company, column)
         if key not in self.codelists:
-            index = COMPANY_CODES.index(company)
+            index = self.company_codes.index(company)
             items = {
                 i["code"]: ColumnItem(i["code"], i["modifiedat_ms"], i.get("description"))
                 for i in seeded_items(self.seed, index, column)
@@ -278,28 +283,43 @@ class IveskState:
             changed.append(code)
         return changed, now
 
-    # -- ground truth ---------------------------------------------------------------------------------
-    def _base_truth(self) -> dict[str, Any]:
+    # -- tenants and ground truth ---------------------------------------------------------------------
+    def tenants(self) -> list[dict[str, Any]]:
+        """The client companies; one API key reads them all (the tap's ``company_codes`` picks some)."""
+        return [{"id": c.code, "name": c.name, "vat": c.vat} for c in self.companies.values()]
+
+    def tenant_ground_truth(self, company: str, queue: str = "exported") -> dict[str, Any]:
+        return {**self.ground_truth(queue, company), "tenant": company}
+
+    def _base_truth(self) -> dict[str, dict[str, tuple[int, dict[str, Totals], int]]]:
+        """Per queue and company: the seeded documents' count, money totals and PDF bytes."""
         if self._truth_base is None:
-            out = {}
+            out: dict[str, dict[str, tuple[int, dict[str, Totals], int]]] = {}
             for queue in QUEUES:
-                totals = {f: Totals() for f in MONEY_FIELDS}
-                count = size = 0
+                per = {code: [0, {f: Totals() for f in MONEY_FIELDS}, 0] for code in self.companies}
                 for i in range(self.scale):
                     if queue == "exported" and not self.timeline.is_exported(i):
                         continue
                     core = self.cores.core("seed", i)
-                    count += 1
+                    sums = per[core.companycode]
+                    sums[0] += 1
                     for f in MONEY_FIELDS:
-                        totals[f].add(core.currency, getattr(core, f))
-                    size += seeded_pdf_size(core)
-                out[queue] = (count, totals, size)
+                        sums[1][f].add(core.currency, getattr(core, f))
+                    sums[2] += seeded_pdf_size(core, self.companies[core.companycode])
+                out[queue] = {code: (c, totals, size) for code, (c, totals, size) in per.items()}
             self._truth_base = out
         return self._truth_base
 
-    def queue_truth(self, queue: str) -> dict[str, Any]:
-        count, base_totals, size = self._base_truth()[queue]
-        totals = {f: t.copy() for f, t in base_totals.items()}
+    def queue_truth(self, queue: str, company: str | None = None) -> dict[str, Any]:
+        """The documents and files of a queue: of every company, or of ``company``."""
+        codes = [company] if company is not None else self.company_codes
+        totals = {f: Totals() for f in MONEY_FIELDS}
+        count = size = 0
+        for code in codes:
+            base_count, base_totals, base_size = self._base_truth()[queue][code]
+            count, size = count + base_count, size + base_size
+            for f in MONEY_FIELDS:
+                totals[f].merge(base_totals[f])
         extra: list[Key] = []
         if queue == "exported":
             extra = [k for k in self.exported_overlay if not (k[0] == "seed" and self.timeline.is_exported(k[1]))]
@@ -310,36 +330,52 @@ class IveskState:
                     extra.append(("upload", k))
         for key in extra:
             core = self.core(key)
+            if core.companycode not in codes:
+                continue
             count += 1
             for f in MONEY_FIELDS:
                 totals[f].add(core.currency, getattr(core, f))
-            size += len(self.upload_docs[key[1]].content) if key[0] == "upload" else seeded_pdf_size(core)
+            if key[0] == "upload":
+                size += len(self.upload_docs[key[1]].content)
+            else:
+                size += seeded_pdf_size(core, self.companies[core.companycode])
         money = {f: totals[f].as_strings(2) for f in MONEY_FIELDS}
         return {"documents": {"count": count, "money": money}, "files": {"count": count, "bytes": size, "money": {}}}
 
-    def columns_truth(self, columns: tuple[str, ...] = ("allocation", "department")) -> dict[str, Any]:
+    def columns_truth(
+        self, columns: tuple[str, ...] = ("allocation", "department"), company: str | None = None
+    ) -> dict[str, Any]:
         per: dict[str, int] = {}
-        for company in COMPANY_CODES:
+        for code in [company] if company is not None else self.company_codes:
             for column in columns:
-                per[f"{company}/{column}"] = len(self.codelist(company, column).items)
+                per[f"{code}/{column}"] = len(self.codelist(code, column).items)
         return {"count": sum(per.values()), "money": {}, "lists": per}
 
-    def ground_truth(self, queue: str = "exported") -> dict[str, Any]:
-        truth = self.queue_truth(queue)
+    def ground_truth(self, queue: str = "exported", company: str | None = None) -> dict[str, Any]:
+        """What the account holds (for ``queue``), or one client company (``company``: its documents, files,
+        code lists, sync errors and uploads; the webhook subscriptions and presigned-URL count are the
+        account's)."""
+        truth = self.queue_truth(queue, company)
+        uploads = [
+            u.view(self.cores.core("upload", u.index).id if u.index is not None else None)
+            for u in self.uploads.values()
+            if company is None or (u.index is not None and self.cores.core("upload", u.index).companycode == company)
+        ]
         return {
             "provider": "ivesk",
             "seed": self.seed,
             "scale": self.scale,
             "queue": queue,
-            "streams": {"documents": truth["documents"], "columns": self.columns_truth(), "files": truth["files"]},
-            "queues": {q: self.queue_truth(q)["documents"]["count"] for q in QUEUES},
-            "company_codes": list(COMPANY_CODES),
+            "streams": {
+                "documents": truth["documents"],
+                "columns": self.columns_truth(company=company),
+                "files": truth["files"],
+            },
+            "queues": {q: self.queue_truth(q, company)["documents"]["count"] for q in QUEUES},
+            "company_codes": [company] if company is not None else list(self.company_codes),
             "column_names": list(COLUMN_NAMES),
-            "syncerrors": list(self.syncerrors),
+            "syncerrors": [e for e in self.syncerrors if company is None or e["companycode"] == company],
             "presignedRequestsWithApiKey": self.presigned_with_api_key,
             "subscriptions": [{k: v for k, v in s.items() if k != "token"} for s in self.subscriptions],
-            "uploads": [
-                u.view(self.cores.core("upload", u.index).id if u.index is not None else None)
-                for u in self.uploads.values()
-            ],
+            "uploads": uploads,
         }
