@@ -1,20 +1,30 @@
 """`accounting_entries`: `POST /v1/accounting-entries:search`, which has no updatedAt filter.
 
-Incremental strategy (two passes per run; pass 2 skips what pass 1 delivered, by `performedAt`):
+Incremental strategy (two passes per run, both sorted by `performedAt` ascending and cursor-paged):
 
-1. **Look-back window on `performedAt`** — `performedAtStart = bookmark − accounting_entries_lookback_days`
-   (or `start_date` on the first run), sorted by `performedAt` ascending, cursor-paged. Catches new entries
-   and every change to an entry performed within the window.
-2. **The open export queue** — `exportStatus` in `accounting_entries_open_statuses` (default: every
-   `ExportStatus` but `EXPORTED`), any date (from `start_date`). Catches entries created late with an old `performedAt`
-   (new entries always start in the queue) and every change to an entry still in the queue.
+1. **The open export queue** — `exportStatus` in `accounting_entries_open_statuses` (default: every
+   `ExportStatus` but `EXPORTED`), from `start_date`, keeping only the entries performed before the window
+   (pass 2 delivers the others). Catches entries created late with an old `performedAt` (new entries always
+   start in the queue) and every change to an entry still in the queue.
+2. **Look-back window on `performedAt`** — `performedAtStart = bookmark − accounting_entries_lookback_days`
+   (or `start_date` on the first run). Catches new entries and every change to an entry performed within
+   the window.
 
 Why nothing is missed: an entry is new or changing only while it is in the queue or recent; an entry that
 is outside the window AND already exported is settled and exported, which Pleo locks. Its last change — the
-export itself — is delivered by `export_job_items` (status `successful`, externalId, exportedAt). The
-bookmark is the highest `performedAt` emitted, and is only advanced at the end of the stream (`is_sorted`
-is false because pass 2 is not in `performedAt` order), so a killed run restarts from the previous bookmark.
-A rerun with no changes reads the window and the queue, not the history.
+export itself — is delivered by `export_job_items` (status `successful`, externalId, exportedAt). A rerun
+with no changes reads the queue and the window, not the history. On the first run (no bookmark) pass 2
+alone reads the whole history, which holds the queue.
+
+STATE while reading, and resuming a killed run: the queue pass comes first, so the stream as emitted is
+sorted by `performedAt` (queue entries are older than the window); the SDK moves the bookmark with each
+entry (`is_sorted`) and the stream writes a STATE after every page. Beside the bookmark, while a run is
+incomplete, the state holds `resume`: the window of that run (`windowStart`) and its position (the
+`performedAt` of the last entry emitted and the ids emitted at exactly it, see `EntryPosition`). A run
+started from such a state continues the interrupted one — the same window, the pass it was in, from one
+millisecond before the position, skipping the entries behind it — so a kill costs at most one page of
+re-reading. A complete run removes `resume`; its bookmark is the highest `performedAt` of the window (at
+least the window start).
 """
 
 from __future__ import annotations
@@ -29,12 +39,17 @@ from tapkit.timeutil import to_api_ms, to_utc_iso
 
 from tap_pleo import money
 from tap_pleo.client import PleoStream
+from tap_pleo.pagination import EntryPosition
 from tap_pleo.schemas import ENTRY_TAG, MINORS
+
+if t.TYPE_CHECKING:
+    import requests
 
 #: Pleo's `ExportStatus` values; the export queue is every one but EXPORTED
 EXPORT_STATUSES = ("CREATED", "EXPORTED", "EXPORTING", "NOT_CREATED", "NOT_EXPORTED", "QUEUED")
 OPEN_STATUSES = [s for s in EXPORT_STATUSES if s != "EXPORTED"]
 LOOKBACK_DAYS = 30  # default of `accounting_entries_lookback_days`
+RESUME = "resume"  # the stream-state key of an incomplete run (see the module docstring)
 #: the lower-case names this tap took before it followed the published enum
 LEGACY_STATUSES = {"not_exported": ["NOT_EXPORTED"], "in_progress": ["QUEUED", "EXPORTING"], "exported": ["EXPORTED"]}
 
@@ -63,7 +78,11 @@ class AccountingEntriesStream(PleoStream):
     http_method = "POST"
     primary_keys = ("id",)
     replication_key = "performedAt"
-    is_sorted = False
+    #: the queue pass (older entries) comes before the window pass, each sorted ascending: the SDK moves the
+    #: bookmark with each entry. Not check_sorted: the queue pass starts below the previous run's bookmark;
+    #: the order within each pass is checked by `_pass` instead.
+    is_sorted = True
+    check_sorted = False
     schema = th.PropertiesList(  # AccountingEntryV1
         *reqs(String, "id", "companyId"),
         # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
@@ -122,19 +141,78 @@ class AccountingEntriesStream(PleoStream):
             return max(back_iso, start) if start else back_iso
         return start
 
+    def _resume_point(self, context: t.Any) -> tuple[str | None, EntryPosition]:
+        """(window start, position): those of the interrupted run the state describes, or a new run's."""
+        state = self.get_context_state(context)
+        resume = state.get(RESUME)
+        if resume is None:
+            return self._window_start(context), EntryPosition()
+        where = f"the {RESUME} of stream {self.name}"
+        if not isinstance(resume, dict):
+            msg = f"state: {where} is {resume!r}, not an object: remove it"
+            raise TapError(msg)
+        try:
+            window_start = to_utc_iso(resume.get("windowStart"))
+        except (TypeError, ValueError):
+            msg = f"state: {where} has windowStart {resume.get('windowStart')!r}, not a date-time: remove it"
+            raise TapError(msg) from None
+        position = EntryPosition.from_state(resume, where)
+        self.logger.info(
+            "Continuing the accounting entries of an interrupted run (window from %s) after performedAt %s",
+            window_start or "the beginning",
+            position.moment or "(none yet)",
+        )
+        return window_start, position
+
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
-        window_start = self._window_start(context)
-        window = {"performedAtStart": to_api_ms(window_start)} if window_start else {}
-        yield from self.request_records({"filter": window})
-        if window_start is None:
-            return  # pass 1 read the whole history: the queue is in it
+        state = self.get_context_state(context)
+        window_start, position = self._resume_point(context)
+        resume = state[RESUME] = {"windowStart": window_start, **position.to_state()}
         start = to_utc_iso(self.config.get("start_date"))
-        statuses = open_statuses(self.config.get("accounting_entries_open_statuses"))
-        queue = {"exportStatus": statuses, **({"performedAtStart": to_api_ms(start)} if start else {})}
-        for entry in self.request_records({"filter": queue}):
-            # pass 1 already delivered everything performed since window_start: dedupe without a set
-            if (to_utc_iso(entry.get("performedAt")) or "") < window_start:
-                yield entry
+        # pass 1, the queue: only when there is a window to look outside of (not on the first run), and not
+        # when the interrupted run was in the window already
+        has_queue = window_start is not None and (start is None or window_start > start)
+        if has_queue and (position.moment is None or position.moment < window_start):
+            statuses = open_statuses(self.config.get("accounting_entries_open_statuses"))
+            lower = position.request_from(start)
+            queue = {"exportStatus": statuses, **({"performedAtStart": to_api_ms(lower)} if lower else {})}
+            yield from self._pass(queue, position, resume, below=window_start)
+        # pass 2, the window
+        lower = position.request_from(window_start)
+        yield from self._pass({"performedAtStart": to_api_ms(lower)} if lower else {}, position, resume)
+        # complete: the next run starts a new one from the bookmark
+        del state[RESUME]
+        bookmark = to_utc_iso(state.get("replication_key_value"))
+        if window_start is not None and (bookmark is None or bookmark < window_start):
+            state["replication_key"], state["replication_key_value"] = self.replication_key, window_start
+
+    def _pass(
+        self, search: dict, position: EntryPosition, resume: dict, *, below: str | None = None
+    ) -> t.Iterator[dict]:
+        """The entries of one search (`below`: only those performed before it) that are not behind the
+        position, in `performedAt` order; the position (in the state's `resume`) follows each emitted one."""
+        previous: str | None = None
+        for entry in self.request_records({"filter": search}):
+            moment = position.moment_of(entry)
+            if moment is not None:
+                if previous is not None and moment < previous:
+                    msg = (
+                        f"POST {self.path}: performedAt {moment} came after {previous} although the search asked "
+                        "for performedAt ascending; resuming from a position would skip entries"
+                    )
+                    raise TapError(msg)
+                previous = moment
+            if (below is not None and moment is not None and moment >= below) or position.behind(entry):
+                continue  # pass 2 delivers it / emitted already
+            yield entry  # the SDK writes it (and moves the bookmark) before asking for the next one
+            position.advance(entry)
+            resume.update(position.to_state())
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        yield from super().parse_response(response)
+        # the page's entries have all been written and are behind the position: one STATE per page (the SDK
+        # writes one only every STATE_MSG_FREQUENCY records and when the stream ends)
+        self._write_state_message()
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         for key in ("createdAt", "updatedAt", "performedAt", "settledAt", "bookkeepingDate"):
