@@ -1,0 +1,45 @@
+{#- Findity: one row per voucher of an export package (per report, user or expense, depending on the
+    export's verificationListsType), with its export's organization, status and creation time. -#}
+{%- set cols = journal.raw_columns('findity', 'vouchers') -%}
+{%- set export_cols = journal.raw_columns('findity', 'exports') -%}
+with src as (
+  {{ journal.latest_rows('findity', 'vouchers', ['id']) }}
+)
+{%- if export_cols %},
+exports as (
+  select {{ journal.text(export_cols, 'id') }} as export_id,
+    {{ journal.text(export_cols, 'organizationId') }} as organization_id,
+    {{ journal.text(export_cols, 'status') }} as export_status,
+    {{ journal.to_timestamp(journal.field(export_cols, 'createdAt')) }} as exported_at
+  from ({{ journal.latest_rows('findity', 'exports', ['id']) }}) as src
+)
+{%- endif %},
+files as (
+  {{ journal.files_of('findity') }}
+)
+select
+  {{ journal.text(cols, 'id') }} as source_document_id,
+  {{ journal.tenant(cols, ['organizationId'], fallback='exports.organization_id' if export_cols else none) }} as tenant,
+  'voucher ' || coalesce({{ journal.text(cols, 'verificationListsType') }}, '') as document_type,
+  {{ journal.text(cols, 'verificationListsType') }} as verification_lists_type,
+  {{ journal.text(cols, 'id') }} as document_number,
+  {{ 'exports.export_status' if export_cols else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as document_status,
+  {{ journal.to_date(journal.field(cols, 'voucherDate')) }} as document_date,
+  {{ journal.to_date(journal.field(cols, 'voucherDate')) }} as booking_date,
+  {{ journal.text(cols, 'ownerName') }} as counterparty_name,
+  {{ journal.text(cols, 'employeeNumber') }} as counterparty_number,
+  {{ journal.text(cols, 'ownerName') }} as employee_name,
+  {{ journal.text(cols, 'currency') }} as currency,
+  {{ journal.text(cols, 'text') }} as description,
+  {{ journal.text(cols, 'basisUrl') }} as source_url,
+  {{ journal.text(cols, 'exportId') }} as export_id,
+  {{ 'exports.exported_at' if export_cols else 'cast(null as timestamp)' }} as exported_at,
+  {{ journal.to_timestamp(journal.field(cols, '_sdc_batched_at')) }} as loaded_at,
+  files.file_path,
+  files.file_paths,
+  files.file_count
+from src
+{%- if export_cols %}
+left join exports on exports.export_id = {{ journal.text(cols, 'exportId') }}
+{%- endif %}
+left join files on files.owner_id = {{ journal.text(cols, 'id') }}

@@ -1,0 +1,3 @@
+-- Tie-out: candis's reimbursement_items lines in journal_lines, per tenant and currency, against the raw table: as many
+-- lines and the same sum of integer minor units (returns the groups that differ).
+{{ journal.tie_out('candis', 'reimbursement_items', journal.raw_lines_candis_reimbursement_items()) }}

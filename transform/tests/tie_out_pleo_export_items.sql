@@ -1,0 +1,3 @@
+-- Tie-out: pleo's export_items lines in journal_lines, per tenant and currency, against the raw table: as many
+-- lines and the same sum of integer minor units (returns the groups that differ).
+{{ journal.tie_out('pleo', 'export_items', journal.raw_lines_pleo_export_items()) }}
