@@ -1,6 +1,7 @@
 """The demo (run by ./scripts/demo after setup): a fresh sandbox, `meltano run <tap> target-duckdb` for
-every extractor of meltano.yml that the sandbox emulates, and a summary of what landed in DuckDB next to
-the sandbox's ground truth.
+every extractor of meltano.yml that the sandbox emulates, `meltano run dbt-duckdb:build` (the accounting
+journal of transform/ over what was loaded, with its dbt tests), and a summary of what landed in DuckDB and
+of the journal next to the sandbox's ground truth, with whether every dbt test passed.
 
 Every run starts clean, because the sandbox does: the demo warehouse (output/demo.duckdb), the demo's
 Meltano state (state ids `demo:*`) and the demo token store (.meltano/run/demo) are wiped first.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from warehouse_summary import DuckDBWarehouse, compare
+from warehouse_summary import DuckDBWarehouse, Line, Report, compare, compare_journal
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -31,6 +32,9 @@ LOGS = OUTPUT / "demo-logs"
 RUN_DIR = ROOT / ".meltano" / "run" / "demo"  # token store (meltano.yml) and the sandbox's port file
 ENVIRONMENT = "demo"
 LOADER = "target-duckdb"
+DBT = "dbt-duckdb"  # the journal (transform/): `meltano run dbt-duckdb:build` after the loads
+DBT_TARGET = ROOT / "transform" / "target" / "duckdb"  # the utility's target_path (meltano.yml)
+JOURNAL_SCHEMA = "journal"
 SANDBOX_START_TIMEOUT = 120.0
 EXAMPLE = (
     """.venv/bin/python -c "import duckdb; print(duckdb.connect('output/demo.duckdb', read_only=True).sql("""
@@ -112,7 +116,7 @@ def extractors() -> list[dict[str, Any]]:
 
 def clean() -> None:
     """The sandbox starts fresh, so does everything the demo wrote last time."""
-    for path in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):
+    for path in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal"), DBT_TARGET / "run_results.json"):
         path.unlink(missing_ok=True)
     for directory in (LOGS, RUN_DIR, OUTPUT / "demo-jsonl", OUTPUT / "demo-files"):
         shutil.rmtree(directory, ignore_errors=True)
@@ -203,6 +207,36 @@ def http_json(url: str) -> Any:
         return json.loads(response.read(), parse_float=Decimal)
 
 
+# ------------------------------------------------------------------------------------------------ journal
+def journal_report(truths: dict[str, Any]) -> Report:
+    """The journal's rows and money per provider and currency next to the ground truth."""
+    try:
+        with DuckDBWarehouse(WAREHOUSE, schema=JOURNAL_SCHEMA) as warehouse:
+            return compare_journal(truths, warehouse, schema=JOURNAL_SCHEMA)
+    except Exception as exc:  # noqa: BLE001 (no journal, e.g. the build failed: one failing line says so)
+        return Report("journal", str(WAREHOUSE), [Line("journal", "rows", "missing", "built", False, str(exc))])
+
+
+def dbt_summary() -> tuple[bool, str]:
+    """Whether every seed, model and test of the last dbt build passed (its run_results.json), in a line."""
+    path = DBT_TARGET / "run_results.json"
+    try:
+        results = json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return False, f"{RED}✗ dbt build: no results in {path.relative_to(ROOT)}{RESET}"
+    counts = dict.fromkeys(("seed", "model", "test"), 0)
+    failed = []
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+        if result["status"] not in ("pass", "success"):
+            failed.append(f"{result['unique_id'].split('.')[-1]} ({result['status']})")
+    ran = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items() if n)
+    if failed:
+        return False, f"{RED}✗ dbt build: {len(failed)} of {len(results)} failed: {', '.join(failed)}{RESET}"
+    return True, f"{GREEN}✓ dbt build: {ran}: every dbt test passed{RESET} {DIM}({path.relative_to(ROOT)}){RESET}"
+
+
 # ------------------------------------------------------------------------------------------------ main
 def main() -> int:
     started = time.monotonic()
@@ -250,6 +284,18 @@ def main() -> int:
             (LOGS / f"ground-truth-{tap['provider']}.json").write_text(json.dumps(truth, indent=2, default=str))
             truths[tap["name"]] = truth
             ran.append(tap)
+        if ran:
+            log = LOGS / f"{DBT}.log"
+            say(f"meltano --environment={ENVIRONMENT} run {DBT}:build  (the journal: transform/)")
+            t0 = time.monotonic()
+            try:
+                meltano("run", f"{DBT}:build", log=log)
+                print(
+                    f"    {GREEN}done{RESET} in {time.monotonic() - t0:.1f}s {DIM}(log: {log.relative_to(ROOT)}){RESET}"
+                )
+            except DemoError as exc:
+                failures.append(f"{DBT}:build")
+                print(f"    {RED}failed{RESET}: {exc}")
     except DemoError as exc:
         print(f"{RED}demo failed{RESET}: {exc}", file=sys.stderr)
         return 1
@@ -274,6 +320,14 @@ def main() -> int:
                 ok = ok and report.ok
                 checks += len(report.lines)
                 differ += len(report.failures)
+        report = journal_report({tap["provider"]: truths[tap["name"]] for tap in ran})
+        print(report.render(color=COLOR))
+        dbt_ok, dbt_line = dbt_summary()
+        print(dbt_line)
+        print()
+        ok = ok and report.ok and dbt_ok
+        checks += len(report.lines) + 1
+        differ += len(report.failures) + (not dbt_ok)
     if ran and not differ:
         print(
             f"{GREEN}{BOLD}✓ {len(ran)} tap(s), {checks} checks: everything the sandbox holds arrived, to the cent.{RESET}"

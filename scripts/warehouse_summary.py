@@ -484,6 +484,83 @@ def compare(
     return Report(title=title, warehouse=warehouse.description, lines=lines)
 
 
+# ---------------------------------------------------------------------------------------------- journal
+# Where the journal's money comes from in each provider's ground truth: the journal's lines (transform/,
+# journal_lines) add up, per currency, to these streams' totals (Candis split postings to their postings'
+# amounts and reimbursement bookings to the items' totals, Pleo's lines to the export items' amounts in the
+# company's currency, Įvesk's line totals to the documents' totals, Findity's rows to themselves), and
+# journal_documents holds one row per record of the document streams.
+JOURNAL_MONEY: dict[str, list[tuple[str, str]]] = {
+    "candis": [("postings", "amount.value"), ("reimbursement_items", "totalAmount.amount")],
+    "pleo": [("export_items", "amount.inWalletCurrency.value")],
+    "ivesk": [("documents", "total")],
+    "findity": [("voucher_rows", "amount")],
+}
+JOURNAL_DOCUMENTS: dict[str, list[str]] = {
+    "candis": ["postings", "reimbursement_items"],
+    "pleo": ["export_items"],
+    "ivesk": ["documents"],
+    "findity": ["vouchers"],
+}
+
+
+def journal_expected(provider: str, ground_truth: Mapping[str, Any]) -> tuple[int, dict[str, Decimal]]:
+    """(documents, {currency: amount}) the journal must hold for one provider's ground truth."""
+    truth = ground_truth.get("streams", ground_truth)
+    documents = sum(int(truth.get(stream, {}).get("count", 0)) for stream in JOURNAL_DOCUMENTS[provider])
+    money: dict[str, Decimal] = {}
+    for stream, path in JOURNAL_MONEY[provider]:
+        for currency, value in ((truth.get(stream, {}).get("money") or {}).get(path) or {}).items():
+            money[currency] = money.get(currency, Decimal(0)) + Decimal(str(value))
+    return documents, money
+
+
+def compare_journal(
+    ground_truths: Mapping[str, Mapping[str, Any]], warehouse: _SqlWarehouse, *, schema: str = "journal"
+) -> Report:
+    """The journal (journal_lines, journal_documents in `schema`) per provider and currency against the
+    ground truth of each provider in `ground_truths` ({provider: ground truth}): documents once each, the
+    lines' exact decimals and their integer minor units both equal to the sandbox's totals."""
+    lines_table = f"{_quote(schema)}.{_quote('journal_lines')}"
+    documents_table = f"{_quote(schema)}.{_quote('journal_documents')}"
+    documents = dict(warehouse._query(f"SELECT provider, COUNT(*) FROM {documents_table} GROUP BY 1"))
+    sums: dict[tuple[str, str], tuple[Decimal, int, int]] = {
+        (provider, currency): (Decimal(amount), int(minor), int(count))
+        for provider, currency, amount, minor, count in warehouse._query(
+            f"SELECT provider, currency, SUM(amount), SUM(amount_minor), COUNT(*) FROM {lines_table} GROUP BY 1, 2"
+        )
+    }
+    out: list[Line] = []
+    for provider in sorted(ground_truths):
+        want_documents, want_money = journal_expected(provider, ground_truths[provider])
+        got_documents = int(documents.get(provider, 0))
+        count_lines = sum(count for (p, _), (_, _, count) in sums.items() if p == provider)
+        out.append(
+            Line(
+                provider,
+                "rows",
+                str(got_documents),
+                str(want_documents),
+                got_documents == want_documents,
+                f"documents ({count_lines} lines)",
+            )
+        )
+        seen = {currency for (p, currency) in sums if p == provider}
+        for currency in sorted(set(want_money) | seen):
+            want = want_money.get(currency, Decimal(0))
+            amount, minor, _ = sums.get((provider, currency), (Decimal(0), 0, 0))
+            exponent = currency_exponent(currency)
+            as_minor = Decimal(minor).scaleb(-exponent)
+            if amount == amount.quantize(Decimal(1).scaleb(-exponent)):  # DECIMAL(28,4): show the currency's digits
+                amount = amount.quantize(Decimal(1).scaleb(-exponent))
+            label = f"amount {currency}"
+            out.append(Line(provider, label, _fmt_money(amount), _fmt_money(want), amount == want, "decimals"))
+            out.append(Line(provider, label, _fmt_money(as_minor), _fmt_money(want), as_minor == want, "minor units"))
+    return Report(
+        title="journal", warehouse=f"{warehouse.description.split(' (schema')[0]} (schema {schema})", lines=out
+    )
+
+
 def render(report: Report, *, color: bool = False) -> str:
     """The summary table a person reads."""
     green, red, dim, bold, reset = ("\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m") if color else ("",) * 5
