@@ -3,7 +3,6 @@ exports and ground truth."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from sandbox.candis.config import initial_refresh_token, tenant_slugs
 from sandbox.framework.server import serve_in_thread
 
 from tests.sandbox.conftest import CandisClient
+from tests.sandbox.tenants import assert_streams_add_up
 
 SLUGS = ["alpha-organization", "gamma-organization", "delta-organization"]
 
@@ -170,13 +170,7 @@ def test_ground_truth_per_organization_adds_up_to_the_total(orgs: dict[str, OrgC
     per = [api.admin("GET", f"/ground-truth?tenant={slug}") for slug in SLUGS]
     assert [t["organization"] for t in per] == SLUGS
     assert set(total) == set(per[0]) - {"tenant"}
-    for name, stream in total["streams"].items():
-        assert stream["count"] == sum(t["streams"][name]["count"] for t in per)
-        for path, money in stream["money"].items():
-            for currency, value in money.items():
-                parts = [Decimal(t["streams"][name]["money"][path].get(currency, "0")) for t in per]
-                assert Decimal(value) == sum(parts), (name, path, currency)
-    assert total["streams"]["files"]["bytes"] == sum(t["streams"]["files"]["bytes"] for t in per)
+    assert_streams_add_up(total, per)
     unknown = api.http.get(api.base_url + "/_sandbox/ground-truth?tenant=nope", timeout=10)
     assert unknown.status_code == 400 and "alpha-organization" in unknown.json()["error"]
 

@@ -12,6 +12,7 @@ from ..framework.errors import admin_int, admin_object
 from ..framework.http import ScopeHeaders
 from ..framework.oauth import bearer_token
 from ..framework.provider import AdminError, ConfiguredProvider, current_provider
+from ..framework.tenants import admin_tenant
 from .config import CandisConfig
 from .records import STREAM_CLASSES
 from .state import CandisState, OrganizationData
@@ -62,12 +63,7 @@ class CandisProvider(ConfiguredProvider):
 
     def admin_organization(self, slug: Any) -> OrganizationData:
         """The organization an admin request names (``organizationId``; the first one when absent)."""
-        if slug is None:
-            return self.state.default
-        data = self.state.organization(slug) if isinstance(slug, str) else None
-        if data is None:
-            raise AdminError(f"'organizationId' must be one of {', '.join(self.config.organizations)}")
-        return data
+        return admin_tenant(slug, self.state.organizations, "organizationId")
 
     # -- framework hooks -------------------------------------------------------------------------------
     def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:

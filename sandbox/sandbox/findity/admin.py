@@ -1,4 +1,5 @@
-"""Findity-specific admin endpoints (``/_sandbox/findity/...``).
+"""Findity-specific admin endpoints (``/_sandbox/findity/...``), each about one organization: ``organizationId``
+(body key of the bulk send, query parameter of the GETs; default: the first organization).
 
 * ``POST /_sandbox/findity/bulk-send {"count": 10, "verificationListsType": "USER_PER_ACCOUNT"}`` — what an
   admin's bulk send does: the next ``count`` READY_TO_SEND reports (sent-back ones first) become an export in
@@ -52,13 +53,13 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float = 10.0) -> tu
 @router.post("/bulk-send")
 async def bulk_send(request: Request, provider: Findity) -> Response:
     body = await admin_json(request, empty={})
-    if not isinstance(body, dict) or set(body) - {"count", "verificationListsType"}:
+    if not isinstance(body, dict) or set(body) - {"count", "verificationListsType", "organizationId"}:
         raise AdminError('expected {"count": n, "verificationListsType": "..."} (both optional)')
-    count = admin_int(body, "count", provider.config.export_size, 1)
+    state = provider.admin_organization(body.get("organizationId"))
+    count = admin_int(body, "count", state.export_size, 1)
     fmt = body.get("verificationListsType") or provider.config.verification_lists_type
     if fmt not in FORMATS:
         raise AdminError(f"'verificationListsType' must be one of {', '.join(FORMATS)}")
-    state = provider.state
     export = state.book.bulk_send(count, fmt, provider.now_ms())
     if export is None:
         raise AdminError("no expense report is READY_TO_SEND")
@@ -79,8 +80,8 @@ async def bulk_send(request: Request, provider: Findity) -> Response:
 
 
 @router.get("/exports")
-async def exports(provider: Findity) -> Response:
-    state = provider.state
+async def exports(request: Request, provider: Findity) -> Response:
+    state = provider.admin_organization(request.query_params.get("organizationId"))
     return json_response(
         [
             {
@@ -96,13 +97,13 @@ async def exports(provider: Findity) -> Response:
 
 
 @router.get("/reports")
-async def reports(provider: Findity) -> Response:
-    return json_response(provider.state.book.report_counts())
+async def reports(request: Request, provider: Findity) -> Response:
+    return json_response(provider.admin_organization(request.query_params.get("organizationId")).book.report_counts())
 
 
 @router.get("/webhooks")
-async def webhooks(provider: Findity) -> Response:
-    return json_response(provider.state.webhooks)
+async def webhooks(request: Request, provider: Findity) -> Response:
+    return json_response(provider.admin_organization(request.query_params.get("organizationId")).webhooks)
 
 
 @router.get("/issued-tokens")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +30,16 @@ ACCOUNTING_FORMATS = ("REPORT_PER_EXPENSE", "REPORT_PER_ACCOUNT", "USER_PER_EXPE
 PAID_FORMATS = ("REPORT_PER_REPORT_PAID", "USER_PER_REPORT_PAID", "REPORT_PER_EXPENSE_PAID")
 FORMATS = ACCOUNTING_FORMATS + PAID_FORMATS
 ENVELOPES = ("array", "envelope")
+_ORGANIZATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def tenant_organization_ids(count: int) -> list[str]:
+    """The ids of ``count`` organizations (``sandbox serve --findity-tenants``): ``ORGANIZATION_ID`` first, then
+    32-character hex ids of their own."""
+    return [
+        ORGANIZATION_ID if k == 0 else hashlib.sha256(f"findity-organization:{k}".encode()).hexdigest()[:32]
+        for k in range(count)
+    ]
 
 
 @dataclass
@@ -45,6 +57,11 @@ class FindityConfig(SandboxConfig):
     voucher_ids: bool = True  # False: vouchers come without `id` (tolerance tests)
     rate_limit: int = 0  # requests per rolling minute per organization (unpublished by Findity; 0 = off)
     clock: Callable[[], datetime] | None = None  # aware UTC datetime; None = real time
+    # The organizations, each with its own reports, exports and ground truth; the first keeps `seed` and
+    # `scale` (multi-tenant mode: sandbox/README.md). The sandbox's one OAuth client is configured for
+    # `client_organizations` of them (None: all): its tokens read those.
+    organizations: list[str] = field(default_factory=lambda: [ORGANIZATION_ID])
+    client_organizations: list[str] | None = None
 
     RUNTIME = (
         "token_lifetime",
@@ -57,14 +74,30 @@ class FindityConfig(SandboxConfig):
         "rate_limit",
     )
     DATA_SETTINGS = ("seed", "scale", "initial_exports", "export_size")
+    TENANT_SETTINGS = ("organizations", "client_organizations")
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 50_000_000:
             raise ValueError("scale must be >= 0 and < 50,000,000")
+        self.organizations = list(self.organizations)
+        if not self.organizations or len(set(self.organizations)) != len(self.organizations):
+            raise ValueError("organizations must be a non-empty list of distinct ids")
+        bad = [o for o in self.organizations if not isinstance(o, str) or not _ORGANIZATION_ID.match(o)]
+        if bad:
+            raise ValueError(f"organization ids are 1-64 letters, digits, '-' or '_' (got {bad[0]!r})")
+        if self.client_organizations is not None:
+            self.client_organizations = list(self.client_organizations)
+            if not set(self.client_organizations) <= set(self.organizations):
+                raise ValueError("client_organizations must be some of organizations")
         if self.initial_exports < 0 or self.export_size < 1:
             raise ValueError("initial_exports must be >= 0 and export_size >= 1")
         self._check("verification_lists_type", self.verification_lists_type)
         self._check("list_envelope", self.list_envelope)
+
+    @property
+    def readable_organizations(self) -> tuple[str, ...]:
+        """The organizations the OAuth client is configured for (its tokens read them)."""
+        return tuple(self.organizations if self.client_organizations is None else self.client_organizations)
 
     @staticmethod
     def _check(key: str, value: Any) -> None:

@@ -6,6 +6,8 @@
   answer carries a new one. Unknown or spent -> 400 ``invalid_grant``.
 * Wrong client -> 401 ``invalid_client``; other grants -> 400 ``unsupported_grant_type``.
 * Access tokens live ``token_lifetime`` seconds; an expired or unknown one gets 401 on the API.
+* The one client is configured for ``config.readable_organizations`` (multi-tenant mode); a token it is
+  issued reads those organizations (as they were configured when it was issued).
 """
 
 from __future__ import annotations
@@ -28,19 +30,20 @@ from ..framework.oauth import (
     token_store,
     unquote_client,
 )
-from .config import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID, TOKEN_PATH, FindityConfig
+from .config import CLIENT_ID, CLIENT_SECRET, TOKEN_PATH, FindityConfig
 
 
 class TokenStore:
     def __init__(self, config: FindityConfig, now_ms: Callable[[], int]) -> None:
         self.config = config
         self.now_ms = now_ms
-        self.access: dict[str, tuple[str, int]] = {}  # token -> (organization, expires ms)
+        self.access: dict[str, tuple[tuple[str, ...], int]] = {}  # token -> (organizations, expires ms)
         self.refresh: set[str] = set()
         #: every token handed out, for "no secret leaks" tests (admin only)
         self.issued: list[str] = []
 
-    def organization_for(self, token: str | None) -> str | None:
+    def organizations_for(self, token: str | None) -> tuple[str, ...] | None:
+        """The organizations a valid access token reads; None for a missing, unknown or expired one."""
         grant = self.access.get(token or "")
         if grant is None:
             return None
@@ -54,7 +57,7 @@ class TokenStore:
 
     def issue(self) -> dict[str, Any]:
         access, refresh = secrets.token_hex(24), secrets.token_hex(24)
-        self.access[access] = (ORGANIZATION_ID, self.now_ms() + self.config.token_lifetime * 1000)
+        self.access[access] = (self.config.readable_organizations, self.now_ms() + self.config.token_lifetime * 1000)
         self.refresh.add(refresh)
         self.issued += [access, refresh]
         return {
@@ -73,9 +76,10 @@ class TokenStore:
         return self.issue()
 
 
-def require_organization(tokens: TokenStore, request: Request) -> str:
+def require_organizations(tokens: TokenStore, request: Request) -> tuple[str, ...]:
+    """The organizations of the request's valid access token, or 401 UNAUTHORIZED."""
     return require_bearer(
-        tokens.organization_for,
+        tokens.organizations_for,
         request,
         missing="Full authentication is required to access this resource",
         invalid="Access token expired or invalid",

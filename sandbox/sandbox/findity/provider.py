@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends
 
 from ..framework.provider import ConfiguredProvider, current_provider
+from ..framework.tenants import admin_tenant
 from .config import FindityConfig
-from .state import FindityState
+from .state import FindityState, OrganizationData
 
 ERROR_CODES = {
     400: "BAD_REQUEST",
@@ -38,6 +39,15 @@ class FindityProvider(ConfiguredProvider):
     def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
         """Findity errors: ``{"code": "EXPORT_NOT_FOUND", "message": "..."}`` (SCREAMING_SNAKE codes)."""
         return {"code": code, "message": message}
+
+    def token_organizations(self, token: str | None) -> set[str]:
+        """The organizations an access token may read (empty: no such valid token): the one access check of
+        the Connect routes. A token reads what the OAuth client was configured for when it was issued."""
+        return set(self.state.tokens.organizations_for(token) or ())
+
+    def admin_organization(self, organization_id: Any) -> OrganizationData:
+        """The organization an admin request names (``organizationId``; the first one when absent)."""
+        return admin_tenant(organization_id, self.state.organizations, "organizationId")
 
     def organization_of(self, scope: dict[str, Any]) -> str | None:
         match = _ORG_PATH.match(scope["path"])

@@ -11,12 +11,13 @@ from starlette.responses import Response, StreamingResponse
 
 from ..framework.http import base_url
 from ..framework.jsonutil import dumps, json_response, read_json
+from ..framework.oauth import bearer_token
 from ..framework.provider import ApiError
-from .config import CONNECT, ORGANIZATION_ID
+from .config import CONNECT
 from .exports import UNPROCESSED, Export
-from .oauth import require_organization
+from .oauth import require_organizations
 from .provider import Findity, FindityProvider
-from .state import FindityState
+from .state import OrganizationData
 
 VOUCHER_STATUSES = ("SUCCESS", "FAILED")
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
@@ -25,17 +26,20 @@ _FILENAME = re.compile(r'filename="?([^";]+)"?')
 router = APIRouter()
 
 
-def authorize(provider: FindityProvider, request: Request, organization_id: str) -> FindityState:
-    state = provider.state
-    token_org = require_organization(state.tokens, request)
-    if organization_id != ORGANIZATION_ID or organization_id != token_org:
+def authorize(provider: FindityProvider, request: Request, organization_id: str) -> OrganizationData:
+    """The path's organization once the request's token may read it: 401 without a valid token, 404
+    ``ORGANIZATION_NOT_FOUND`` for an organization that does not exist or the token may not read
+    (:meth:`FindityProvider.token_organizations`)."""
+    require_organizations(provider.state.tokens, request)
+    org = provider.state.organization(organization_id)
+    if org is None or organization_id not in provider.token_organizations(bearer_token(request.headers)):
         raise ApiError(404, f"Organization {organization_id} not found", code="ORGANIZATION_NOT_FOUND")
     if not provider.config.recipient_configured:
         raise ApiError(404, "No API report recipient is configured for the organization", code="RECIPIENT_NOT_FOUND")
-    return state
+    return org
 
 
-def find_export(state: FindityState, export_id: str) -> Export:
+def find_export(state: OrganizationData, export_id: str) -> Export:
     export = state.book.by_id.get(export_id)
     if export is None:
         raise ApiError(404, f"Export {export_id} not found", code="EXPORT_NOT_FOUND")
@@ -64,7 +68,7 @@ async def export_package(organizationId: str, exportId: str, request: Request, p
     base = base_url(request)
     head = {
         "exportId": export.id,
-        "organizationId": ORGANIZATION_ID,
+        "organizationId": state.id,
         "createdAt": state.export_summary(export)["createdAt"],
         "organizationRecipient": state.recipient(export),
     }

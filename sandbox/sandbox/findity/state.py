@@ -1,12 +1,15 @@
-"""Everything one Findity organization holds for one (seed, scale): reports, exports, tokens, contents."""
+"""Everything the Findity emulator holds for one (seed, scale): per organization its reports, exports and
+contents (:class:`OrganizationData`), and the token store they share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..framework.data import company_name, record_rng
 from ..framework.money import Totals, decimal_str
 from ..framework.pdf import pdf_size, tiny_pdf
+from ..framework.tenants import sum_streams, tenant_scale, tenant_seed
 from ..framework.timeutil import HOUR_MS, iso_ms, ms_of
 from .config import (
     CLIENT_APPLICATION_ID,
@@ -27,18 +30,35 @@ from .vouchers import rows_json, voucher_header, voucher_rows
 INITIAL_EXPORTS_MS = ms_of(2025, 6, 2, 8)
 
 
-class FindityState:
-    def __init__(self, config: FindityConfig, now_ms: Callable[[], int]) -> None:
+def organization_identity(organization_id: str) -> tuple[str, str]:
+    """``(name, externalOrganizationId)`` of an organization: Norrsken's for ``ORGANIZATION_ID``, else a
+    Swedish company name and an external id drawn from the id."""
+    if organization_id == ORGANIZATION_ID:
+        return ORGANIZATION_NAME, EXTERNAL_ORGANIZATION_ID
+    rng = record_rng(0, "findity-organization", organization_id)
+    return company_name(rng, "SE"), f"My{rng.between(1000, 9999)}"
+
+
+class OrganizationData:
+    """One organization: its expense data (its own ``seed`` and ``scale``), exports and webhook deliveries.
+    Its ``export_size`` (reports per initial export, the default of a bulk send) is the configured one in
+    proportion to its scale, so every organization starts with the same share of its reports sent."""
+
+    def __init__(self, organization_id: str, seed: int, scale: int, config: FindityConfig) -> None:
+        self.id = organization_id
+        self.name, self.external_id = organization_identity(organization_id)
         self.config = config
-        self.now_ms = now_ms
-        self.data = ExpenseData(config.seed, config.scale)
+        self.seed, self.scale = seed, scale
+        self.export_size = config.export_size
+        if scale != config.scale and config.scale > 0:
+            self.export_size = max(1, config.export_size * scale // config.scale)
+        self.data = ExpenseData(seed, scale)
         self.book = ExportBook(self.data)
-        self.tokens = TokenStore(config, now_ms)
         self.webhooks: list[dict[str, Any]] = []  # deliveries: {url, payload, status, error}
         self.version = 0
         self._truth: tuple[int, dict] | None = None
         for k in range(config.initial_exports):
-            self.book.bulk_send(config.export_size, FORMATS[k % len(FORMATS)], INITIAL_EXPORTS_MS + k * HOUR_MS)
+            self.book.bulk_send(self.export_size, FORMATS[k % len(FORMATS)], INITIAL_EXPORTS_MS + k * HOUR_MS)
 
     # -- views ---------------------------------------------------------------------------------------
     def recipient(self, export: Export) -> dict[str, Any]:
@@ -54,7 +74,7 @@ class FindityState:
     def export_summary(self, export: Export) -> dict[str, Any]:
         return {
             "id": export.id,
-            "organizationId": ORGANIZATION_ID,
+            "organizationId": self.id,
             "createdAt": iso_ms(export.created_ms),
             "status": export.status,
             "numberOfVouchers": len(export.specs(self.data)),
@@ -64,8 +84,8 @@ class FindityState:
     def export_detail(self, export: Export) -> dict[str, Any]:
         return {
             **self.export_summary(export),
-            "externalOrganizationId": EXTERNAL_ORGANIZATION_ID,
-            "organizationName": ORGANIZATION_NAME,
+            "externalOrganizationId": self.external_id,
+            "organizationName": self.name,
             "processedAt": iso_ms(export.processed_ms) if export.processed_ms is not None else None,
             "organizationRecipient": self.recipient(export),
         }
@@ -75,13 +95,13 @@ class FindityState:
             "exportId": export.id,
             "numberOfVouchers": len(export.specs(self.data)),
             "numberOfReports": len(export.reports),
-            "organizationId": ORGANIZATION_ID,
-            "externalOrganizationId": EXTERNAL_ORGANIZATION_ID,
+            "organizationId": self.id,
+            "externalOrganizationId": self.external_id,
             "clientApplicationId": CLIENT_APPLICATION_ID,
         }
 
     def basis_url(self, base: str, voucher_id: str) -> str:
-        return f"{base}{CONNECT.format(organizationId=ORGANIZATION_ID)}/vouchers/{voucher_id}/basis"
+        return f"{base}{CONNECT.format(organizationId=self.id)}/vouchers/{voucher_id}/basis"
 
     def voucher(self, export: Export, position: int, base: str) -> dict[str, Any]:
         spec = export.specs(self.data)[position]
@@ -100,7 +120,7 @@ class FindityState:
         spec = export.specs(self.data)[position]
         header = voucher_header(self.data, spec, export.fmt)
         lines = [
-            f"{ORGANIZATION_NAME} - Findity Sandbox - Underlag",
+            f"{self.name} - Findity Sandbox - Underlag",
             f"Verifikation {export.voucher_id(position)}",
             f"{header['ownerName']} ({header['employeeNumber']}) {header['voucherDate']}",
             header["text"],
@@ -142,9 +162,9 @@ class FindityState:
                 files_bytes += pdf_size(self.basis_lines(export, position))
         truth = {
             "provider": "findity",
-            "organization": ORGANIZATION_ID,
-            "seed": self.config.seed,
-            "scale": self.config.scale,
+            "organization": self.id,
+            "seed": self.seed,
+            "scale": self.scale,
             "streams": {
                 "exports": {"count": exports, "money": {}},
                 "vouchers": {"count": vouchers, "money": {}},
@@ -157,3 +177,52 @@ class FindityState:
         }
         self._truth = (self.version, truth)
         return truth
+
+
+class FindityState:
+    """The organizations (``config.organizations``; the first keeps ``seed`` and ``scale``, the others get their
+    own from their id) and the token store of the one OAuth client."""
+
+    def __init__(self, config: FindityConfig, now_ms: Callable[[], int]) -> None:
+        self.config = config
+        self.now_ms = now_ms
+        self.organizations: dict[str, OrganizationData] = {}
+        for k, organization_id in enumerate(config.organizations):
+            seed = config.seed if k == 0 else tenant_seed(config.seed, "findity", organization_id)
+            scale = config.scale if k == 0 else tenant_scale(config.scale, config.seed, "findity", organization_id)
+            self.organizations[organization_id] = OrganizationData(organization_id, seed, scale, config)
+        self.tokens = TokenStore(config, now_ms)
+
+    @property
+    def default(self) -> OrganizationData:
+        """The first organization (the admin endpoints' default)."""
+        return next(iter(self.organizations.values()))
+
+    def organization(self, organization_id: str | None) -> OrganizationData | None:
+        return self.organizations.get(organization_id or "")
+
+    def tenants(self) -> list[dict[str, Any]]:
+        readable = self.config.readable_organizations
+        return [
+            {
+                "id": org.id,
+                "name": org.name,
+                "externalOrganizationId": org.external_id,
+                "seed": org.seed,
+                "scale": org.scale,
+                "exportSize": org.export_size,
+                "client": org.id in readable,  # whether the sandbox's OAuth client may read it
+            }
+            for org in self.organizations.values()
+        ]
+
+    def tenant_ground_truth(self, organization_id: str) -> dict[str, Any]:
+        return {**self.organizations[organization_id].ground_truth(), "tenant": organization_id}
+
+    def ground_truth(self) -> dict[str, Any]:
+        """The first organization's truth with one organization; with several, its header and every stream
+        added up over the organizations."""
+        truths = [org.ground_truth() for org in self.organizations.values()]
+        if len(truths) == 1:
+            return truths[0]
+        return {**truths[0], "streams": sum_streams(truths)}

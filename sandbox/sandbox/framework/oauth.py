@@ -11,7 +11,7 @@ import base64
 import binascii
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, unquote_plus
 
 from starlette.requests import Request
@@ -21,6 +21,8 @@ from .errors import ApiError
 from .jsonutil import json_response
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+#: what a provider's valid access token stands for (:func:`require_bearer`)
+Grant = TypeVar("Grant")
 
 
 #: the form of a token request: the first value of a field, None when absent (:func:`read_form`)
@@ -140,9 +142,10 @@ def bearer_token(headers: Any) -> str | None:
 
 
 def require_bearer(
-    organization_for: Callable[[str], str | None], request: Request, *, missing: str, invalid: str
-) -> str:
-    """The organization of the request's valid Bearer token, or 401 UNAUTHORIZED with ``missing``/``invalid``."""
+    organization_for: Callable[[str], Grant | None], request: Request, *, missing: str, invalid: str
+) -> Grant:
+    """What ``organization_for`` answers for the request's valid Bearer token (the organization, or whatever a
+    provider binds its tokens to), or 401 UNAUTHORIZED with ``missing``/``invalid``."""
     token = bearer_token(request.headers)
     if token is None:
         raise ApiError(401, missing, code="UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from .data import stream_key
+from .errors import AdminError
+
+T = TypeVar("T")
 
 #: a tenant's size is between these shares of ``scale`` (the first tenant: exactly ``scale``)
 SCALE_LOW, SCALE_HIGH = 0.6, 1.4
@@ -53,3 +56,12 @@ def sum_streams(truths: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             for path, sums in stream["money"].items()
         }
     return out
+
+
+def admin_tenant(value: Any, tenants: Mapping[str, T], key: str) -> T:
+    """The tenant an admin request names by its id in ``key`` (the first tenant when absent), else AdminError."""
+    if value is None:
+        return next(iter(tenants.values()))
+    if not isinstance(value, str) or value not in tenants:
+        raise AdminError(f"'{key}' must be one of {', '.join(tenants)}")
+    return tenants[value]
