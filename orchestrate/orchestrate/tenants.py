@@ -77,6 +77,24 @@ class Defaults(_Strict):
     write_back: bool = pydantic.Field(True, description="Run the provider's write-back after the load (Pleo, Findity).")
 
 
+class Webhook(_Strict):
+    """How the webhook receiver (webhooks/) knows this tenant's events: secrets by variable NAME, like `secrets:`."""
+
+    secret: str | None = pydantic.Field(
+        None,
+        pattern=ENV_NAME,
+        description="NAME of the variable holding the webhook secret: Pleo the subscription's signing secret "
+        "(`whsec_...`), Findity the secret path segment of the URL given to Findity.",
+    )
+    topic_arns: list[str] = pydantic.Field(
+        default_factory=list, description="Įvesk: the SNS topics (TopicArn) whose messages are accepted."
+    )
+
+
+#: What a provider's webhook block needs (Candis sends no webhooks).
+WEBHOOK_NEEDS = {"ivesk": "topic_arns", "pleo": "secret", "findity": "secret"}
+
+
 class Tenant(_Strict):
     """One provider scope with its own credentials or scope id."""
 
@@ -96,6 +114,7 @@ class Tenant(_Strict):
     files_dir: str | None = None
     schedule: str | None = pydantic.Field(None, description="Cron schedule; default per provider.")
     write_back: bool | None = None
+    webhook: Webhook | None = pydantic.Field(None, description="The tenant's provider events (webhooks/README.md).")
 
     @property
     def spec(self) -> Provider:
@@ -256,6 +275,7 @@ def _resolve(
         for name in sorted(tenant.secrets):
             if name not in declared:
                 problems.append(f"{label}: secrets.{name} is not a {spec.tap} setting")
+        problems += _webhook_problems(label, tenant)
         loader = tenant.loader or defaults.loader
         if loader not in loaders:
             problems.append(f"{label}: loader {loader} is not a loader of meltano.yml")
@@ -280,6 +300,21 @@ def _resolve(
             )
         )
     return problems, runs
+
+
+def _webhook_problems(label: str, tenant: Tenant) -> list[str]:
+    hook = tenant.webhook
+    if hook is None:
+        return []
+    needs = WEBHOOK_NEEDS.get(tenant.provider)
+    if needs is None:
+        return [f"{label}: webhook: {tenant.provider} sends no webhooks"]
+    problems = []
+    if not getattr(hook, needs):
+        problems.append(f"{label}: webhook.{needs}: required for {tenant.provider}")
+    unused = [key for key in ("secret", "topic_arns") if key != needs and getattr(hook, key)]
+    problems += [f"{label}: webhook.{key}: not used by {tenant.provider}" for key in unused]
+    return problems
 
 
 def schema() -> dict[str, t.Any]:

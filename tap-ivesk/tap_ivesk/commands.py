@@ -5,6 +5,7 @@
                        [--rejectnoninvoices ...] [--warehouse W] [--allocation A] [--tags a,b] [--recursive]
     tap-ivesk-commands report-sync-error --document-id ID --company-code CODE --message TEXT
     tap-ivesk-commands report-sync-error --file errors.jsonl   # {"documentid", "companycode", "message"} per line
+    tap-ivesk-commands subscribe --event on_exported [--event on_digitized] --target URL [--name NAME]
 
 Settings, output and errors are tapkit.commands' (`--config`, `--json`, `tap-ivesk: error: ...`). `upload --json`
 prints one line per file (`{"file", "sourcedata": {"id", ...}, "status": "uploaded" | "failed", ...}`): the
@@ -22,7 +23,7 @@ import json
 import typing as t
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from tapkit.commands import ACTION_ERRORS, CommandLine, Context, arg, send_presigned
 from tapkit.errors import TapError
@@ -32,8 +33,11 @@ from tap_ivesk.tap import TapIvesk
 SUPPORTED = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".xml"}
 BOOL_OPTIONS = ("processlines", "splitdocuments", "checkduplicates", "rejectnoninvoices")
 REPORT_FIELDS = ("documentid", "companycode", "message")
+EVENT_TYPES = ("on_exported", "on_digitized")
 
-cli = CommandLine(TapIvesk, "tap-ivesk-commands", "Upload files to Įvesk.lt and report sync errors.")
+cli = CommandLine(
+    TapIvesk, "tap-ivesk-commands", "Upload files to Įvesk.lt, report sync errors and subscribe to webhooks."
+)
 main = cli.main
 
 
@@ -181,3 +185,45 @@ def report_sync_error(ctx: Context) -> None:
             ctx.out.failed(subject, exc, **body)
             continue
         ctx.out.result(f"{subject}: sync error reported", **body, status="reported")
+
+
+# ------------------------------------------------------------------------------------------- webhooks
+def shown_target(url: str) -> str:
+    """The target without its query or credentials (a secret may ride in either)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}" + ("?…" if parts.query else "")
+
+
+@cli.command(
+    "subscribe",
+    help="subscribe a URL to Įvesk's webhooks (AWS SNS: it must confirm, e.g. the webhooks receiver's /ivesk)",
+    args=(
+        arg("--event", choices=EVENT_TYPES, action="append", required=True, help="repeatable"),
+        arg("--target", required=True, help="the receiver's URL, e.g. https://hooks.example.com/ivesk"),
+        arg("--name", help="subscription name (default webhooks-<event>)"),
+    ),
+)
+def subscribe(ctx: Context) -> None:
+    """`POST /subscriptions {name, eventType, target}` per event. SNS then POSTs a SubscriptionConfirmation to
+    the target, which must GET its SubscribeURL before notifications flow (the webhooks receiver does)."""
+    args = ctx.args
+    if urlsplit(args.target).scheme not in ("http", "https"):
+        raise TapError("--target must be an http(s) URL")
+    target = shown_target(args.target)
+    for event in dict.fromkeys(args.event):
+        body = {"name": args.name or f"webhooks-{event}", "eventType": event, "target": args.target}
+        try:
+            answer = ctx.stream("documents").request_json("POST", "/subscriptions", json=body)
+        except ACTION_ERRORS as exc:
+            ctx.out.failed(f"{event} subscription", exc, eventType=event, target=target)
+            continue
+        ctx.out.result(
+            f"{event}: subscription {body['name']} for {target} requested; it is active once the target confirms it",
+            name=body["name"],
+            eventType=event,
+            target=target,
+            subscriptionArn=answer.get("subscriptionArn") if isinstance(answer, dict) else None,
+            status="requested",
+        )

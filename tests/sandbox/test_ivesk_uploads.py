@@ -183,7 +183,7 @@ class Receiver:
         return self.messages.get(timeout=20)
 
 
-def test_subscription_is_confirmed_through_subscribe_url_then_notifications_follow(ivesk_factory):
+def test_subscription_is_confirmed_through_subscribe_url_then_notifications_follow(ivesk_factory, tmp_path):
     api = IveskApi(ivesk_factory(digitize_delay=3600, webhook_retry_base=0.05))
     receiver = Receiver(fail_first=2)  # deliveries are retried
     with serve_in_thread(receiver.app) as hook_url:
@@ -194,7 +194,9 @@ def test_subscription_is_confirmed_through_subscribe_url_then_notifications_foll
             assert response.status_code == 200
             confirmation = receiver.next()
             assert confirmation["Type"] == "SubscriptionConfirmation"
-            assert requests.get(confirmation["SubscribeURL"], timeout=30).status_code == 200
+            ca_file = tmp_path / "sns-ca.pem"  # the sandbox's SNS host is HTTPS, with a CA of its own
+            ca_file.write_text(api.admin("GET", "/ivesk/sns")["caCertificate"])
+            assert requests.get(confirmation["SubscribeURL"], timeout=30, verify=str(ca_file)).status_code == 200
         api.upload("w.pdf", PDF, sourcedata=sourcedata("hooked"))
         api.admin("POST", "/ivesk/digitize", {})
         digitized = receiver.next()

@@ -89,6 +89,8 @@ class ServerThread:
         log_level: str = "warning",
         configure_logging: bool = False,
         graceful_timeout: float = 2.0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
     ) -> None:
         self.host = host
         self._sock = bind_socket(host, port)
@@ -104,6 +106,8 @@ class ServerThread:
             http=SandboxH11Protocol,
             ws="none",
             timeout_graceful_shutdown=graceful_timeout,
+            ssl_certfile=ssl_certfile,  # HTTPS (the emulated SNS host, framework/sns.py)
+            ssl_keyfile=ssl_keyfile,
         )
         self.server = _Server(config, self._started)
         self._error: BaseException | None = None
@@ -112,7 +116,8 @@ class ServerThread:
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.server.config.ssl_certfile else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def _run(self) -> None:
         try:
@@ -141,6 +146,10 @@ class ServerThread:
             self.server.force_exit = True
             self._thread.join(timeout)
         self._sock.close()
+        # an emulator may own servers of its own (Įvesk's SNS host): they stop with it
+        close = getattr(getattr(getattr(self.server.config.app, "state", None), "provider", None), "close", None)
+        if callable(close):
+            close()
 
 
 @contextlib.contextmanager

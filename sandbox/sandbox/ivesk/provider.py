@@ -36,6 +36,10 @@ class IveskProvider(ConfiguredProvider):
         super().__init__(config)
         self.webhooks = Webhooks(self)
 
+    def close(self) -> None:
+        """Stop what the emulator started besides its own server (the SNS host of the webhooks)."""
+        self.webhooks.close()
+
     # -- framework hooks -------------------------------------------------------------------------------
     def error_body(self, message: str, code: str, errors: list[dict[str, Any]] | None) -> dict[str, Any]:
         return {"message": message}  # Įvesk's errors carry no code

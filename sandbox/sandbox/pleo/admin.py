@@ -20,6 +20,7 @@ from ..framework.admin import admin_json
 from ..framework.errors import admin_int
 from ..framework.jsonutil import json_response
 from ..framework.provider import AdminError
+from . import webhooks
 from .config import DEFAULT_COMPANY_ID
 from .jobs import ExportJob
 from .provider import Pleo, PleoProvider
@@ -56,6 +57,7 @@ async def open_job(request: Request, provider: Pleo) -> Response:
     if not entries:
         raise AdminError("the export queue of this company is empty")
     job = data.create_job(entries, provider.now_ms(), provider.config.job_expires_in)
+    webhooks.job_created(provider, job.view())  # v1.export-job.created to the subscriptions (webhooks.py)
     return json_response(job.view(), status=201)
 
 

@@ -1,0 +1,1 @@
+"""Receiver of the providers' webhooks: verified, stored durably and deduplicated, turned into tenant runs."""

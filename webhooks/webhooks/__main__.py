@@ -1,0 +1,5 @@
+import sys
+
+from webhooks.cli import main
+
+sys.exit(main())
