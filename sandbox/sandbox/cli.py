@@ -2,7 +2,8 @@
 
 sandbox serve [--providers candis] [--host 127.0.0.1] [--candis-port 8701] [--seed 42] [--scale N]
               [--token-lifetime SECONDS] [--export-delay SECONDS] [--rate-limit N]
-              [--refresh-token-reuse] [--port-file PATH] [--quiet]
+              [--refresh-token-reuse] [--tenants N] [--candis-tenants N] [--config FILE]
+              [--port-file PATH] [--quiet]
 sandbox ground-truth --url http://127.0.0.1:8701
 """
 
@@ -29,37 +30,60 @@ from .framework.server import ServerThread
 @dataclass(frozen=True)
 class ProviderEntry:
     default_port: int
-    make_app: Callable[[argparse.Namespace], Any]
+    make_app: Callable[[argparse.Namespace, dict[str, Any]], Any]
     description: str
+
+
+class SettingsError(ValueError):
+    """A provider's settings (``--config`` file, ``--tenants``) its config class refuses."""
 
 
 def _app_factory(
     package: str,
     config_class: str,
     options: tuple[str, ...],
-    extra: Callable[[argparse.Namespace], dict[str, Any]] | None = None,
-) -> Callable[[argparse.Namespace], Any]:
-    """``make_app`` of one emulator: its ``*Config(seed, scale, …)`` with the command-line ``options`` that
-    were given (flags only when set), plus ``extra(args)``; the package is imported on first use."""
+    extra: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Callable[[argparse.Namespace, dict[str, Any]], Any]:
+    """``make_app(args, file_settings)`` of one emulator: its ``*Config`` from the ``--config`` file's section
+    (``file_settings``; a ``"tenants": N`` there like ``--<provider>-tenants``), the tenants of
+    ``--<provider>-tenants`` / ``--tenants``, ``--seed``/``--scale`` (default 42 and 200) and the
+    command-line ``options`` that were given (flags only when set), plus the ``extra(settings)`` defaults;
+    the package is imported on first use. Later sources win."""
 
-    def make_app(args: argparse.Namespace) -> Any:
+    def make_app(args: argparse.Namespace, file_settings: dict[str, Any]) -> Any:
         module = importlib.import_module(f"{__package__}.{package}")
-        overrides: dict[str, Any] = {}
+        config_cls = getattr(module, config_class)
+        settings = dict(file_settings)
+        if "clock" in settings:
+            raise SettingsError(f"{package}: 'clock' is not a setting of the command line")
+        tenants = getattr(args, f"{package}_tenants") or args.tenants or settings.pop("tenants", None)
+        settings.pop("tenants", None)
+        if tenants is not None:
+            if isinstance(tenants, bool) or not isinstance(tenants, int) or tenants < 1:
+                raise SettingsError(f"{package}: tenants must be an integer >= 1")
+            settings.update(config_cls.tenant_settings(tenants))
+        for key, default in (("seed", 42), ("scale", 200)):
+            value = getattr(args, key)
+            settings[key] = value if value is not None else settings.get(key, default)
         for option in options:
             value = getattr(args, option)
             if value is not None and value is not False:
-                overrides[option] = value
+                settings[option] = value
         if extra is not None:
-            overrides.update(extra(args))
-        return module.create_app(getattr(module, config_class)(seed=args.seed, scale=args.scale, **overrides))
+            settings = {**extra(settings), **settings}
+        try:
+            config = config_cls(**settings)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{package}: {exc}") from None
+        return module.create_app(config)
 
     return make_app
 
 
-def _findity_extra(args: argparse.Namespace) -> dict[str, Any]:
+def _findity_extra(settings: dict[str, Any]) -> dict[str, Any]:
     # 8 exports already sent (one per voucher format) hold three quarters of the reports; the rest stay
     # READY_TO_SEND for POST /_sandbox/findity/bulk-send.
-    return {"export_size": max(1, args.scale * 3 // 32)}
+    return {"export_size": max(1, settings["scale"] * 3 // 32)}
 
 
 _candis_app = _app_factory(
@@ -97,6 +121,22 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+#: what ``--<provider>-tenants N`` makes N of
+TENANT_KINDS = {
+    "candis": "organizations",
+    "pleo": "companies",
+    "ivesk": "company codes",
+    "findity": "organizations",
+}
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -122,12 +162,25 @@ def build_parser() -> argparse.ArgumentParser:
             default=entry.default_port,
             help=f"port for {name} (default {entry.default_port}; 0 = any free port)",
         )
-    serve.add_argument("--seed", type=int, default=42, help="data seed (default 42)")
-    serve.add_argument("--scale", type=_non_negative_int, default=200, help="records per stream (default 200)")
+    serve.add_argument("--seed", type=int, help="data seed (default 42)")
+    serve.add_argument("--scale", type=_non_negative_int, help="records per stream (default 200)")
     serve.add_argument("--token-lifetime", type=_non_negative_int, help="access-token lifetime in seconds")
     serve.add_argument("--export-delay", type=_non_negative_float, help="seconds a new Candis export stays EXPORTING")
     serve.add_argument("--rate-limit", type=_non_negative_int, help="requests per minute per organization (0 = off)")
     serve.add_argument("--refresh-token-reuse", action="store_true", help="let used refresh tokens keep working")
+    serve.add_argument(
+        "--tenants",
+        type=_positive_int,
+        help="tenants of every emulator (organizations, companies, company codes; default 1, 3, 3, 1)",
+    )
+    for name, what in TENANT_KINDS.items():
+        serve.add_argument(f"--{name}-tenants", type=_positive_int, help=f"{what} of {name} (over --tenants)")
+    serve.add_argument(
+        "--config",
+        metavar="FILE",
+        help='JSON {"candis": {setting: value, …, "tenants"?: N}, "pleo": {…}, …}: any setting of each config '
+        "class (e.g. an explicit organizations list); command-line flags win",
+    )
     serve.add_argument("--port-file", help="write {provider: base_url} as JSON here once listening")
     serve.add_argument("--quiet", action="store_true", help="only print the base URLs and errors")
 
@@ -144,6 +197,31 @@ def _write_port_file(path: str, urls: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
+def _read_config_file(path: str | None) -> dict[str, dict[str, Any]]:
+    """The ``--config`` file: a JSON object of provider sections, each a JSON object of settings."""
+    if path is None:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"--config {path}: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise SettingsError(f'--config {path}: expected {{"candis": {{setting: value, …}}, …}}')
+    unknown = sorted(set(data) - set(PROVIDERS))
+    if unknown:
+        raise SettingsError(
+            f"--config {path}: unknown provider(s) {', '.join(unknown)}; available: {', '.join(PROVIDERS)}"
+        )
+    return data
+
+
+def _build_apps(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
+    """Every emulator's app, before any starts (a refused setting stops them all: SettingsError)."""
+    sections = _read_config_file(args.config)
+    return {name: PROVIDERS[name].make_app(args, sections.get(name, {})) for name in names}
+
+
 def serve(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.providers.split(",") if n.strip()]
     unknown = [n for n in names if n not in PROVIDERS]
@@ -152,6 +230,11 @@ def serve(args: argparse.Namespace) -> int:
             f"sandbox: unknown provider(s) {', '.join(unknown) or '(none given)'}; available: {', '.join(PROVIDERS)}",
             file=sys.stderr,
         )
+        return 2
+    try:
+        apps = _build_apps(args, names)
+    except SettingsError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
         return 2
     servers: dict[str, ServerThread] = {}
     stop = threading.Event()
@@ -165,7 +248,7 @@ def serve(args: argparse.Namespace) -> int:
             port = getattr(args, f"{name}_port")
             try:
                 server = ServerThread(
-                    PROVIDERS[name].make_app(args),
+                    apps[name],
                     args.host,
                     port,
                     log_level="warning" if args.quiet else "info",

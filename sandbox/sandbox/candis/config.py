@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig
 
@@ -76,6 +77,10 @@ class CandisConfig(SandboxConfig):
         bad = [s for s in self.organizations if not isinstance(s, str) or not _SLUG.match(s) or s == "info"]
         if bad:
             raise ValueError(f"organization slugs are lower-case letters, digits and '-', not 'info' (got {bad[0]!r})")
+
+    @classmethod
+    def tenant_settings(cls, count: int) -> dict[str, Any]:
+        return {"organizations": tenant_slugs(count)}
 
     def initial_refresh_tokens(self) -> dict[str, str]:
         """Each organization's initial refresh token (:func:`initial_refresh_token`), by slug."""

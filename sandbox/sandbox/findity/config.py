@@ -99,6 +99,10 @@ class FindityConfig(SandboxConfig):
         """The organizations the OAuth client is configured for (its tokens read them)."""
         return tuple(self.organizations if self.client_organizations is None else self.client_organizations)
 
+    @classmethod
+    def tenant_settings(cls, count: int) -> dict[str, Any]:
+        return {"organizations": tenant_organization_ids(count)}
+
     @staticmethod
     def _check(key: str, value: Any) -> None:
         if key == "verification_lists_type" and value not in FORMATS:

@@ -28,6 +28,11 @@ class SandboxConfig:
 
     clock: Any
 
+    @classmethod
+    def tenant_settings(cls, count: int) -> dict[str, Any]:
+        """The settings of ``count`` tenants (``sandbox serve --tenants N``): each emulator says which."""
+        raise NotImplementedError
+
     def view(self) -> dict[str, Any]:
         """The settings (``GET /_sandbox/config``); the tenants are ``GET /_sandbox/tenants``'s."""
         hidden = ("clock", *self.TENANT_SETTINGS)

@@ -63,6 +63,10 @@ class IveskConfig(SandboxConfig):
         if self.page_size < 1 or self.columns_page_size < 1:
             raise ValueError("page sizes must be >= 1")
 
+    @classmethod
+    def tenant_settings(cls, count: int) -> dict[str, Any]:
+        return {"companies": count}
+
     def check_setting(self, key: str, kind: type, value: Any) -> Any:
         if kind is int:
             check_number(key, value)  # a non-number is refused as one, before a fraction is

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..framework.config import SandboxConfig
 
@@ -162,6 +163,10 @@ class PleoConfig(SandboxConfig):
             raise ValueError("scale must be between 0 and 10,000,000")
         if isinstance(self.companies, bool) or not isinstance(self.companies, int) or not 1 <= self.companies <= 4096:
             raise ValueError("companies must be an integer between 1 and 4096")
+
+    @classmethod
+    def tenant_settings(cls, count: int) -> dict[str, Any]:
+        return {"companies": count}
 
     @property
     def pending_job_size(self) -> int:
