@@ -30,6 +30,8 @@ from tests.helpers import ROOT, Sandbox
 TOPIC_EXPORTED = f"{REGION_ARN}:{TOPICS['on_exported']}"
 TOPIC_DIGITIZED = f"{REGION_ARN}:{TOPICS['on_digitized']}"
 FINDITY_SECRET = "f1nd1ty-hook-3c5e9a1b7d"
+#: (test, seconds from the sandbox's admin action to the data in the warehouse): printed at the end of the run
+LATENCIES: list[tuple[str, float]] = []
 SECRETS = {  # the variables the tenants file names
     "IVESK_API_KEY": IVESK_API_KEY,
     "PLEO_API_KEY": PLEO_API_KEY,
@@ -232,3 +234,10 @@ def no_new_events(store: EventStore) -> t.Iterator[None]:
     before = store.events()
     yield
     assert store.events() == before
+
+
+def pytest_terminal_summary(terminalreporter: t.Any) -> None:
+    if LATENCIES:
+        terminalreporter.write_sep("-", "webhooks: from the sandbox event to the data in DuckDB")
+        for name, seconds in LATENCIES:
+            terminalreporter.write_line(f"{seconds:6.2f} s  {name}")
