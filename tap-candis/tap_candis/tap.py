@@ -9,18 +9,10 @@ import typing as t
 from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.oauth import refresh_token_properties
-from tapkit.settings import (
-    REFRESH_TOKEN_FLOW,
-    Strings,
-    common_properties,
-    require_settings,
-    secret,
-    setting,
-    token_client_auth,
-)
+from tapkit.settings import Strings, common_properties, secret, setting, token_client_auth
 from tapkit.tap import ProviderTap
 
-from tap_candis.auth import TOKEN_URL, build_authenticator
+from tap_candis.auth import AUTHORIZE_URL, TOKEN_URL, build_authenticator, check_credentials
 from tap_candis.client import OrganizationInfo
 from tap_candis.files import FilesStream
 from tap_candis.streams import (
@@ -70,6 +62,8 @@ class TapCandis(ProviderTap):
             client_note="",
             rotation_note=" (scopes `exports core_data offline_access`). Candis rotates it on every refresh",
             endpoint_note="Keycloak token endpoint.",
+            authorize_endpoint=AUTHORIZE_URL,
+            authorize_note=" (Keycloak's openid-connect/auth)",
         ),
         token_client_auth("basic", "`basic` (client_secret_basic) or `post` (client_id/client_secret in the form)."),
         secret(
@@ -129,8 +123,7 @@ class TapCandis(ProviderTap):
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
-        hint = "set client_id, client_secret and refresh_token (or access_token)"
-        require_settings(cfg, REFRESH_TOKEN_FLOW, hint, unless="access_token")
+        check_credentials(self)
         for name, allowed in SETTING_ENUMS.items():
             bad = [e for e in cfg.get(name) or [] if e not in allowed]
             if bad:

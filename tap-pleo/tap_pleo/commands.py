@@ -23,16 +23,27 @@ the closest value that says the job's result was checked and found incomplete (t
 Each job is marked acknowledged in the manifest once done, so a second run does nothing; an interrupted
 run repeats the (idempotent) item updates. A 422 because the job expired meanwhile is reported and the run
 goes on with the next job. Every step is printed; settings, output (`--json`) and errors are tapkit.commands'.
+
+`tap-pleo-authorize` (Meltano: `tap-pleo:authorize`) authorizes the OAuth client for one company in the
+browser: tapkit.authorize's flow (loopback redirect, `state`, PKCE S256 as Pleo requires, the code exchanged
+with HTTP Basic client auth through the tap's request policy), at `authorize_url` (inferred default
+https://auth.pleo.io/oauth/authorize). The company is checked with the new access token (`GET /v1/companies`):
+the configured `company_id` must be one the authorization sees, or, unset, the only one. Its refresh token
+then starts the company's entry in the token store, where the tap finds it when `refresh_token` is unset.
 """
 
 from __future__ import annotations
 
 import typing as t
 
+from tapkit.authorize import AuthorizationFlow, Tenant, add_authorize_command, authorizing
 from tapkit.commands import CommandLine, Context, arg
+from tapkit.errors import TapError
 from tapkit.http import ProviderClientError
 from tapkit.timeutil import utc_now_seconds
 
+from tap_pleo.auth import AUTHORIZE_URL, SCOPES, TENANT_SETTING, TOKEN_URL
+from tap_pleo.client import MAX_PAGE
 from tap_pleo.tap import TapPleo
 
 BATCH = 100
@@ -51,6 +62,47 @@ main = cli.main
 )
 def ack(ctx: Context) -> None:
     Acknowledger(ctx).run()
+
+
+def company_of(tap: t.Any) -> Tenant:
+    """The company this authorization is for: the configured `company_id`, which the new access token must see,
+    or the only company it sees."""
+    body = tap.streams["companies"].request_json("GET", "/v1/companies", params={"limit": MAX_PAGE}, required=("data",))
+    companies = {str(c.get("id")): str(c.get("name") or "") for c in body["data"]}
+    configured = tap.config.get(TENANT_SETTING)
+    if configured:
+        if configured not in companies:
+            msg = (
+                f"the authorization does not see company_id {configured} (it sees {len(companies)} companies): "
+                "nothing was stored; authorize again with an account of that company, or change company_id"
+            )
+            raise TapError(msg)
+        return Tenant(configured, companies[configured])
+    if len(companies) != 1:
+        names = ", ".join(f"{cid} ({name})" for cid, name in list(companies.items())[:10]) or "none"
+        msg = f"set company_id and authorize again: the authorization sees {len(companies)} companies: {names}"
+        raise TapError(msg)
+    ((company_id, name),) = companies.items()
+    return Tenant(company_id, name)
+
+
+authorize_cli = CommandLine(
+    authorizing(TapPleo),
+    "tap-pleo-authorize",
+    "Authorize tap-pleo for a Pleo company (OAuth with PKCE in the browser) and store its refresh token.",
+    subcommands=False,
+)
+add_authorize_command(
+    authorize_cli,
+    AuthorizationFlow(
+        token_url=TOKEN_URL,
+        authorize_url=AUTHORIZE_URL,
+        scopes=SCOPES,
+        tenant_setting=TENANT_SETTING,
+        tenant_of=company_of,
+    ),
+)
+authorize_main = authorize_cli.main
 
 
 class Acknowledger:

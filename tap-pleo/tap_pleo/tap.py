@@ -9,18 +9,10 @@ from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest
 from tapkit.oauth import refresh_token_properties
-from tapkit.settings import (
-    REFRESH_TOKEN_FLOW,
-    Strings,
-    common_properties,
-    manifest_dir,
-    require_settings,
-    secret,
-    setting,
-)
+from tapkit.settings import Strings, common_properties, manifest_dir, secret, setting
 from tapkit.tap import ProviderTap
 
-from tap_pleo.auth import TOKEN_URL, build_authenticator
+from tap_pleo.auth import AUTHORIZE_URL, TOKEN_URL, build_authenticator, check_credentials
 from tap_pleo.client import MAX_PAGE
 from tap_pleo.files import FilesStream
 from tap_pleo.streams_entries import LOOKBACK_DAYS, OPEN_STATUSES, AccountingEntriesStream, open_statuses
@@ -73,6 +65,8 @@ class TapPleo(ProviderTap):
             rotation_note=". Pleo rotates it on every refresh and revokes the authorization if a used one is sent "
             "again",
             endpoint_note="OAuth token endpoint (staging: https://auth.staging.pleo.io/oauth/token).",
+            authorize_endpoint=AUTHORIZE_URL,
+            authorize_note=" (inferred: Pleo documents only the token URL; set it if Pleo gave you another)",
         ),
         setting(
             "company_id",
@@ -128,8 +122,7 @@ class TapPleo(ProviderTap):
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
-        hint = "set api_key, or client_id, client_secret and refresh_token"
-        require_settings(cfg, REFRESH_TOKEN_FLOW, hint, unless="api_key")
+        check_credentials(self)
         size = cfg.get("page_size", MAX_PAGE)
         if not 1 <= int(size) <= MAX_PAGE:
             msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"

@@ -1,5 +1,7 @@
 """OAuth2 authenticators: a shared base (early renewal, forced refresh on 401, the token POST through the
-tap's request policy) and the refresh-token authenticator with rotation persisted.
+tap's request policy) and the refresh-token authenticator with rotation persisted, one store entry per
+authorization (tapkit.token_store: many tenants of one OAuth client may share a `token_store_dir`; two runs
+of one authorization take turns through the entry's file lock).
 
 A token request is bounded and retried exactly like an API request (tapkit.http.RequestPolicy: timeout,
 429/5xx/timeouts/dropped connections/garbled answers retried with Retry-After, max_retries, the tap-wide
@@ -11,6 +13,7 @@ Other 4xx (a wrong token_url, an unsupported grant) fail at once too: `token req
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import typing as t
@@ -40,11 +43,20 @@ LOGGER = logging.getLogger(__name__)
 
 
 def refresh_token_properties(
-    tap_name: str, provider: str, *, default_endpoint: str, client_note: str, rotation_note: str, endpoint_note: str
+    tap_name: str,
+    provider: str,
+    *,
+    default_endpoint: str,
+    client_note: str,
+    rotation_note: str,
+    endpoint_note: str,
+    authorize_endpoint: str | None = None,
+    authorize_note: str = "",
 ) -> list[th.Property]:
-    """The settings of the rotating refresh-token flow (Candis, Pleo): client, refresh token, token URL and the
-    store of the rotated token. The notes are the provider's own details."""
-    return [
+    """The settings of the rotating refresh-token flow (Candis, Pleo): client, refresh token, token URL, the
+    store of the rotated token and, with `authorize_endpoint`, the authorize URL of `<tap> authorize`. The
+    notes are the provider's own details."""
+    properties = [
         th.Property(
             "client_id",
             th.StringType,
@@ -64,17 +76,30 @@ def refresh_token_properties(
             secret=True,
             title="Refresh token",
             description=f"Refresh token from the authorization-code flow{rotation_note}: the newest one is "
-            "kept in `token_store_dir`, so this value is only read until the first rotation.",
+            "kept in `token_store_dir`, so this value is only read until the first rotation. Not needed when "
+            f"`{tap_name} authorize` stored the tenant's token.",
         ),
         th.Property("token_url", th.StringType, default=default_endpoint, title="Token URL", description=endpoint_note),
         th.Property(
             "token_store_dir",
             th.StringType,
             title="Token store directory",
-            description=f"Where the rotated refresh token is persisted (atomically) between runs. Default: "
-            f"$XDG_STATE_HOME/{tap_name}/tokens (~/.local/state/{tap_name}/tokens).",
+            description=f"Where the rotated refresh tokens are persisted (atomically, one entry per authorization, "
+            f"so many tenants of one client may share it) between runs. Default: $XDG_STATE_HOME/{tap_name}/tokens "
+            f"(~/.local/state/{tap_name}/tokens).",
         ),
     ]
+    if authorize_endpoint:
+        properties.append(
+            th.Property(
+                "authorize_url",
+                th.StringType,
+                default=authorize_endpoint,
+                title="Authorize URL",
+                description=f"OAuth authorization endpoint `{tap_name} authorize` sends the browser to{authorize_note}.",
+            )
+        )
+    return properties
 
 
 #: OAuth error codes (RFC 6749 5.2) that definitely refuse the credentials: retrying cannot help.
@@ -262,8 +287,11 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
 
     - renews when less than `renew_margin` (fraction of lifetime, at least 30 s) remains;
     - `invalidate()` forces a refresh (used on 401);
+    - a refresh holds the store entry's lock from reading the newest token until the rotated one is saved, so
+      two runs of one authorization never send the same token (tapkit.token_store);
     - if a stored rotated token is rejected (`invalid_grant`), falls back once to the configured one, unless
       `fallback_to_configured=False` (for providers that revoke an authorization when a spent token is sent);
+    - `refresh_token` may be None when the store holds the tenant's token (`<tap> authorize`);
     - errors are one line and never contain token values.
 
     Retries and rotation: a try can fail after the provider has already spent the refresh token (the answer
@@ -284,13 +312,14 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
         auth_endpoint: str,
         client_id: str,
         client_secret: str,
-        refresh_token: str,
+        refresh_token: str | None,
         store: RefreshTokenStore | None,
         client_auth: str = "basic",
         request_policy: RequestPolicy | None = None,
         renew_margin: float = 0.1,
         user_agent: str | None = None,
         fallback_to_configured: bool = True,
+        authorize_hint: str = "",
     ) -> None:
         super().__init__(
             auth_endpoint=auth_endpoint,
@@ -302,10 +331,11 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
             user_agent=user_agent,
         )
         self._fallback = fallback_to_configured
-        self._configured_refresh_token = refresh_token
+        self._configured_refresh_token = refresh_token or None
         self._store = store
         self._store_checked = store is None
-        self.refresh_token = store.load(refresh_token) if store else refresh_token
+        self._authorize_hint = authorize_hint
+        self.refresh_token = store.load(self._configured_refresh_token) if store else self._configured_refresh_token
 
     @property
     def oauth_request_body(self) -> dict:
@@ -316,7 +346,7 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
 
     def _post(self) -> requests.Response:
         # the form is read at every try: an answer with a new refresh token but no access token spent the old one
-        return self._post_form(lambda: {"grant_type": "refresh_token", "refresh_token": self.refresh_token})
+        return self._post_form(lambda: {"grant_type": "refresh_token", "refresh_token": self.refresh_token or ""})
 
     def _received_refresh_token(self, refresh_token: str) -> None:
         """Keep a rotated refresh token: in memory at once, then in the store (atomically)."""
@@ -331,7 +361,7 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
             msg = (
                 f"cannot save the rotated refresh token in token_store_dir {self._store.directory} "
                 f"({exc.strerror or type(exc).__name__}): the provider has already replaced the previous one, so "
-                "fix the directory, authorize again and set refresh_token"
+                f"fix the directory, authorize again and set refresh_token{self._authorize_hint}"
             )
             raise TapError(msg) from None
 
@@ -353,31 +383,59 @@ class RotatingRefreshTokenAuthenticator(RenewingOAuthAuthenticator):
         request_time = datetime.datetime.now(datetime.UTC)
         self.failed_tries = []
         self._check_store()
-        response = self._post()
-        if (
-            not response.ok
-            and self._error_code(response) == "invalid_grant"
-            and self.refresh_token != self._configured_refresh_token
-        ):
-            if not self._fallback:
-                msg = (
-                    f"credentials rejected: invalid_grant (HTTP {response.status_code} from {self._endpoint_line}) "
-                    "for the stored rotated refresh token, and the configured refresh_token was already used; "
-                    "sending a used refresh token again revokes the authorization, so authorize again and set a "
-                    "new refresh_token"
-                )
-                raise CredentialsRejectedError(msg)
-            LOGGER.warning("Stored rotated refresh token was rejected; retrying with the configured refresh_token")
-            self.refresh_token = self._configured_refresh_token
+        with self._store.locked(self._configured_refresh_token) if self._store else contextlib.nullcontext():
+            if self._store is not None:
+                # another run of this authorization may have rotated the token since this one last looked
+                self.refresh_token = self._store.load(self._configured_refresh_token)
+            if not self.refresh_token:
+                where = f" for this tenant in token_store_dir {self._store.directory}" if self._store else ""
+                msg = f"no refresh token{where}: set refresh_token{self._authorize_hint}"
+                raise TapError(msg)
             response = self._post()
+            if (
+                not response.ok
+                and self._error_code(response) == "invalid_grant"
+                and self._configured_refresh_token
+                and self.refresh_token != self._configured_refresh_token
+            ):
+                if not self._fallback:
+                    msg = (
+                        f"credentials rejected: invalid_grant (HTTP {response.status_code} from "
+                        f"{self._endpoint_line}) for the stored rotated refresh token, and the configured "
+                        "refresh_token was already used; sending a used refresh token again revokes the "
+                        f"authorization, so authorize again and set a new refresh_token{self._authorize_hint}"
+                    )
+                    raise CredentialsRejectedError(msg)
+                LOGGER.warning("Stored rotated refresh token was rejected; retrying with the configured refresh_token")
+                self.refresh_token = self._configured_refresh_token
+                response = self._post()
         if not response.ok:
             raise self.refused(
                 response,
-                check="the refresh token is expired, revoked or already used: authorize again and set refresh_token",
+                check="the refresh token is expired, revoked or already used: authorize again and set refresh_token"
+                + self._authorize_hint,
             )
         body, access_token = self._token_body(response)
         self._accept(body, access_token, request_time)
         LOGGER.info("Access token refreshed (valid for %s s)", self.expires_in)
+
+
+def token_store(
+    tap_name: str, config: t.Mapping[str, t.Any], *, token_url: str, tenant_setting: str | None
+) -> RefreshTokenStore:
+    """The store entry of the authorization a tap's settings name (tapkit.token_store): the chain of the
+    configured `refresh_token`, else the one `<tap> authorize` stored for the tenant (`tenant_setting`)."""
+    return RefreshTokenStore(
+        config.get("token_store_dir") or default_store_dir(tap_name),
+        token_url=config.get("token_url") or token_url,
+        client_id=str(config.get("client_id") or ""),
+        tenant=str(config.get(tenant_setting) or "") if tenant_setting else "",
+    )
+
+
+def authorize_hint(tap_name: str, tenant_setting: str) -> str:
+    """What to do when there is no usable refresh token, besides setting one."""
+    return f" (or run `{tap_name} authorize` with {tenant_setting} set, and leave refresh_token unset)"
 
 
 def rotating_authenticator(
@@ -385,21 +443,44 @@ def rotating_authenticator(
     config: t.Mapping[str, t.Any],
     *,
     token_url: str,
+    tenant_setting: str | None = None,
     client_auth: str = "basic",
     fallback_to_configured: bool = True,
 ) -> RotatingRefreshTokenAuthenticator:
     """The refresh-token authenticator from a tap's settings (token_url, client_id, client_secret,
-    refresh_token, token_store_dir, request_timeout, max_retries, user_agent); `token_url` is the default."""
-    token_url = config.get("token_url") or token_url
-    store_dir = config.get("token_store_dir") or default_store_dir(tap_name)
+    refresh_token, token_store_dir, request_timeout, max_retries, user_agent, the tenant's `tenant_setting`);
+    `token_url` is the default."""
     return RotatingRefreshTokenAuthenticator(
-        auth_endpoint=token_url,
+        auth_endpoint=config.get("token_url") or token_url,
         client_id=config["client_id"],
         client_secret=config["client_secret"],
-        refresh_token=config["refresh_token"],
-        store=RefreshTokenStore(store_dir, token_url=token_url, client_id=config["client_id"]),
+        refresh_token=config.get("refresh_token"),
+        store=token_store(tap_name, config, token_url=token_url, tenant_setting=tenant_setting),
         client_auth=client_auth,
         request_policy=RequestPolicy.from_config(config),
         user_agent=config.get("user_agent"),
         fallback_to_configured=fallback_to_configured,
+        authorize_hint=authorize_hint(tap_name, tenant_setting) if tenant_setting else "",
     )
+
+
+def check_refresh_flow(tap: t.Any, hint: str, *, unless: str, token_url: str, tenant_setting: str) -> None:
+    """`check_config` of the rotating refresh-token flow: client_id and client_secret, and a refresh token —
+    configured, or stored for the tenant by `<tap> authorize` — unless `unless` (the other credential) is set.
+    The tap `authorize` loads (class attribute `authorizing = True`, tapkit.authorize) needs no refresh token,
+    since that is what it obtains."""
+    config = tap.config
+    if config.get(unless):
+        return
+    missing = [key for key in ("client_id", "client_secret") if not config.get(key)]
+    needs_token = not config.get("refresh_token") and not getattr(tap, "authorizing", False)
+    if needs_token and not (
+        config.get(tenant_setting)
+        and config.get("client_id")
+        and token_store(tap.name, config, token_url=token_url, tenant_setting=tenant_setting).stored(None)
+    ):
+        missing.append("refresh_token")
+    if missing:
+        extra = authorize_hint(tap.name, tenant_setting) if "refresh_token" in missing else ""
+        msg = f"missing setting(s) {', '.join(missing)}: {hint}{extra}"
+        raise TapError(msg)

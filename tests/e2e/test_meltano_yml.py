@@ -17,8 +17,8 @@ CAPABILITIES = {"catalog", "discover", "state", "about", "stream-maps", "schema-
 NO_STATE = {"tap-findity"}
 #: The plugin commands each tap's extractor declares (its write side).
 COMMANDS = {
-    "tap-candis": set(),
-    "tap-pleo": {"ack", "ack-dry-run"},
+    "tap-candis": {"authorize"},
+    "tap-pleo": {"ack", "ack-dry-run", "authorize"},
     "tap-ivesk": {"upload", "report-sync-error"},
     "tap-findity": {"ack", "fail", "content"},
 }

@@ -12,4 +12,8 @@ from .provider import CandisProvider
 
 def create_app(config: CandisConfig | None = None) -> FastAPI:
     """The Candis emulator as an ASGI app (serve it with ``sandbox.framework.server.serve_in_thread``)."""
-    return build_app(CandisProvider(config), [oauth.router, routes.router, admin.router], title="Candis API sandbox")
+    return build_app(
+        CandisProvider(config),
+        [oauth.router, oauth.authorize_router, routes.router, admin.router],
+        title="Candis API sandbox",
+    )

@@ -1,12 +1,21 @@
-"""Candis' Keycloak token endpoint (refresh-token grant) and Bearer-token checks.
+"""Candis' Keycloak: the token endpoint (refresh-token and authorization-code grants), the authorization
+endpoint with its consent page, and Bearer-token checks.
 
 * Client authentication: HTTP Basic (``client_secret_basic``) or ``client_id``/``client_secret`` form
   fields (``client_secret_post``). Wrong or missing client -> 401 ``invalid_client``.
-* ``grant_type=refresh_token`` only; unknown, spent or expired refresh token -> 400 ``invalid_grant``
-  "Token is not active"; other grant types -> 400 ``unsupported_grant_type``.
-* Every refresh returns a NEW refresh token; unless ``refresh_token_reuse`` is on, the one just used stops
-  working (Candis does not say, [I]: we take the strict reading so a tap that does not persist the rotated
-  token fails here rather than in production).
+* Every grant is bound to ONE organization: each organization of ``config.organizations`` starts with its
+  own initial refresh token (``config.initial_refresh_tokens()``), a consent grants the organization chosen
+  on the consent page, and the access and refresh tokens of a grant read only that organization.
+* ``grant_type=refresh_token``: unknown, spent or expired refresh token -> 400 ``invalid_grant`` "Token is not
+  active". Every refresh returns a NEW refresh token; unless ``refresh_token_reuse`` is on, the one just used
+  stops working, as Keycloak does with "Revoke Refresh Token" on (Candis does not say, [I]: we take the strict
+  reading so a tap that does not persist the rotated token fails here rather than in production).
+* ``grant_type=authorization_code`` (``code``, ``redirect_uri``, ``code_verifier`` when the authorization
+  request had a PKCE challenge): a new grant for the consented organization (sandbox.framework.authorize:
+  codes single-use, 60 s, the redirect_uri and client of the request). Other grant types -> 400
+  ``unsupported_grant_type``.
+* ``GET {REALM_PATH}/protocol/openid-connect/auth``: the consent page (PKCE optional, S256 only, as the
+  discovery document says); the form posts to ``{REALM_PATH}/login-actions/consent``.
 * Access tokens are random opaque strings, valid ``token_lifetime`` seconds.
 """
 
@@ -21,19 +30,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ..framework.authorize import AuthorizationCodes, ConsentPage
 from ..framework.http import base_url
 from ..framework.jsonutil import json_response
-from ..framework.oauth import OAuthClient, basic_or_post_client, oauth_error, refresh_grant, require_bearer, token_store
+from ..framework.oauth import (
+    NO_STORE,
+    FormField,
+    OAuthClient,
+    basic_or_post_client,
+    oauth_error,
+    refresh_grant,
+    require_bearer,
+    token_store,
+)
 from .config import (
     CLIENT_ID,
     CLIENT_SECRET,
-    INITIAL_REFRESH_TOKEN,
-    ORGANIZATION_ID,
     REALM_PATH,
     SCOPE,
     TOKEN_PATH,
     CandisConfig,
 )
+
+AUTHORIZE_PATH = f"{REALM_PATH}/protocol/openid-connect/auth"
+CONSENT_PATH = f"{REALM_PATH}/login-actions/consent"
 
 
 @dataclass
@@ -50,9 +70,12 @@ class TokenStore:
         self.access: dict[str, _Grant] = {}
         #: every token the endpoint handed out, for tests that check no token leaks (admin only)
         self.issued: list[str] = []
+        expires = now_ms() + config.refresh_lifetime * 1000
+        #: each organization's initial refresh token, bound to it
         self.refresh: dict[str, _Grant] = {
-            INITIAL_REFRESH_TOKEN: _Grant(ORGANIZATION_ID, now_ms() + config.refresh_lifetime * 1000, str(uuid.uuid4()))
+            token: _Grant(slug, expires, str(uuid.uuid4())) for slug, token in config.initial_refresh_tokens().items()
         }
+        self.codes = AuthorizationCodes(now_ms)
 
     def organization_for(self, access_token: str | None) -> str | None:
         if not access_token:
@@ -76,10 +99,33 @@ class TokenStore:
             return None
         if not self.config.refresh_token_reuse:
             del self.refresh[refresh_token]
+        return self._issue(grant.organization, grant.session, SCOPE)
+
+    def redeem_code(self, field: FormField) -> dict[str, Any]:
+        """``grant_type=authorization_code``: a new session for the consented organization."""
+        issued = self.codes.redeem(
+            field("code"),
+            client_id=CLIENT_ID,
+            redirect_uri=field("redirect_uri"),
+            code_verifier=field("code_verifier"),
+            revoke=self.revoke_session,
+        )
+        session = str(uuid.uuid4())
+        issued.grant = session
+        return self._issue(issued.organization, session, issued.scope or SCOPE)
+
+    def revoke_session(self, session: str) -> None:
+        """Every access and refresh token of a session (a code presented twice)."""
+        for tokens in (self.access, self.refresh):
+            for token in [t for t, grant in tokens.items() if grant.session == session]:
+                del tokens[token]
+
+    def _issue(self, organization: str, session: str, scope: str) -> dict[str, Any]:
+        now = self.now_ms()
         access = secrets.token_urlsafe(32)
         new_refresh = secrets.token_urlsafe(48)
-        self.access[access] = _Grant(grant.organization, now + self.config.token_lifetime * 1000, grant.session)
-        self.refresh[new_refresh] = _Grant(grant.organization, now + self.config.refresh_lifetime * 1000, grant.session)
+        self.access[access] = _Grant(organization, now + self.config.token_lifetime * 1000, session)
+        self.refresh[new_refresh] = _Grant(organization, now + self.config.refresh_lifetime * 1000, session)
         self.issued += [access, new_refresh]
         return {
             "access_token": access,
@@ -88,8 +134,8 @@ class TokenStore:
             "refresh_token": new_refresh,
             "token_type": "Bearer",
             "not-before-policy": 0,
-            "session_state": grant.session,
-            "scope": SCOPE,
+            "session_state": session,
+            "scope": scope,
         }
 
 
@@ -111,9 +157,29 @@ async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_st
     grant_type = field("grant_type")
     if not grant_type:
         return oauth_error(400, "invalid_request", "Missing form parameter: grant_type")
+    if grant_type == "authorization_code":
+        return json_response(tokens.redeem_code(field), headers=NO_STORE)
     if grant_type != "refresh_token":
         return oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
     return refresh_grant(field, tokens.redeem, "Token is not active")
+
+
+def consent_organizations(provider: Any) -> list[tuple[str, str]]:
+    """The organizations a consent may grant: every organization of the emulator, with its name."""
+    return [(slug, provider.state.organization(slug).name) for slug in provider.config.organizations]
+
+
+CONSENT = ConsentPage(
+    title="Candis",
+    authorize_path=AUTHORIZE_PATH,
+    consent_path=CONSENT_PATH,
+    client_id=CLIENT_ID,
+    scopes=frozenset(SCOPE.split()),
+    require_pkce=False,
+    organizations=consent_organizations,
+)
+#: the authorization endpoint and its consent page (``app.py`` includes it beside ``router``)
+authorize_router = CONSENT.router()
 
 
 @router.get(f"{REALM_PATH}/.well-known/openid-configuration")
@@ -123,7 +189,7 @@ async def discovery(request: Request) -> Response:
     return json_response(
         {
             "issuer": issuer,
-            "authorization_endpoint": f"{issuer}/protocol/openid-connect/auth",
+            "authorization_endpoint": f"{base}{AUTHORIZE_PATH}",
             "token_endpoint": f"{base}{TOKEN_PATH}",
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

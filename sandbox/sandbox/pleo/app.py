@@ -14,6 +14,7 @@ def create_app(config: PleoConfig | None = None) -> FastAPI:
     """The Pleo emulator as an ASGI app (serve it with ``sandbox.framework.server.serve_in_thread``)."""
     routers = [
         auth.router,
+        auth.authorize_router,
         routes_export.router,
         routes_entries.router,
         routes_reference.router,

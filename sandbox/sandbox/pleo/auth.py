@@ -1,9 +1,18 @@
 """Pleo authentication: API keys (HTTP Basic, key as user name, EMPTY password) and OAuth2 bearer tokens.
 
 Token endpoint (``POST /oauth/token``; production ``https://auth.pleo.io/oauth/token``): client
-authentication with HTTP Basic ``client_id:client_secret``; ``grant_type=refresh_token``. Every refresh
-returns a new access AND refresh token and spends the one used; presenting a spent refresh token again
-revokes every token of that authorization (``invalid_grant``), as Pleo documents.
+authentication with HTTP Basic ``client_id:client_secret``.
+
+* ``grant_type=refresh_token``: every refresh returns a new access AND refresh token and spends the one used;
+  presenting a spent refresh token again revokes every token of that authorization (``invalid_grant``), as
+  Pleo documents. An authorization belongs to one organization: its tokens read only that organization.
+* ``grant_type=authorization_code`` with PKCE (``code``, ``redirect_uri``, ``code_verifier``): a new
+  authorization of the consented organization (sandbox.framework.authorize: codes single-use, 60 s, the
+  redirect_uri and client of the request, the verifier must hash to the S256 challenge).
+
+Authorization endpoint ``GET /oauth/authorize`` [I] (Pleo's notes give only the token URL; the sandbox puts
+the authorize endpoint beside it): the consent page; ``code_challenge`` with ``code_challenge_method=S256``
+is required. The form posts to ``/oauth/authorize/consent``.
 """
 
 from __future__ import annotations
@@ -16,7 +25,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from ..framework.oauth import OAuthClient, basic_client, basic_credentials, oauth_error, refresh_grant, token_store
+from ..framework.authorize import AuthorizationCodes, ConsentPage
+from ..framework.jsonutil import json_response
+from ..framework.oauth import (
+    NO_STORE,
+    FormField,
+    OAuthClient,
+    basic_client,
+    basic_credentials,
+    oauth_error,
+    refresh_grant,
+    token_store,
+)
 from ..framework.provider import ApiError
 from .config import (
     API_KEY,
@@ -28,6 +48,9 @@ from .config import (
     TOKEN_PATH,
     PleoConfig,
 )
+
+AUTHORIZE_PATH = "/oauth/authorize"  # [I] beside the token endpoint
+CONSENT_PATH = "/oauth/authorize/consent"
 
 
 @dataclass
@@ -47,6 +70,7 @@ class TokenStore:
         first.refresh[INITIAL_REFRESH_TOKEN] = False
         self.authorizations = [first]
         self.revocations = 0
+        self.codes = AuthorizationCodes(now_ms)
 
     def _find_refresh(self, token: str) -> Authorization | None:
         return next((a for a in self.authorizations if token in a.refresh), None)
@@ -75,6 +99,29 @@ class TokenStore:
             self.revocations += 1
             return None
         auth.refresh[refresh_token] = True
+        return self._issue(auth, SCOPES)
+
+    def redeem_code(self, field: FormField) -> dict[str, Any]:
+        """``grant_type=authorization_code``: a new authorization of the consented organization."""
+        issued = self.codes.redeem(
+            field("code"),
+            client_id=CLIENT_ID,
+            redirect_uri=field("redirect_uri"),
+            code_verifier=field("code_verifier"),
+            revoke=self.revoke,
+        )
+        auth = Authorization(issued.organization)
+        self.authorizations.append(auth)
+        issued.grant = auth
+        return self._issue(auth, issued.scope or SCOPES)
+
+    def revoke(self, auth: Authorization) -> None:
+        """Every token of an authorization (a code presented twice)."""
+        auth.revoked = True
+        auth.access.clear()
+        self.revocations += 1
+
+    def _issue(self, auth: Authorization, scope: str) -> dict[str, Any]:
         access, new_refresh = "pleo_at_" + secrets.token_urlsafe(32), "pleo_rt_" + secrets.token_urlsafe(40)
         auth.access[access] = self.now_ms() + self.config.token_lifetime * 1000
         auth.refresh[new_refresh] = False
@@ -84,7 +131,7 @@ class TokenStore:
             "refresh_token": new_refresh,
             "token_type": "Bearer",
             "expires_in": self.config.token_lifetime,
-            "scope": SCOPES,
+            "scope": scope,
         }
 
 
@@ -136,10 +183,30 @@ router = APIRouter()
 async def token(request: Request, tokens: Annotated[TokenStore, Depends(token_store)]) -> Response:
     field_ = await CLIENT.form(request)  # HTTP Basic only
     grant_type = field_("grant_type")
+    if grant_type == "authorization_code":
+        return json_response(tokens.redeem_code(field_), headers=NO_STORE)
     if grant_type != "refresh_token":
         return oauth_error(
             400,
             "unsupported_grant_type" if grant_type else "invalid_request",
-            "Only grant_type=refresh_token is supported by the sandbox",
+            "Only grant_type=refresh_token and authorization_code are supported by the sandbox",
         )
     return refresh_grant(field_, tokens.redeem, "The refresh token is invalid, expired, revoked or was already used")
+
+
+def consent_organizations(provider: Any) -> list[tuple[str, str]]:
+    """The organization a consent grants (its companies as its name)."""
+    return [(ORGANIZATION_ID, ", ".join(data.company.name for data in provider.state.companies))]
+
+
+CONSENT = ConsentPage(
+    title="Pleo",
+    authorize_path=AUTHORIZE_PATH,
+    consent_path=CONSENT_PATH,
+    client_id=CLIENT_ID,
+    scopes=frozenset(SCOPES.split()),
+    require_pkce=True,
+    organizations=consent_organizations,
+)
+#: the authorization endpoint and its consent page (``app.py`` includes it beside ``router``)
+authorize_router = CONSENT.router()
