@@ -153,11 +153,14 @@ class FileSink:
 
 
 def download(stream: t.Any, url: str, sink: FileSink, parts: tuple[str, ...]) -> tuple[int, str, str, str | None]:
-    """GET `url` through the stream's HTTP policy and stream it into `sink`; a connection that breaks
-    mid-body is retried from the start (bounded by `max_retries`). Returns (size, sha256, url, content type)."""
+    """GET `url` through the stream's HTTP policy and stream it into `sink`; a connection that breaks or times
+    out mid-body is retried from the start (bounded by `max_retries`), then RetriesExhaustedError
+    `GET /path: incomplete download after N tries (read timeout 60 s)` — method, path and the cause in words,
+    never the host, the query string (a pre-signed URL's signature) or a secret. Returns (size, sha256, url,
+    content type)."""
     import requests
 
-    from tapkit.errors import TapError
+    from tapkit.http import RetriesExhaustedError, network_cause, request_line
 
     attempts = int(stream.config.get("max_retries", 6)) + 1
     for attempt in range(1, attempts + 1):
@@ -168,10 +171,16 @@ def download(stream: t.Any, url: str, sink: FileSink, parts: tuple[str, ...]) ->
                 size, digest, stored = sink.write(response.iter_content(chunk_size=CHUNK), *parts)
                 return size, digest, stored, response.headers.get("Content-Type")
         except requests.RequestException as exc:
+            cause = f" ({network_cause(exc, stream.timeout)})"
             if attempt == attempts:
-                msg = f"download of {'/'.join(parts)} failed after {attempts} attempts: {type(exc).__name__}"
-                raise TapError(msg) from None
-            stream.logger.warning("Download of %s broke off (%s); retrying", parts[-1], type(exc).__name__)
+                raise RetriesExhaustedError(request_line(prepared), attempts, "incomplete download", cause) from None
+            stream.logger.warning(
+                "Download of %s broke off (try %d failed): %s: incomplete download%s; retrying",
+                parts[-1],
+                attempt,
+                request_line(prepared),
+                cause,
+            )
     raise AssertionError  # pragma: no cover
 
 
