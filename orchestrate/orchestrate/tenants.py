@@ -23,6 +23,7 @@ import yaml
 
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+CRON = r"^[0-9A-Za-z*/,?LW#-]+( [0-9A-Za-z*/,?LW#-]+){4}$"  # five cron fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Provider:
     tap: str
     #: The settings that scope a run to one tenant; one of them must be given.
     scope: tuple[str, ...]
-    #: Write-back plugin command run after the load (`meltano run tap target <write_back>`), if any.
+    #: Write-back run after the load (`meltano run tap target <write_back>`), if any: the utility plugin's
+    #: command, as Meltano cannot place the extractor's own command (`tap-x:ack`) after a loader.
     write_back: str | None
     #: Default schedule (cron): hourly; Findity asks integrations that poll to do so every 15 minutes.
     schedule: str
@@ -42,9 +44,9 @@ class Provider:
 
 PROVIDERS: dict[str, Provider] = {
     "candis": Provider("tap-candis", ("organization_id",), None, "0 * * * *", "organizationId"),
-    "pleo": Provider("tap-pleo", ("company_id", "company_ids"), "tap-pleo:ack", "0 * * * *", "companyId"),
+    "pleo": Provider("tap-pleo", ("company_id", "company_ids"), "pleo-writeback:ack", "0 * * * *", "companyId"),
     "ivesk": Provider("tap-ivesk", ("company_codes",), None, "0 * * * *", "companycode"),
-    "findity": Provider("tap-findity", ("organization_id",), "tap-findity:ack", "*/15 * * * *", "organizationId"),
+    "findity": Provider("tap-findity", ("organization_id",), "findity-writeback:ack", "*/15 * * * *", "organizationId"),
 }
 
 
@@ -112,7 +114,9 @@ class Tenant(_Strict):
     loader: str | None = None
     start_date: str | None = None
     files_dir: str | None = None
-    schedule: str | None = pydantic.Field(None, description="Cron schedule; default per provider.")
+    schedule: str | None = pydantic.Field(
+        None, pattern=CRON, description="Cron schedule (5 fields, UTC); default per provider."
+    )
     write_back: bool | None = None
     webhook: Webhook | None = pydantic.Field(None, description="The tenant's provider events (webhooks/README.md).")
 

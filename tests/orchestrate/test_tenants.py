@@ -57,7 +57,7 @@ def test_a_valid_file_resolves_to_one_meltano_run_per_tenant(tmp_path: Path) -> 
     assert candis.command() == [
         "meltano", "run", "--state-id-suffix=acme-candis", "tap-candis", "target-postgres"
     ]  # fmt: skip
-    assert findity.command()[-1] == "tap-findity:ack" and pleo.command()[-1] == "target-postgres"
+    assert findity.command()[-1] == "findity-writeback:ack" and pleo.command()[-1] == "target-postgres"
     assert ivesk.loader == "target-duckdb"
     assert candis.env == {
         "TAP_CANDIS_CLIENT_ID": "partner-app",
