@@ -19,7 +19,7 @@ NO_STATE = {"tap-findity"}
 COMMANDS = {
     "tap-candis": {"authorize"},
     "tap-pleo": {"ack", "ack-dry-run", "authorize"},
-    "tap-ivesk": {"upload", "report-sync-error"},
+    "tap-ivesk": {"upload", "report-sync-error", "subscribe"},
     "tap-findity": {"ack", "fail", "content"},
 }
 
