@@ -3,15 +3,13 @@ exports (:class:`OrganizationData`), and the token store they share."""
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..framework.data import company_name, record_rng
 from ..framework.money import Totals
 from ..framework.tenants import sum_streams, tenant_scale, tenant_seed
-from .config import INITIAL_REFRESH_TOKEN, ORGANIZATIONS, CandisConfig, initial_refresh_token
+from .config import ORGANIZATIONS, CandisConfig, initial_refresh_token
 from .exports import POOL_REFERENCE_MS, Export, ExportBook
 from .oauth import TokenStore
 from .parties import Parties
@@ -216,19 +214,6 @@ class CandisState:
             prefixes.add(factory.file_prefix)
             self.organizations[slug] = data
         self.tokens = TokenStore(config, now_ms)
-        self._bind_initial_tokens()
-
-    def _bind_initial_tokens(self) -> None:
-        """Until the token endpoint (``oauth.py``) binds each organization's initial refresh token itself, add
-        the missing ones as copies of the first organization's grant, bound to their organization. A no-op
-        once ``oauth.py`` knows them (then this method can go)."""
-        refresh = getattr(self.tokens, "refresh", None)
-        first = refresh.get(INITIAL_REFRESH_TOKEN) if isinstance(refresh, dict) else None
-        if first is None or not dataclasses.is_dataclass(first):
-            return
-        for slug, token in self.config.initial_refresh_tokens().items():
-            if token not in refresh:
-                refresh[token] = dataclasses.replace(first, organization=slug, session=str(uuid.uuid4()))
 
     @property
     def default(self) -> OrganizationData:
