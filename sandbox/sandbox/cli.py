@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .framework.latency import Delay, Latency
 from .framework.server import ServerThread
 
 
@@ -144,6 +145,13 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _delay(text: str) -> Delay:
+    try:
+        return Delay.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sandbox", description="Local emulators of accounting export APIs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--export-delay", type=_non_negative_float, help="seconds a new Candis export stays EXPORTING")
     serve.add_argument("--rate-limit", type=_non_negative_int, help="requests per minute per organization (0 = off)")
     serve.add_argument("--refresh-token-reuse", action="store_true", help="let used refresh tokens keep working")
+    serve.add_argument(
+        "--latency",
+        type=_delay,
+        metavar="MS[:JITTER_MS]",
+        help="network round trip added to every API request (milliseconds, optional ± jitter; default 0)",
+    )
+    serve.add_argument(
+        "--file-latency",
+        type=_delay,
+        metavar="MS[:JITTER_MS]",
+        help="the same for the pre-signed file hosts (Pleo receipts, Įvesk PDFs; default: --latency)",
+    )
     serve.add_argument(
         "--tenants",
         type=_positive_int,
@@ -219,7 +239,13 @@ def _read_config_file(path: str | None) -> dict[str, dict[str, Any]]:
 def _build_apps(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
     """Every emulator's app, before any starts (a refused setting stops them all: SettingsError)."""
     sections = _read_config_file(args.config)
-    return {name: PROVIDERS[name].make_app(args, sections.get(name, {})) for name in names}
+    apps = {name: PROVIDERS[name].make_app(args, sections.get(name, {})) for name in names}
+    api = getattr(args, "latency", None) or Delay()
+    files = getattr(args, "file_latency", None) or api
+    seed = args.seed if args.seed is not None else 42
+    for app in apps.values():
+        app.state.provider.latency = Latency(api, files, seed)  # one generator per emulator
+    return apps
 
 
 def serve(args: argparse.Namespace) -> int:

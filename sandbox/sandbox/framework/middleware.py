@@ -1,5 +1,5 @@
-"""The ASGI middleware every emulator runs behind: request log -> rate limit -> fault injection -> the
-published contract's request checks -> API.
+"""The ASGI middleware every emulator runs behind: request log -> latency (``latency.py``) -> rate limit ->
+fault injection -> the published contract's request checks -> API.
 
 Pure ASGI (not ``BaseHTTPMiddleware``), so streamed responses stay streamed and a request costs a few
 microseconds here. Admin requests (``/_sandbox/...``) pass straight through, unlogged and unlimited.
@@ -55,6 +55,10 @@ class SandboxMiddleware:
                 entry["status"] = message["status"]
             await send(message)
 
+        delay = provider.latency.seconds(file=provider.is_file_request(scope)) if provider.latency else 0.0
+        if delay:
+            await asyncio.sleep(delay / 2)  # the request on its way
+            logging_send = _delayed(logging_send, delay / 2)  # the response on its way back
         try:
             await self._handle(scope, receive, logging_send, organization, entry)
         finally:
@@ -182,6 +186,17 @@ class SandboxMiddleware:
         # Wait until the server has seen the connection go, so it neither answers 500 nor logs an error.
         with contextlib.suppress(TimeoutError):  # the transport is closed either way
             await asyncio.wait_for(_wait_disconnect(receive), 1.0)
+
+
+def _delayed(send: Any, seconds: float) -> Any:
+    """A ``send`` whose response starts ``seconds`` later (asynchronously: other requests go on)."""
+
+    async def delayed_send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return delayed_send
 
 
 async def _read_body(receive: Any) -> bytes:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from .errors import AdminError, ApiError, admin_int
 from .faults import FaultInjector
 from .jsonutil import json_response
+from .latency import Latency
 from .ratelimit import RollingWindowLimiter
 from .requestlog import RequestLog
 from .timeutil import to_ms, utc_now
@@ -37,11 +38,15 @@ class SandboxProvider:
     contract_name: str | None = None
     #: the provider's error code for a request its contract refuses (None: its default code for 400)
     contract_error_code: str | None = None
+    #: paths served by the provider's pre-signed file host (their latency is ``latency.files``)
+    file_prefixes: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.request_log = RequestLog()
         self.faults = FaultInjector()
         self.limiter = RollingWindowLimiter(window=60.0)
+        #: the network's round trip (``sandbox serve --latency``; a test sets it directly); kept by resets
+        self.latency = Latency()
 
     @property
     def contract(self) -> Any:
@@ -82,6 +87,10 @@ class SandboxProvider:
     def is_rate_limited(self, scope: dict[str, Any]) -> bool:
         """Whether this request counts against the rate limit (token endpoints usually do not)."""
         return True
+
+    def is_file_request(self, scope: dict[str, Any]) -> bool:
+        """Whether this request goes to the pre-signed file host (``file_prefixes``), not the API."""
+        return scope["path"].startswith(self.file_prefixes) if self.file_prefixes else False
 
     @property
     def rate_limit(self) -> int:

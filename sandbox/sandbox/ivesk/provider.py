@@ -28,6 +28,7 @@ def parse_mutate(params: Any) -> tuple[str, int]:
 
 class IveskProvider(ConfiguredProvider):
     name = "ivesk"
+    file_prefixes = ("/documents/", "/public/")  # pre-signed PDFs and uploads (S3)
 
     config_class = IveskConfig
     state_class = IveskState

@@ -36,6 +36,7 @@ def invalid_json(detail: str | None) -> ApiError:
 
 class PleoProvider(ConfiguredProvider):
     name = "pleo"
+    file_prefixes = (FILE_PREFIX,)  # the pre-signed receipts (Pleo's storage host)
     contract_name = "pleo"
 
     config_class = PleoConfig
