@@ -219,7 +219,12 @@ def load_fleet(path: str | Path, meltano_yml: str | Path) -> Fleet:
     except pydantic.ValidationError as exc:
         raise TenantsFileError(path, [_problem(raw, error) for error in exc.errors()]) from None
     project = yaml.safe_load(Path(meltano_yml).read_text(encoding="utf-8"))
-    problems, runs = _resolve(document, plugin_settings(project, "extractors"), plugin_settings(project, "loaders"))
+    problems, runs = _resolve(
+        document,
+        plugin_settings(project, "extractors"),
+        plugin_settings(project, "loaders"),
+        plugin_settings(project, "utilities"),
+    )
     if problems:
         raise TenantsFileError(path, problems)
     return Fleet(path, document, runs)
@@ -245,7 +250,10 @@ def _problem(raw: t.Any, error: t.Mapping[str, t.Any]) -> str:
 
 
 def _resolve(
-    document: TenantsFile, extractors: dict[str, dict[str, bool]], loaders: dict[str, dict[str, bool]]
+    document: TenantsFile,
+    extractors: dict[str, dict[str, bool]],
+    loaders: dict[str, dict[str, bool]],
+    utilities: dict[str, dict[str, bool]] | None = None,
 ) -> tuple[list[str], list[TenantRun]]:
     problems: list[str] = []
     runs: list[TenantRun] = []
@@ -292,6 +300,13 @@ def _resolve(
         env = dict(setting_env(spec.tap, k, v) for k, v in values.items())
         secret_vars = {setting_env(spec.tap, k, "")[0]: source for k, source in tenant.secrets.items()}
         write_back = tenant.write_back if tenant.write_back is not None else defaults.write_back
+        if write_back and spec.write_back:
+            # The write-back utility gets the same settings under its own names (FINDITY_WRITEBACK_*): Meltano
+            # passes a utility's resolved settings to it, so its defaults would override the tap's variables.
+            utility = spec.write_back.split(":", 1)[0]
+            shared = (utilities or {}).get(utility, {})
+            env |= dict(setting_env(utility, k, v) for k, v in values.items() if k in shared)
+            secret_vars |= {setting_env(utility, k, "")[0]: src for k, src in tenant.secrets.items() if k in shared}
         runs.append(
             TenantRun(
                 tenant=tenant,

@@ -1,10 +1,13 @@
 """The fleet end to end: Dagster (in process, test instance) runs real `meltano run`s of tap-ivesk for several
 tenants at once — each tenant an Įvesk sandbox of its own data — into one DuckDB file and one PostgreSQL
-database; what landed is compared with every sandbox's ground truth."""
+database; what landed is compared with every sandbox's ground truth. And a Findity tenant's write-back."""
 
 from __future__ import annotations
 
 import pytest
+from sandbox.findity import CLIENT_ID as FINDITY_CLIENT_ID
+from sandbox.findity import CLIENT_SECRET as FINDITY_CLIENT_SECRET
+from sandbox.findity import ORGANIZATION_ID as FINDITY_ORGANIZATION
 from sandbox.ivesk import API_KEY, COMPANY_CODES
 from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 
@@ -138,3 +141,35 @@ def test_a_transient_failure_is_retried_with_backoff_until_it_succeeds(fleet: Fl
     truth = sandbox.admin("GET", "/ground-truth")
     assert outcome.metadata["rows/documents"] == int(truth["streams"]["documents"]["count"])
     assert outcome.metadata["rows"]["documents"] > 0
+
+
+def test_a_findity_tenants_run_confirms_its_exports_after_the_load(fleet: Fleet, findity_factory) -> None:
+    sandbox = findity_factory(scale=10)
+    fleet.write_tenant_list(
+        [
+            {
+                "name": "nordic",
+                "provider": "findity",
+                "organization_id": FINDITY_ORGANIZATION,
+                "settings": {
+                    "api_url": sandbox.url + "/api",
+                    "token_url": sandbox.url + "/oauth/token",
+                    "client_id": FINDITY_CLIENT_ID,
+                    "manifest_dir": str(fleet.root / "manifests"),
+                },
+                "secrets": {"client_secret": "NORDIC_SECRET"},
+            }
+        ],
+        loader="target-duckdb",
+    )
+    fleet.with_settings(environ={**fleet.settings.base_environ(), "NORDIC_SECRET": FINDITY_CLIENT_SECRET})
+    fleet.sync_partitions()
+    assert [e["status"] for e in sandbox.admin("GET", "/findity/exports")] == ["UNPROCESSED"]
+
+    outcome = fleet.materialize("findity", "nordic")["nordic"]
+
+    assert outcome.success, outcome.failure
+    assert outcome.metadata["command"].endswith("tap-findity target-duckdb findity-writeback:ack")
+    assert outcome.metadata["rows/exports"] == 1 and outcome.metadata["rows/vouchers"] > 0
+    # the write-back ran with the tenant's settings (not the utility's production defaults)
+    assert [e["status"] for e in sandbox.admin("GET", "/findity/exports")] == ["PROCESSED"]

@@ -66,6 +66,10 @@ def test_a_valid_file_resolves_to_one_meltano_run_per_tenant(tmp_path: Path) -> 
         "TAP_CANDIS_FILES_DIR": "/data/files/acme-candis",
     }
     assert pleo.env["TAP_PLEO_COMPANY_IDS"] == '["c-1", "c-2"]'  # arrays as JSON, as Meltano reads them
+    # the write-back utility is given the same settings under its own names (else its defaults would win)
+    assert findity.env["FINDITY_WRITEBACK_ORGANIZATION_ID"] == findity.env["TAP_FINDITY_ORGANIZATION_ID"]
+    assert findity.secret_vars["FINDITY_WRITEBACK_CLIENT_SECRET"] == "NORDIC_SECRET"
+    assert not [var for var in pleo.env if var.startswith("PLEO_WRITEBACK_")]  # write_back: false
     assert (candis.schedule, findity.schedule, ivesk.schedule) == ("0 * * * *", "*/5 * * * *", "0 * * * *")
     assert [r.name for r in fleet.of_provider("findity")] == ["nordic-findity"]
 
