@@ -11,6 +11,7 @@
 * **Retries**: RetryPolicy (exponential backoff with jitter) for transient failures; permanent ones raise
   `Failure(allow_retries=False)`; an unknown failure is retried once (runner.classify, the README's rule).
 * **Sensor** `fleet_tenants`: keeps every provider's partitions equal to the tenants of the tenants file.
+* **Sensor** `fleet_webhooks` (webhook_sensor.py): the webhook receiver's pending events become the tenant's run.
 * **Schedules** `<provider>_<cron>`: one per provider and cron (the provider's default: hourly, Findity every
   15 minutes; and every `schedule:` a tenant sets), requesting one run per tenant of that cron.
 
@@ -26,6 +27,7 @@ import dagster as dg
 from orchestrate.runner import TRANSIENT, UNKNOWN, RunResult, RunStartError, run_tenant
 from orchestrate.settings import FleetSettings
 from orchestrate.tenants import PROVIDERS, Fleet, TenantsFileError, load_fleet
+from orchestrate.webhook_sensor import webhook_sensor
 
 TENANT_TAG = "fleet/tenant"
 PROVIDER_TAG = "fleet/provider"
@@ -247,7 +249,8 @@ def build_definitions(settings: FleetSettings) -> dg.Definitions:
         asset = tenant_asset(provider, settings, dg.DynamicPartitionsDefinition(name=partitions_name(provider)))
         assets.append(asset)
         schedules += [tenant_schedule(provider, cron, settings, asset) for cron in crons(provider, fleet)]
-    return dg.Definitions(assets=assets, sensors=[tenants_sensor(settings)], schedules=schedules)
+    sensors = [tenants_sensor(settings), webhook_sensor(settings, asset_key=asset_key)]  # webhooks/README.md
+    return dg.Definitions(assets=assets, sensors=sensors, schedules=schedules)
 
 
 @dg.definitions

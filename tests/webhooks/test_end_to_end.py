@@ -1,10 +1,13 @@
 """From a provider's event to the tenant's data in the warehouse: a sandbox admin action, its webhook, the
-receiver (a free loopback port), `webhooks drain` (the tenant's own `meltano run`), the new records in DuckDB
-exactly once. The seconds from the admin action to the loaded data are reported at the end of the run."""
+receiver (a free loopback port), the code location's `fleet_webhooks` sensor in process (or `webhooks drain`,
+without Dagster), the tenant's own `meltano run`, the new records in DuckDB exactly once. The seconds from the
+admin action to the loaded data are reported at the end of the run."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,8 +15,11 @@ import sys
 import time
 import typing as t
 
+import dagster as dg
 import pytest
+from orchestrate.definitions import asset_key, build_definitions
 from orchestrate.tenants import load_fleet
+from orchestrate.webhook_sensor import SENSOR_NAME
 from sandbox.ivesk import API_KEY as IVESK_API_KEY
 from warehouse_summary import DuckDBWarehouse
 from webhooks.drain import drain_once
@@ -22,6 +28,8 @@ from webhooks.store import EventStore
 from tests.e2e.conftest import MELTANO, MeltanoProject
 from tests.e2e.conftest import meltano as meltano  # the e2e tests' isolated Meltano (system db, warehouse)
 from tests.helpers import BIN, ROOT
+from tests.orchestrate.conftest import fleet as fleet  # the code location's settings and a Dagster test instance
+from tests.orchestrate.harness import Fleet
 from tests.webhooks.conftest import (
     FINDITY_SECRET,
     LATENCIES,
@@ -59,8 +67,42 @@ def drain(setup: Setup, meltano: MeltanoProject, store: EventStore) -> list[t.An
     return results
 
 
-def warehouse_ids(meltano: MeltanoProject, schema: str, table: str, column: str = "id") -> list[str]:
-    path = meltano.workdir / "warehouse.duckdb"
+def launch(ref: t.Any, settings: t.Any, partition: str, tags: dict[str, str]) -> tuple[str, bool]:
+    """In a worker process: what the daemon does with a RunRequest of the sensor (the tenant's fleet asset)."""
+    with dg.DagsterInstance.from_ref(ref) as instance:
+        definitions = build_definitions(settings)
+        asset = definitions.get_assets_def(asset_key(tags["fleet/provider"]))
+        result = dg.materialize([asset], instance=instance, partition_key=partition, tags=tags, raise_on_error=False)
+        return result.run_id, result.success
+
+
+def through_dagster(fleet: Fleet, setup: Setup) -> list[dg.DagsterRun]:
+    """The code location's `fleet_webhooks` sensor, in process: one tick, each RunRequest materialized as the
+    daemon would launch it (the tenant's real `meltano run`), then one more tick, which marks the events done."""
+    fleet.with_settings(
+        environ={**fleet.settings.base_environ(), **setup.environ, "WEBHOOKS_STORE": str(setup.store_path)}
+    )
+    fleet.sync_partitions()
+    definitions = build_definitions(fleet.settings)
+    sensor = next(s for s in definitions.sensors or [] if s.name == SENSOR_NAME)
+    tick = sensor(dg.build_sensor_context(instance=fleet.instance))
+    assert isinstance(tick, dg.SensorResult), tick
+    results = []
+    context = multiprocessing.get_context("spawn")  # each run in a process of its own, as Dagster runs them
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        for request in tick.run_requests:
+            tags = {**request.tags, "dagster/run_key": request.run_key}
+            work = pool.submit(launch, fleet.instance.get_ref(), fleet.settings, request.partition_key, tags)
+            run_id, success = work.result(timeout=600)
+            assert success, "\n".join(fleet.log_messages(run_id)[-40:])
+            results.append(fleet.instance.get_run_by_id(run_id))
+    after = sensor(dg.build_sensor_context(instance=fleet.instance))
+    assert isinstance(after, dg.SkipReason), after
+    return results
+
+
+def warehouse_ids(where: MeltanoProject | Fleet, schema: str, table: str, column: str = "id") -> list[str]:
+    path = (where.workdir if isinstance(where, MeltanoProject) else where.root) / "warehouse.duckdb"
     if not path.exists():
         return []
     with DuckDBWarehouse(path, schema=schema) as warehouse:
@@ -81,7 +123,7 @@ def report(request: pytest.FixtureRequest, started: float) -> float:
     return seconds
 
 
-def test_ivesk_export_lands_in_duckdb_through_sns_webhook(ivesk_factory, setup, meltano, request):
+def test_ivesk_export_lands_in_duckdb_through_sns_webhook_and_the_sensor(ivesk_factory, setup, fleet, request):
     ivesk = ivesk_factory(scale=30, webhook_retry_base=0.05)
     setup.write_tenants(tenants_document(ivesk=ivesk.url))
     hooks = setup.receiver(sns_ca_file=trust_sns(ivesk, setup))
@@ -115,17 +157,17 @@ def test_ivesk_export_lands_in_duckdb_through_sns_webhook(ivesk_factory, setup, 
     notified = wait_until(lambda: all_delivered(ivesk), what="delivered on_exported notifications")
     events = hooks.store.pending()
     assert len(events) == notified and {e.tenant for e in events} == {"baltic-ivesk"}
-    (run,) = drain(setup, meltano, hooks.store)  # one run covers them all
+    (run,) = through_dagster(fleet, setup)  # one run covers them all
     seconds = report(request, started)
 
-    assert run.events == len(events)
-    landed = warehouse_ids(meltano, "tap_ivesk", "documents")
+    assert run.tags["fleet/webhook-events"] == str(len(events))
+    landed = warehouse_ids(fleet, "tap_ivesk", "documents")
     assert set(exported["ids"]) <= set(landed) and len(landed) == len(set(landed))
     assert all(hooks.store.get("ivesk", e.event_id).status == "done" for e in events)
     assert seconds < 120
 
 
-def test_pleo_export_job_lands_in_duckdb_through_standard_webhook(pleo_factory, setup, meltano, request):
+def test_pleo_export_job_lands_in_duckdb_through_standard_webhook_and_the_sensor(pleo_factory, setup, fleet, request):
     pleo = pleo_factory(scale=40)
     setup.write_tenants(tenants_document(pleo=pleo.url))
     hooks = setup.receiver()
@@ -134,16 +176,19 @@ def test_pleo_export_job_lands_in_duckdb_through_standard_webhook(pleo_factory, 
     started = time.monotonic()
     job = open_pleo_job(pleo, 4)  # the accountant clicks Export: v1.export-job.created
     (event,) = wait_until(hooks.store.pending, what="stored Pleo event")
-    drain(setup, meltano, hooks.store)
+    (run,) = through_dagster(fleet, setup)
     report(request, started)
 
-    assert job["id"] in warehouse_ids(meltano, "tap_pleo", "export_jobs")
-    items = warehouse_ids(meltano, "tap_pleo", "export_job_items", "exportjobid")
+    assert run.tags["dagster/run_key"] == event.event_id
+    assert job["id"] in warehouse_ids(fleet, "tap_pleo", "export_jobs")
+    items = warehouse_ids(fleet, "tap_pleo", "export_job_items", "exportjobid")
     assert items.count(job["id"]) == job["numberOfItems"]
     assert hooks.store.get("pleo", event.event_id).status == "done"
 
 
-def test_findity_bulk_send_lands_in_duckdb_through_secret_url_webhook(findity_factory, setup, meltano, request):
+def test_findity_bulk_send_lands_in_duckdb_through_secret_url_webhook_and_the_sensor(
+    findity_factory, setup, fleet, request
+):
     findity = findity_factory()
     setup.write_tenants(tenants_document(findity=findity.url))
     hooks = setup.receiver()
@@ -152,10 +197,10 @@ def test_findity_bulk_send_lands_in_duckdb_through_secret_url_webhook(findity_fa
     started = time.monotonic()
     sent = findity.admin("POST", "/findity/bulk-send", {"count": 3})  # the admin sends the reports
     assert sent["webhook"]["status"] == 200
-    drain(setup, meltano, hooks.store)
+    through_dagster(fleet, setup)
     report(request, started)
 
-    exports = warehouse_ids(meltano, "tap_findity", "exports")
+    exports = warehouse_ids(fleet, "tap_findity", "exports")
     assert exports.count(sent["export"]["id"]) == 1
     assert hooks.store.get("findity", sent["export"]["id"]).status == "done"
 
