@@ -9,6 +9,7 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from tapkit.http import ProviderHTTPMixin, parsed_json
 from tapkit.schema import String, opt, req
+from tapkit.tenant import TenantStream
 
 from tap_candis.pagination import MAX_PAGE, CandisOffsetPaginator
 
@@ -16,10 +17,12 @@ if t.TYPE_CHECKING:
     import requests
 
 
-class CandisStream(ProviderHTTPMixin, RESTStream):
-    """A stream of one Candis organization: `url_base` is `{api_url}/v1/organizations/{organization_id}`."""
+class CandisStream(TenantStream, ProviderHTTPMixin, RESTStream):
+    """A stream of one Candis organization: `url_base` is `{api_url}/v1/organizations/{organization_id}`; every
+    record names it in `organizationId`."""
 
     records_key: t.ClassVar[str] = ""
+    tenant_field = "organizationId"
     # Records come straight from JSON (numbers already Decimal): conforming every nested value again costs a
     # third of the run time. Root fields are still conformed; nested values are passed through as parsed.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.ROOT_ONLY
@@ -27,6 +30,9 @@ class CandisStream(ProviderHTTPMixin, RESTStream):
     @property
     def url_base(self) -> str:
         return f"{self.config['api_url']}/v1/organizations/{self._tap.organization_id}"
+
+    def tenant_id(self, context: t.Any) -> str:
+        return self._tap.organization_id
 
     @property
     def http_headers(self) -> dict:

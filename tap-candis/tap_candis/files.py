@@ -12,6 +12,7 @@ from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
 
 from tap_candis.client import CandisStream
+from tap_candis.schemas import ORGANIZATION_ID
 from tap_candis.streams import PostingsStream
 
 
@@ -24,6 +25,7 @@ class FilesStream(OncePerParentChild, CandisStream):
     path = "/files/{fileId}"
     schema = th.PropertiesList(
         th.Property("id", String, required=True, description="Candis file id."),
+        ORGANIZATION_ID,
         th.Property("ownerStream", String, description="Stream of the record that lists this file (postings)."),
         th.Property("ownerId", String, description="Primary key of that record (posting id)."),
         th.Property("exportId", String),

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 from tapkit.schema import Decimal, Integer, String, obj, opt, opts, req
+from tapkit.tenant import tenant_property
 
+_ORGANIZATION = "the Candis organization (slug) the record was read from, the `{organizationId}` of the request's path"
+#: the tenant of every record (tapkit.tenant); `in_body`: invoices, whose body has `organizationId` already
+ORGANIZATION_ID = tenant_property("organizationId", _ORGANIZATION)
+ORGANIZATION_ID_IN_BODY = tenant_property("organizationId", _ORGANIZATION, in_body=True)
 VALUE_MINOR = opt(
     "valueMinor",
     Integer,

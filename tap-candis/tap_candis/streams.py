@@ -28,6 +28,8 @@ from tap_candis.schemas import (
     INVOICE_BOOKING,
     LOCALIZED,
     MONEY,
+    ORGANIZATION_ID,
+    ORGANIZATION_ID_IN_BODY,
     PLACE,
     POSTING_CONTACT,
     RATE,
@@ -62,6 +64,7 @@ class ExportsStream(CandisListStream):
     is_sorted = False  # the list is newest-first
     schema = th.PropertiesList(
         req("id", String, "Export id (UUID)."),
+        ORGANIZATION_ID,
         req("postingsCount", Decimal, "Number of postings in the export (a JSON number, as the OpenAPI types it)."),
         req("status", String, "EXPORTING | EXPORTED | FAILED | PARTIALLY_EXPORTED"),
         req("createdAt", DateTime, "When the export was created (normalised to UTC by the tap)."),
@@ -149,7 +152,7 @@ class ExportsStream(CandisListStream):
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         row["createdAt"] = to_utc_iso(row.get("createdAt"))
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         if record.get("status") != "EXPORTING":
@@ -170,6 +173,7 @@ class PostingsStream(_ExportChild):
     # Alike other schemas line by line (one provider field a line): nothing to share.
     schema = th.PropertiesList(
         req("id", String, "Posting id."),
+        ORGANIZATION_ID,
         opt("exportId", String, "Added by the tap: the export this posting came in."),
         req("entityGuid", String),
         req("type", String, "DOCUMENT | CARD_TRANSACTION | CARD_SETTLEMENT | REIMBURSEMENT_ITEM"),
@@ -221,7 +225,7 @@ class PostingsStream(_ExportChild):
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         money.add_posting_minor_units(row)
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         if self._tap.stream_wanted("files") and record.get("files"):
@@ -236,6 +240,7 @@ class FailedPostingsStream(_ExportChild):
     schema = th.PropertiesList(
         req("exportId", String, "Added by the tap: the export this failed posting belongs to."),
         req("id", String),
+        ORGANIZATION_ID,
         opt("entityId", String),
         req("errorCode", String, "e.g. EXPORTABLE_ENTITY_NOT_FOUND"),
     ).to_dict()
@@ -262,7 +267,7 @@ class UpdatedAtStream(CandisStream):
         row["updatedAt"] = to_utc_iso(row.get("updatedAt"))
         row["createdAt"] = to_utc_iso(row.get("createdAt"))
         self.add_minor_units(row)
-        return row
+        return super().post_process(row, context)
 
 
 class KeysetStream(UpdatedAtStream):
@@ -301,6 +306,7 @@ class ReimbursementItemsStream(KeysetStream):
     # The OpenAPI's item is a `oneOf` on `type`; fields of one type only are null for the others.
     schema = th.PropertiesList(
         req("id", String),
+        ORGANIZATION_ID,
         req("type", String, "GENERAL_EXPENSE | HOSPITALITY_EXPENSE | PER_DIEM | MILEAGE"),
         req("status", String, "APPROVED | EXPORTED"),
         req("createdAt", DateTime, "Normalised to UTC by the tap."),
@@ -364,6 +370,7 @@ class PurchaseRequestsStream(KeysetStream):
     status_setting = "purchase_request_statuses"
     schema = th.PropertiesList(
         req("id", String),
+        ORGANIZATION_ID,
         req("status", String, "APPROVING | APPROVED | REJECTED | FULFILLED | PARTIALLY_FULFILLED | CANCELLED"),
         req("createdAt", DateTime, "Normalised to UTC by the tap."),
         req("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),
@@ -390,7 +397,8 @@ class InvoicesStream(UpdatedAtStream):
     records_key = "invoices"
     is_sorted = True  # each window is emitted sorted by the tap, windows ascend
     schema = th.PropertiesList(
-        *reqs(String, "id", "organizationId"),
+        req("id", String),
+        ORGANIZATION_ID_IN_BODY,
         req("status", String, "APPROVED | EXPORTED"),
         req("createdAt", DateTime, "Normalised to UTC by the tap."),
         opt("updatedAt", DateTime, "Last change (normalised to UTC by the tap); the replication key."),

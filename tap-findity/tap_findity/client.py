@@ -6,6 +6,7 @@ import typing as t
 
 from singer_sdk import RESTStream
 from tapkit.http import ProviderHTTPMixin, parsed_json
+from tapkit.tenant import TenantStream
 
 if t.TYPE_CHECKING:
     import requests
@@ -25,8 +26,13 @@ def list_items(body: t.Any) -> list[dict]:
     raise ValueError(msg)
 
 
-class FindityStream(ProviderHTTPMixin, RESTStream):
-    """A Connect API stream of one organization."""
+class FindityStream(TenantStream, ProviderHTTPMixin, RESTStream):
+    """A Connect API stream of one organization; every record names it in `organizationId`."""
+
+    tenant_field = "organizationId"
+
+    def tenant_id(self, context: t.Any) -> str:
+        return str(self.config["organization_id"])
 
     @property
     def url_base(self) -> str:

@@ -11,6 +11,7 @@ from tapkit.files import FileSink, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 
+from tap_findity.schemas import ORGANIZATION_ID
 from tap_findity.streams import VoucherEntry, _VoucherChild
 
 
@@ -26,6 +27,7 @@ class FilesStream(_VoucherChild):
     primary_keys = ("id",)
     schema = th.PropertiesList(
         th.Property("id", String, required=True, description="`<voucher id>-basis`."),
+        ORGANIZATION_ID,
         th.Property("ownerStream", String, description="Stream of the record this file belongs to (vouchers)."),
         th.Property("ownerId", String, description="Primary key of that record (the voucher id)."),
         th.Property("exportId", String),

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 from tapkit.schema import Boolean, String, opt, opts
+from tapkit.tenant import tenant_property
+
+_ORGANIZATION = "the Findity organization the record was read from, the `{organizationId}` of the request's path"
+#: the tenant of every record (tapkit.tenant); exports have `organizationId` in Findity's body already
+ORGANIZATION_ID = tenant_property("organizationId", _ORGANIZATION)
+ORGANIZATION_ID_IN_BODY = tenant_property("organizationId", _ORGANIZATION, in_body=True, required=False)
 
 RECIPIENT = th.ObjectType(
     *opts(String, "id", "name", "type"),

@@ -25,7 +25,7 @@ from tapkit.timeutil import to_utc_iso
 
 from tap_findity.client import FindityStream
 from tap_findity.package_reader import read_vouchers
-from tap_findity.schemas import RECIPIENT
+from tap_findity.schemas import ORGANIZATION_ID, ORGANIZATION_ID_IN_BODY, RECIPIENT
 
 
 class ExportsStream(FindityStream):
@@ -42,7 +42,8 @@ class ExportsStream(FindityStream):
     replication_key = None
     schema = th.PropertiesList(
         req("id", String, "Export id (32 hex)."),
-        *opts(String, "organizationId", "externalOrganizationId", "organizationName"),
+        ORGANIZATION_ID_IN_BODY,
+        *opts(String, "externalOrganizationId", "organizationName"),
         opt("createdAt", DateTime, "When the admin's bulk send created the export (UTC)."),
         opt("processedAt", DateTime),
         opt("status", String, "UNPROCESSED while listed."),
@@ -70,7 +71,7 @@ class ExportsStream(FindityStream):
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         for key in ("createdAt", "processedAt"):
             row[key] = to_utc_iso(row.get(key))
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         recipient = record.get("organizationRecipient") or {}
@@ -149,6 +150,7 @@ class VouchersStream(_SchemaFieldsOnly):
             String,
             "Voucher id (32 hex) as Findity sends it; derived by the tap only when absent (see idDerived).",
         ),
+        ORGANIZATION_ID,
         req("exportId", String, "Added by the tap: the export of this voucher."),
         opt("idDerived", Boolean, "Added by the tap: true when Findity sent no voucher id."),
         opt("verificationListsType", String, "Added by the tap from the export's recipient."),
@@ -253,6 +255,7 @@ class VoucherRowsStream(_VoucherChild, _SchemaFieldsOnly):
     schema = th.PropertiesList(
         req("voucherId", String, "Added by the tap: the voucher's id."),
         req("rowNumber", Integer, "Added by the tap: 1-based position in the voucher."),
+        ORGANIZATION_ID,
         opt("exportId", String, "Added by the tap."),
         opt("type", String, "DEBIT | CREDIT | VAT | PAYMENT (as sent)."),
         opt("account", String, "Account number."),

@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError
 from tapkit.http import ProviderHTTPMixin, describe, parsed_json
+from tapkit.tenant import TenantStream
 
 if t.TYPE_CHECKING:
     import requests
@@ -15,8 +16,9 @@ if t.TYPE_CHECKING:
 ONE_MS = datetime.timedelta(milliseconds=1)
 
 
-class IveskStream(ProviderHTTPMixin, RESTStream):
-    """An Įvesk endpoint under `api_url` (production `https://app.ivesk.lt/api/pub`)."""
+class IveskStream(TenantStream, ProviderHTTPMixin, RESTStream):
+    """An Įvesk endpoint under `api_url` (production `https://app.ivesk.lt/api/pub`). One API key reads every
+    company of the account: each stream says where its records' company code comes from (`tenant_id`)."""
 
     records_key: t.ClassVar[str] = ""
 

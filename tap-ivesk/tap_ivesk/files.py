@@ -27,6 +27,10 @@ class FilesStream(OncePerParentChild, IveskStream):
     primary_keys = ("id",)
     path = ""
     schema = FILE
+    tenant_field = "companycode"
+
+    def tenant_id(self, context: t.Any) -> str | None:
+        return context.get("companycode")  # the document's, whose presigned URL the file came from
 
     @property
     def authenticator(self) -> t.Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from singer_sdk import typing as th
 from tapkit.files import stored_file_properties
 from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, opt, opts, req
+from tapkit.tenant import tenant_property
 
 
 def _amount(field: str, description: str) -> tuple[th.Property, th.Property]:
@@ -87,6 +88,7 @@ COLUMN_ITEM = th.PropertiesList(
 
 FILE = th.PropertiesList(
     req("id", String, "The document id (one PDF per document)."),
+    tenant_property("companycode", "the `companycode` of the document the PDF belongs to", required=False),
     opt("ownerStream", String, "Always `documents`."),
     opt("ownerId", String, "The document id."),
     opt("name", String, "File name stored (the document's `filename` or `<id>.pdf`)."),

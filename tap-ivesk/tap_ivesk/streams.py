@@ -54,6 +54,12 @@ class DocumentsStream(IveskStream):
     is_sorted = True
     STATE_MSG_FREQUENCY = 100  # about one STATE per page: a killed run resumes from its last page
     schema = DOCUMENT
+    tenant_field = "companycode"
+
+    def tenant_id(self, context: t.Any) -> None:
+        """None: the queue is the whole account's, asked for no company; each document's own `companycode`
+        names its company."""
+        return None
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,7 +138,7 @@ class DocumentsStream(IveskStream):
         if "sourcedata" in row:
             row["sourcedata"] = decode_sourcedata(row["sourcedata"])
         money.add_minor_units(row)
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         if self._tap.stream_wanted("files") and record.get("url"):
@@ -160,6 +166,10 @@ class ColumnsStream(IveskStream):
     replication_key = "modifiedat"
     is_sorted = False
     schema = COLUMN_ITEM
+    tenant_field = "companyCode"
+
+    def tenant_id(self, context: t.Any) -> str:
+        return context["companyCode"]  # the `{companyCode}` of the request's path
 
     @property
     def partitions(self) -> list[dict] | None:
@@ -185,7 +195,6 @@ class ColumnsStream(IveskStream):
         return params
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
-        row["companyCode"] = context["companyCode"]
         row["column"] = context["column"]
         row["modifiedat"] = to_utc_iso(row.get("modifiedat"))
-        return row
+        return super().post_process(row, context)  # and companyCode (tapkit.tenant)

@@ -1,5 +1,11 @@
 """Base stream for Pleo: the shared HTTP policy (tapkit), `{data, pagination}` bodies, paged by Pleo's cursor
-(`pagination.py`)."""
+(`pagination.py`), one partition per company.
+
+A company-scoped stream is read once per company of the run (`TapPleo.company_ids`: `company_id`, or the
+`company_ids`), each company a partition `{"companyId": ...}` with its own state; its children get the company
+in their context. Every record names the company in `companyId` (tapkit.tenant), the one its request asked
+for.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import typing as t
 
 from singer_sdk import RESTStream
 from tapkit.http import MalformedResponseError, ProviderHTTPMixin, parsed_json
+from tapkit.tenant import TenantStream
 
 from tap_pleo.pagination import PleoCursorPaginator
 
@@ -14,19 +21,66 @@ if t.TYPE_CHECKING:
     import requests
 
 MAX_PAGE = 100  # the largest `limit` Pleo takes (the default `page_size`)
+COMPANY = "companyId"  # the key of a company in stream contexts and state partitions, and the records' field
 
 
-class PleoStream(ProviderHTTPMixin, RESTStream):
+def adopt_unpartitioned_state(stream: t.Any) -> None:
+    """Carry a stream's state from before company partitions (one company per run, its bookmarks at the
+    stream's level) over to the partition of that company: the configured `company_id`, or the run's only
+    company. When that company is not read by this run, the old state is dropped with a warning: every
+    company starts from `start_date` (records read again, none missed)."""
+    state = stream.stream_state
+    old = {key: value for key, value in state.items() if key != "partitions"}
+    if not old:
+        return
+    for key in old:
+        del state[key]
+    companies = stream._tap.company_ids
+    owner = stream.config.get("company_id") or (companies[0] if len(companies) == 1 else None)
+    if owner not in companies:
+        whose = f"company_id {owner}, which this run does not read" if owner else "no company_id"
+        stream.logger.warning(
+            "The state of %s from before company partitions belongs to %s: dropped, this run reads its companies "
+            "from start_date",
+            stream.name,
+            whose,
+        )
+        return
+    partition = stream.get_context_state({COMPANY: owner})
+    if set(partition) <= {"context"}:
+        partition.update(old)
+        stream.logger.info("The state of %s from before company partitions is company %s's", stream.name, owner)
+
+
+class PleoStream(TenantStream, ProviderHTTPMixin, RESTStream):
     """A Pleo list endpoint answering `{data: [...], pagination}`."""
 
     records_jsonpath = "$.data[*]"
     required_body_keys = ("data",)
     #: name of the company parameter on this endpoint (`company_id`, or `companyId` on /v2/employees)
     company_param: t.ClassVar[str | None] = "company_id"
+    #: whether the stream reads one company at a time (false: `companies`, the list of them)
+    company_scoped: t.ClassVar[bool] = True
+    tenant_field = "companyId"
 
     @property
     def page_size(self) -> int:
         return int(self.config.get("page_size") or MAX_PAGE)
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        """One per company of the run; none for a child (its context has its parent's company)."""
+        if not self.company_scoped or self.parent_stream_type is not None:
+            return None
+        return [{COMPANY: company} for company in self._tap.company_ids]
+
+    def tenant_id(self, context: t.Any) -> str | None:
+        return context[COMPANY] if self.company_scoped else None
+
+    def sync(self, context: t.Any = None) -> None:
+        if context is None and self.partitions:
+            adopt_unpartitioned_state(self)
+        super().sync(context)
 
     def get_new_paginator(self) -> PleoCursorPaginator:
         return PleoCursorPaginator()
@@ -34,7 +88,7 @@ class PleoStream(ProviderHTTPMixin, RESTStream):
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         params: dict[str, t.Any] = {"limit": self.page_size}
         if self.company_param:
-            params[self.company_param] = self._tap.company_id
+            params[self.company_param] = context[COMPANY]
         if next_page_token:
             params["after"] = next_page_token
         return params

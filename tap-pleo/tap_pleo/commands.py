@@ -20,9 +20,11 @@ vendor / tax code / tag) applies. The job event carries `ExportJobFailureReasonT
 the closest value that says the job's result was checked and found incomplete (that enum has no
 "unexpected" value, and the others name authentication, rate limits, reachability or configuration).
 
-Each job is marked acknowledged in the manifest once done, so a second run does nothing; an interrupted
-run repeats the (idempotent) item updates. A 422 because the job expired meanwhile is reported and the run
-goes on with the next job. Every step is printed; settings, output (`--json`) and errors are tapkit.commands'.
+With several companies (`company_ids`) each company has its own manifest, and the command goes through them
+in turn, closing each company's jobs. Each job is marked acknowledged in the manifest once done, so a second
+run does nothing; an interrupted run repeats the (idempotent) item updates. A 422 because the job expired
+meanwhile is reported and the run goes on with the next job. Every step is printed; settings, output
+(`--json`) and errors are tapkit.commands'.
 
 `tap-pleo-authorize` (Meltano: `tap-pleo:authorize`) authorizes the OAuth client for one company in the
 browser: tapkit.authorize's flow (loopback redirect, `state`, PKCE S256 as Pleo requires, the code exchanged
@@ -117,14 +119,15 @@ class Acknowledger:
         return self.http.request_json("GET", f"/v3/export-jobs/{job_id}", required=("data",))["data"]
 
     def run(self) -> None:
-        manifest = self.tap.manifest
-        pending = manifest.unacknowledged()
-        if not pending:
-            self.out.note(f"nothing to acknowledge ({manifest.path})")
-        for job_id, payload in pending.items():
-            result = self.acknowledge(job_id, payload)
-            if result is not None and not self.dry_run:
-                manifest.mark_acked(job_id, result)
+        for company in self.tap.company_ids:  # each company's manifest: the jobs its last complete run read
+            manifest = self.tap.manifest_for(company)
+            pending = manifest.unacknowledged()
+            if not pending:
+                self.out.note(f"nothing to acknowledge for company {company} ({manifest.path})")
+            for job_id, payload in pending.items():
+                result = self.acknowledge(job_id, payload)
+                if result is not None and not self.dry_run:
+                    manifest.mark_acked(job_id, result)
 
     def acknowledge(self, job_id: str, payload: dict) -> dict | None:
         loaded: list[str] = list(payload.get("accountingEntryIds") or [])

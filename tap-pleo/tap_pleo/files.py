@@ -24,7 +24,8 @@ from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
-from tap_pleo.client import PleoStream
+from tap_pleo.client import COMPANY, PleoStream
+from tap_pleo.schemas import COMPANY_ID
 from tap_pleo.streams_entries import AccountingEntriesStream
 from tap_pleo.streams_export import ExportItemsStream
 
@@ -57,6 +58,7 @@ class FilesStream(OncePerParentChild, PleoStream):
             description="`<accountingEntryId>/<receipt id>` (for export-item files: the last segment of "
             "the file URL, which is the receipt id).",
         ),
+        COMPANY_ID,
         th.Property("ownerStream", String, description="export_items | accounting_entries"),
         th.Property("ownerId", String, description="accountingEntryId of the owning export item or accounting entry."),
         th.Property("exportJobId", String, description="Export job of the owning export item (export_items only)."),
@@ -91,13 +93,13 @@ class FilesStream(OncePerParentChild, PleoStream):
                 "exportJobId": context.get("exportJobId"),
                 "name": name,
             }
-            stored = self._store(sink, url, owner, name, file.get("type"))
+            stored = self._store(sink, url, (context[COMPANY], owner, name), file.get("type"))
             if stored is not None:
                 yield {**record, **stored}
 
     def _entry_receipts(self, sink: FileSink, context: dict) -> t.Iterable[dict]:
         owner = context["ownerId"]
-        by_stem = {name.split(".", 1)[0]: name for name in sink.names_in("pleo", self._tap.company_id, owner)}
+        by_stem = {name.split(".", 1)[0]: name for name in sink.names_in("pleo", context[COMPANY], owner)}
         wanted = [str(r) for r in context["receiptIds"]]
         if all(safe_name(r) in by_stem for r in wanted):
             receipts: list[dict] = [{"id": r, "stored_as": by_stem[safe_name(r)]} for r in wanted]
@@ -118,13 +120,15 @@ class FilesStream(OncePerParentChild, PleoStream):
                 "source": receipt.get("source"),
                 "createdAt": receipt.get("createdAt"),
             }
-            stored = self._store(sink, receipt.get("url"), owner, name, mime)
+            stored = self._store(sink, receipt.get("url"), (context[COMPANY], owner, name), mime)
             if stored is not None:
                 yield {**record, **stored}
 
-    def _store(self, sink: FileSink, url: str | None, owner: str, name: str, mime: t.Any) -> dict | None:
+    def _store(self, sink: FileSink, url: str | None, where: tuple[str, str, str], mime: t.Any) -> dict | None:
+        """Store a receipt at `pleo/<company>/<owner>/<name>` (`where`: company, owner, name)."""
+        _, owner, name = where
         try:
-            return store_file(self, sink, url, ("pleo", self._tap.company_id, owner, name), mime or None)
+            return store_file(self, sink, url, ("pleo", *where), mime or None)
         except ProviderClientError as exc:
             if exc.status not in (403, 404):
                 raise
@@ -139,7 +143,7 @@ class FilesStream(OncePerParentChild, PleoStream):
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         row["createdAt"] = to_utc_iso(row.get("createdAt"))
-        return row
+        return super().post_process(row, context)
 
 
 def extension(mime: t.Any, file_type: t.Any = None) -> str:

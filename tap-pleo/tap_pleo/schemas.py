@@ -7,6 +7,15 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.schema import Decimal, Integer, Number, String, obj, opt, opts, req, reqs
+from tapkit.tenant import tenant_property
+
+_COMPANY = (
+    "the Pleo company the record was read from, the company of the request (its `company_id` / `companyId` "
+    "parameter, the search body's `companyId`, or the parent record's)"
+)
+#: the tenant of every company-scoped record (tapkit.tenant); `IN_BODY`: Pleo's model has `companyId` already
+COMPANY_ID = tenant_property("companyId", _COMPANY)
+COMPANY_ID_IN_BODY = tenant_property("companyId", _COMPANY, in_body=True)
 
 
 def _money(minor_field: str, kind: str, number: t.Any) -> th.ObjectType:

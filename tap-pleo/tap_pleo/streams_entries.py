@@ -38,9 +38,9 @@ from tapkit.schema import DateTime, String, obj, opt, opts, req, reqs
 from tapkit.timeutil import to_api_ms, to_utc_iso
 
 from tap_pleo import money
-from tap_pleo.client import PleoStream
+from tap_pleo.client import COMPANY, PleoStream
 from tap_pleo.pagination import EntryPosition
-from tap_pleo.schemas import ENTRY_TAG, MINORS
+from tap_pleo.schemas import COMPANY_ID_IN_BODY, ENTRY_TAG, MINORS
 
 if t.TYPE_CHECKING:
     import requests
@@ -84,7 +84,8 @@ class AccountingEntriesStream(PleoStream):
     is_sorted = True
     check_sorted = False
     schema = th.PropertiesList(  # AccountingEntryV1
-        *reqs(String, "id", "companyId"),
+        req("id", String),
+        COMPANY_ID_IN_BODY,
         # `deletedAt` is left out: the tap searches with includeDeleted=false, so it never comes
         *reqs(DateTime, "createdAt", "updatedAt"),
         req("performedAt", DateTime, "When the spend happened (UTC); the replication key."),
@@ -176,10 +177,10 @@ class AccountingEntriesStream(PleoStream):
             statuses = open_statuses(self.config.get("accounting_entries_open_statuses"))
             lower = position.request_from(start)
             queue = {"exportStatus": statuses, **({"performedAtStart": to_api_ms(lower)} if lower else {})}
-            yield from self._pass(queue, position, resume, below=window_start)
+            yield from self._pass(context, queue, position, resume, below=window_start)
         # pass 2, the window
         lower = position.request_from(window_start)
-        yield from self._pass({"performedAtStart": to_api_ms(lower)} if lower else {}, position, resume)
+        yield from self._pass(context, {"performedAtStart": to_api_ms(lower)} if lower else {}, position, resume)
         # complete: the next run starts a new one from the bookmark
         del state[RESUME]
         bookmark = to_utc_iso(state.get("replication_key_value"))
@@ -187,12 +188,12 @@ class AccountingEntriesStream(PleoStream):
             state["replication_key"], state["replication_key_value"] = self.replication_key, window_start
 
     def _pass(
-        self, search: dict, position: EntryPosition, resume: dict, *, below: str | None = None
+        self, context: t.Any, search: dict, position: EntryPosition, resume: dict, *, below: str | None = None
     ) -> t.Iterator[dict]:
-        """The entries of one search (`below`: only those performed before it) that are not behind the
-        position, in `performedAt` order; the position (in the state's `resume`) follows each emitted one."""
+        """The company's entries of one search (`below`: only those performed before it) that are not behind
+        the position, in `performedAt` order; the position (in the state's `resume`) follows each emitted one."""
         previous: str | None = None
-        for entry in self.request_records({"filter": search}):
+        for entry in self.request_records({**context, "filter": search}):
             moment = position.moment_of(entry)
             if moment is not None:
                 if previous is not None and moment < previous:
@@ -219,8 +220,13 @@ class AccountingEntriesStream(PleoStream):
             if row.get(key):
                 row[key] = to_utc_iso(row[key])
         money.add_entry_money(row)
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         if self.child_streams and record.get("receiptIds"):  # child: `files`, when files_dir is set
-            yield {"ownerStream": "accounting_entries", "ownerId": record["id"], "receiptIds": record["receiptIds"]}
+            yield {
+                COMPANY: context[COMPANY],
+                "ownerStream": "accounting_entries",
+                "ownerId": record["id"],
+                "receiptIds": record["receiptIds"],
+            }

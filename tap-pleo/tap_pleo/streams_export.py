@@ -20,8 +20,8 @@ from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
 
 from tap_pleo import money
-from tap_pleo.client import PleoStream
-from tap_pleo.schemas import ACCOUNT_REF, EXPORT_FILE, LINE, NAMED, in_both_currencies
+from tap_pleo.client import COMPANY, PleoStream
+from tap_pleo.schemas import ACCOUNT_REF, COMPANY_ID, COMPANY_ID_IN_BODY, EXPORT_FILE, LINE, NAMED, in_both_currencies
 
 OPEN = ["pending", "in_progress"]
 FINISHED = ["completed", "completed_with_errors", "failed"]
@@ -46,7 +46,8 @@ class ExportJobsStream(PleoStream):
     replication_key = "changedAt"
     is_sorted = False
     schema = th.PropertiesList(
-        *reqs(String, "id", "companyId"),
+        req("id", String),
+        COMPANY_ID_IN_BODY,
         req("status", String, "pending | in_progress | completed | completed_with_errors | failed"),
         req("createdAt", DateTime),
         req("expiresIn", Integer, "Seconds an open job lives after its last action."),
@@ -63,25 +64,27 @@ class ExportJobsStream(PleoStream):
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         return {**super().get_url_params(context, next_page_token), "statuses": list(context["statuses"])}
 
-    def _list(self, statuses: list[str]) -> t.Iterator[dict]:
-        """The jobs of `statuses` (named in the request context, where get_url_params reads them)."""
-        yield from self.request_records({"statuses": statuses})
+    def _list(self, context: t.Any, statuses: list[str]) -> t.Iterator[dict]:
+        """The company's jobs of `statuses` (named in the request context, where get_url_params reads them)."""
+        yield from self.request_records({**context, "statuses": statuses})
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         bookmark = to_utc_iso(self.get_starting_replication_key_value(context))
-        tracked = set(self.stream_state.get("openJobIds") or [])
+        state = self.get_context_state(context)  # the company's
+        tracked = set(state.get("openJobIds") or [])
         still_open: list[str] = []
         emitted: set[str] = set()
-        for job in list(self._list(OPEN)):  # a few jobs; listed first so claiming cannot shift pages
+        company = context[COMPANY]
+        for job in list(self._list(context, OPEN)):  # a few jobs; listed first so claiming cannot shift pages
             job = self._claim(job)
             if job["status"] in OPEN:
                 still_open.append(job["id"])
-            yield from self._emit(job, emitted)
-        for job in self._list(FINISHED):
+            yield from self._emit(company, job, emitted)
+        for job in self._list(context, FINISHED):
             if job["id"] in emitted:
                 continue
             if job["id"] in tracked or bookmark is None or (changed_at(job) or "") > bookmark:
-                yield from self._emit(job, emitted)
+                yield from self._emit(company, job, emitted)
         for job_id in tracked - emitted:  # seen open last time, absent now: read it directly
             try:
                 job = self.request_json("GET", f"/v3/export-jobs/{job_id}", required=("data",))["data"]
@@ -90,8 +93,8 @@ class ExportJobsStream(PleoStream):
                     raise
                 self.logger.warning("Export job %s no longer exists in Pleo", job_id)
                 continue
-            yield from self._emit(job, emitted)
-        self.stream_state["openJobIds"] = still_open
+            yield from self._emit(company, job, emitted)
+        state["openJobIds"] = still_open
 
     def _claim(self, job: dict) -> dict:
         if not self.config.get("claim_jobs") or job.get("status") != "pending":
@@ -108,13 +111,13 @@ class ExportJobsStream(PleoStream):
             self.logger.info("Claimed export job %s (event started: it is now in_progress)", job["id"])
         return self.request_json("GET", f"/v3/export-jobs/{job['id']}", required=("data",))["data"]
 
-    def _emit(self, job: dict, emitted: set[str]) -> t.Iterator[dict]:
+    def _emit(self, company: str, job: dict, emitted: set[str]) -> t.Iterator[dict]:
         emitted.add(job["id"])
-        self._tap.manifest.begin(
+        self._tap.manifest_for(company).begin(
             job["id"],
             {
                 "jobId": job["id"],
-                "companyId": job.get("companyId"),
+                "companyId": company,
                 "statusWhenRead": job.get("status"),
                 "numberOfItems": job.get("numberOfItems"),
             },
@@ -127,10 +130,10 @@ class ExportJobsStream(PleoStream):
             if row.get(key):
                 row[key] = to_utc_iso(row[key])
         row["changedAt"] = changed_at(row)
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
-        yield {"exportJobId": record["id"], "jobStatus": record["status"]}
+        yield {COMPANY: context[COMPANY], "exportJobId": record["id"], "jobStatus": record["status"]}
 
 
 class _JobChild(OncePerParentChild, PleoStream):
@@ -146,6 +149,7 @@ class ExportJobItemsStream(_JobChild):
     path = "/v3/export-jobs/{exportJobId}/items"
     schema = th.PropertiesList(
         *reqs(String, "exportJobId", "accountingEntryId"),
+        COMPANY_ID,
         req("status", String, "pending | in_progress | failed | successful | abandoned"),
         opt("exportedAt", DateTime),
         *opts(String, "externalId", "externalUrl", "failureReason", "failureReasonType"),
@@ -154,7 +158,7 @@ class ExportJobItemsStream(_JobChild):
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         row["exportJobId"] = row.get("exportJobId") or context["exportJobId"]
         row["exportedAt"] = to_utc_iso(row.get("exportedAt"))
-        return row
+        return super().post_process(row, context)
 
 
 class ExportItemsStream(_JobChild):
@@ -166,7 +170,8 @@ class ExportItemsStream(_JobChild):
     path = "/v3/export-items"
     schema = th.PropertiesList(
         req("exportJobId", String, "Added by the tap: the job it was read from."),
-        *reqs(String, "accountingEntryId", "companyId"),
+        req("accountingEntryId", String),
+        COMPANY_ID_IN_BODY,
         req("_links", obj(*opts(LINK, "api", "mobile", "web"))),
         req(
             "type",
@@ -223,32 +228,34 @@ class ExportItemsStream(_JobChild):
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         if context.get("jobStatus") not in OPEN:
             return
+        manifest = self._tap.manifest_for(context[COMPANY])
         try:
             for item in self.request_records(context):
                 if item.get("accountingEntryId"):
-                    self._tap.manifest.note(context["exportJobId"], item["accountingEntryId"])
+                    manifest.note(context["exportJobId"], item["accountingEntryId"])
                 yield item
         except ProviderClientError as exc:
             if exc.code != CLOSED and exc.status != 422:
                 raise
-            self._tap.manifest.abandon(context["exportJobId"])
+            manifest.abandon(context["exportJobId"])
             self.logger.warning(
                 "Export job %s closed while its export items were read (%s); it will not be reported back",
                 context["exportJobId"],
                 exc,
             )
             return
-        self._tap.manifest.complete(context["exportJobId"])
+        manifest.complete(context["exportJobId"])
 
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         row["exportJobId"] = context["exportJobId"]
         row["date"] = to_utc_iso(row.get("date"))
         money.add_export_item_money(row)
-        return row
+        return super().post_process(row, context)
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
         if self.config.get("files_dir") and record.get("files"):
             yield {
+                COMPANY: context[COMPANY],
                 "exportJobId": record["exportJobId"],
                 "ownerId": record["accountingEntryId"],
                 "files": record["files"],

@@ -9,10 +9,11 @@ from singer_sdk import typing as th
 from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, obj, opt, opts, req, reqs
 from tapkit.streams import OncePerParentChild
 
-from tap_pleo.client import PleoStream
+from tap_pleo.client import COMPANY, PleoStream
+from tap_pleo.schemas import COMPANY_ID, COMPANY_ID_IN_BODY
 
 #: the first fields of most reference records: their id and their company
-COMPANY_RECORD = (req("id", String), req("companyId", String))
+COMPANY_RECORD = (req("id", String), COMPANY_ID_IN_BODY)
 CREATED_UPDATED = (req("createdAt", DateTime), req("updatedAt", DateTime))
 
 
@@ -28,6 +29,7 @@ class CompaniesStream(_Reference):
     name = "companies"
     path = "/v1/companies"
     company_param = None
+    company_scoped = False  # the organization's list of companies: each record's `id` is a company id
     schema = th.PropertiesList(  # ExternalCompanyResponseModel
         *reqs(String, "id", "name"),
         opt("organizationId", String),
@@ -89,10 +91,10 @@ class TagGroupsStream(_Reference):
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         # one unpaged list (DataResponseListTagGroupModel); with the number of tags of each group
-        return {"company_id": self._tap.company_id, "include_tags_count": "true"}
+        return {"company_id": context[COMPANY], "include_tags_count": "true"}
 
     def generate_child_contexts(self, record: dict, context: t.Any) -> t.Iterable[dict]:
-        yield {"tagGroupId": record["id"]}
+        yield {COMPANY: context[COMPANY], "tagGroupId": record["id"]}
 
 
 class TagsStream(OncePerParentChild, _Reference):
@@ -104,6 +106,7 @@ class TagsStream(OncePerParentChild, _Reference):
     company_param = None
     schema = th.PropertiesList(  # TagModel
         *reqs(String, "id", "groupId", "code"),
+        COMPANY_ID,
         opt("name", String),
         req("archived", Boolean),
         *CREATED_UPDATED,
@@ -130,7 +133,7 @@ class AccountsStream(_Reference):
     def prepare_request_payload(self, context: t.Any, next_page_token: t.Any) -> dict:
         # the two flags are required; false = every account, also those bound to a category or contra account
         return {
-            "companyId": self._tap.company_id,
+            "companyId": context[COMPANY],
             "excludeIfAssignedToCategory": False,
             "excludeIfAssignedToContraAccount": False,
         }

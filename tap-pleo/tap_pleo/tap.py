@@ -28,6 +28,7 @@ from tap_pleo.streams_reference import (
 )
 
 API_URL = "https://external.pleo.io"
+ALL = "*"  # company_ids ["*"]: every company the credentials see
 
 
 class TapPleo(ProviderTap):
@@ -74,6 +75,14 @@ class TapPleo(ProviderTap):
             "Company ID",
             "Pleo company to extract (required for multi-entity organizations; default: the only company the "
             "credentials see).",
+        ),
+        setting(
+            "company_ids",
+            Strings,
+            "Company IDs",
+            'Several Pleo companies to extract in one run (an organization-scoped API key or authorization), or ["*"] '
+            "for every company the credentials see (GET /v1/companies). Each company has its own state, run manifest "
+            "and files; every record names its company in `companyId`. Set, it replaces `company_id`.",
         ),
         setting(
             "claim_jobs",
@@ -128,9 +137,21 @@ class TapPleo(ProviderTap):
             msg = f"page_size {size} is out of range: Pleo accepts 1 to 100"
             raise TapError(msg)
         open_statuses(cfg.get("accounting_entries_open_statuses"))
+        listed = cfg.get("company_ids") or []
+        if not all(isinstance(c, str) and c.strip() for c in listed):
+            msg = f'company_ids must be a JSON array of company ids, or ["*"], not {listed!r}'
+            raise TapError(msg)
+        if ALL in listed and len(listed) > 1:
+            msg = 'company_ids: "*" (every company the credentials see) stands alone, not beside company ids'
+            raise TapError(msg)
 
     def build_authenticator(self) -> t.Any:
         return build_authenticator(self.name, self.config)
+
+    def check_inputs(self) -> None:
+        super().check_inputs()
+        if any(s.company_scoped and self.stream_wanted(s.name) for s in self.streams.values()):
+            _ = self.company_ids  # the listed companies are checked before the first record of any stream
 
     @functools.cached_property
     def company_id(self) -> str:
@@ -145,19 +166,58 @@ class TapPleo(ProviderTap):
             raise TapError(msg)
         return str(found[0]["id"])
 
+    @functools.cached_property
+    def company_ids(self) -> list[str]:
+        """The companies this run reads, in order: `company_ids` (["*"]: every company the credentials see), or
+        else the one `company_id`. A listed company the credentials cannot see fails the run in one line naming
+        it, before any record."""
+        listed = list(dict.fromkeys(str(c).strip() for c in self.config.get("company_ids") or []))
+        if not listed:
+            return [self.company_id]
+        if self.config.get("company_id"):
+            self.logger.warning("company_id %s is not used: company_ids is set", self.config["company_id"])
+        visible = [str(c.get("id")) for c in self.streams["companies"].list_all("/v1/companies")]
+        if listed == [ALL]:
+            if not visible:
+                msg = 'company_ids ["*"]: the credentials see no company (GET /v1/companies is empty)'
+                raise TapError(msg)
+            return visible
+        for company in listed:
+            if company not in visible:
+                msg = (
+                    f"company {company} (company_ids) cannot be read with these credentials: GET /v1/companies "
+                    f"lists {len(visible)} other(s) for them; remove it, or use a key or authorization of its "
+                    "organization"
+                )
+                raise TapError(msg)
+        return listed
+
     # --- what the run extracted, for the write-back -------------------------------------------------------
     @functools.cached_property
-    def manifest(self) -> RunManifest:
-        """The open jobs whose export items this run read completely, with their accountingEntryIds."""
-        return self.run_manifest(self.company_id)
+    def _manifests(self) -> dict[str, RunManifest]:
+        return {}
+
+    def manifest_for(self, company_id: str) -> RunManifest:
+        """The run manifest of one company: the open jobs whose export items this run read completely, with
+        their accountingEntryIds (one file per company, the file a run of that company alone keeps)."""
+        if company_id not in self._manifests:
+            self._manifests[company_id] = self.run_manifest(company_id)
+        return self._manifests[company_id]
 
     def sync_all(self) -> None:
         super().sync_all()
         if self.stream_wanted("export_items"):
             # Written only when the whole run succeeded; Meltano runs `tap-pleo:ack` only after the loader
             # succeeded too, so the manifest describes what the target stored.
-            count = self.manifest.commit()
-            self.logger.info("Run manifest: %d open export job(s) read completely (%s)", count, self.manifest.path)
+            for company in self.company_ids:
+                manifest = self.manifest_for(company)
+                count = manifest.commit()
+                self.logger.info(
+                    "Run manifest of company %s: %d open export job(s) read completely (%s)",
+                    company,
+                    count,
+                    manifest.path,
+                )
 
 
 if __name__ == "__main__":

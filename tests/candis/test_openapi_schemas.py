@@ -97,9 +97,10 @@ OLDER_POSTING = {
 
 @pytest.mark.parametrize("posting", [OPENAPI_POSTING, OLDER_POSTING], ids=["openapi", "older"])
 def test_postings_schema_takes_the_openapi_shape_and_the_older_one(posting):
-    assert list(Draft7Validator(_schema("postings")).iter_errors(posting)) == []
+    record = {**posting, "organizationId": "alpha-organization"}  # as emitted: with the tenant (tapkit.tenant)
+    assert list(Draft7Validator(_schema("postings")).iter_errors(record)) == []
 
 
 def test_a_posting_without_a_required_field_does_not_fit_the_schema():
-    broken = {k: v for k, v in OPENAPI_POSTING.items() if k != "invoiceDate"}
+    broken = {k: v for k, v in OPENAPI_POSTING.items() if k != "invoiceDate"} | {"organizationId": "alpha-organization"}
     assert not Draft7Validator(_schema("postings")).is_valid(broken)

@@ -48,12 +48,12 @@ def unique(records: list[dict], *keys: str) -> dict:
     return {tuple(r[k] for k in keys): r for r in records}
 
 
-def open_job_id(sandbox: Sandbox) -> str:
+def open_job_id(sandbox: Sandbox, company: str = DEFAULT_COMPANY_ID) -> str:
     import requests
 
     body = requests.get(
         sandbox.url + "/v3/export-jobs",
-        params={"company_id": DEFAULT_COMPANY_ID, "statuses": ["pending", "in_progress"]},
+        params={"company_id": company, "statuses": ["pending", "in_progress"]},
         auth=(API_KEY, ""),
         timeout=10,
     ).json()

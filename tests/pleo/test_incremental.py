@@ -68,6 +68,12 @@ def test_a_run_killed_halfway_resumes_from_its_last_state_without_gaps(pleo_fact
 ENTRIES = "accounting_entries"
 
 
+def entries_state(state: dict) -> dict:
+    """The entries stream's state of the one company a run read (its partition: state is kept per company)."""
+    (partition,) = state["bookmarks"][ENTRIES]["partitions"]
+    return partition
+
+
 def entries_catalog(config: dict, tmp_path) -> dict:
     return select_only(discover("tap-pleo", config, tmp_path), ENTRIES)
 
@@ -80,7 +86,7 @@ def states_between_records(run) -> list[tuple[set[str], dict]]:
         if message["type"] == "RECORD" and message["stream"] == ENTRIES:
             seen.add(message["record"]["id"])
         elif message["type"] == "STATE" and ENTRIES in message["value"].get("bookmarks", {}):
-            out.append((set(seen), message["value"]["bookmarks"][ENTRIES]))
+            out.append((set(seen), entries_state(message["value"])))
     return out
 
 
@@ -100,7 +106,7 @@ def test_a_state_follows_every_page_and_never_passes_an_entry_not_yet_emitted(pl
         later = [r["performedAt"] for i, r in records.items() if i not in seen]  # emitted after the STATE
         assert all(moment >= position["performedAt"] for moment in later)
         assert state["replication_key_value"] <= min(later, default=state["replication_key_value"])
-    final = first.state["bookmarks"][ENTRIES]
+    final = entries_state(first.state)
     assert RESUME not in final
     assert final["replication_key_value"] == max(r["performedAt"] for r in records.values())
 
@@ -110,7 +116,7 @@ def test_a_run_killed_in_the_history_re_reads_at_most_one_page(pleo_factory, tmp
     config = pleo_config(pleo, tmp_path, page_size=50)
     catalog = entries_catalog(config, tmp_path)
     killed = tap(config, catalog=catalog, stop_after_records=170)
-    assert killed.state["bookmarks"][ENTRIES][RESUME]["windowStart"] is None  # first run: the history alone
+    assert entries_state(killed.state)[RESUME]["windowStart"] is None  # first run: the history alone
     rerun = tap(config, catalog=catalog, state=killed.state)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     before, after = [r["id"] for r in killed.records(ENTRIES)], [r["id"] for r in rerun.records(ENTRIES)]
@@ -127,7 +133,7 @@ def test_a_run_killed_in_the_queue_pass_continues_it_then_reads_the_window(pleo_
     whole = tap(config, catalog=catalog, state=first.state)  # what an uninterrupted second run delivers
     expected = [r["id"] for r in whole.records(ENTRIES)]
     killed = tap(config, catalog=catalog, state=first.state, stop_after_records=45)
-    resume = killed.state["bookmarks"][ENTRIES][RESUME]
+    resume = entries_state(killed.state)[RESUME]
     assert resume["performedAt"] < resume["windowStart"]  # it stopped in the queue pass
     assert sum(r["performedAt"] < resume["windowStart"] for r in whole.records(ENTRIES)) > 60  # not at its end
     rerun = tap(config, catalog=catalog, state=killed.state)
@@ -135,10 +141,7 @@ def test_a_run_killed_in_the_queue_pass_continues_it_then_reads_the_window(pleo_
     before, after = [r["id"] for r in killed.records(ENTRIES)], [r["id"] for r in rerun.records(ENTRIES)]
     assert set(before) | set(after) == set(expected)
     assert len(before) + len(after) - len(expected) == 45 - 40
-    assert (
-        rerun.state["bookmarks"][ENTRIES]["replication_key_value"]
-        == whole.state["bookmarks"][ENTRIES]["replication_key_value"]
-    )
+    assert entries_state(rerun.state)["replication_key_value"] == entries_state(whole.state)["replication_key_value"]
 
 
 # --- the resume logic without a server: entries sharing a performedAt, in any order -------------------
@@ -170,6 +173,14 @@ def fake_search(entries: list[dict], reverse_ties: bool, *, sort: bool = True) -
     return request_records
 
 
+COMPANY = {"companyId": "c"}  # the partition of the one company `read` reads
+
+
+def company_state(partition: dict) -> dict:
+    """A tap state holding `partition` as the entries state of company `c`."""
+    return {"bookmarks": {ENTRIES: {"partitions": [{**partition, "context": COMPANY}]}}}
+
+
 def read(
     state: dict | None,
     *,
@@ -178,16 +189,17 @@ def read(
     entries: list[dict] = TIED,
     sort: bool = True,
 ) -> tuple[list[str], dict]:
-    """The ids one run emits, and the entries stream's state when it was killed (after `kill_after`) or done."""
+    """The ids one run emits, and the entries stream's state (company `c`'s) when it was killed (after
+    `kill_after`) or done."""
     tap = TapPleo(config={"api_key": "k", "company_id": "c"}, state=copy.deepcopy(state or {}), setup_mapper=False)
     stream = tap.streams[ENTRIES]
     stream.request_records = fake_search(entries, reverse_ties, sort=sort)  # type: ignore[method-assign]
     emitted: list[str] = []
-    for entry in stream.get_records(None):
+    for entry in stream.get_records(COMPANY):
         emitted.append(entry["id"])
         if len(emitted) == kill_after:
             break  # the stream state now holds the position of the entries before this one
-    return emitted, copy.deepcopy(stream.stream_state)
+    return emitted, copy.deepcopy(stream.get_context_state(COMPANY))
 
 
 @pytest.mark.parametrize("kill_after", range(1, 12))
@@ -195,7 +207,7 @@ def read(
 def test_a_kill_inside_a_group_of_equal_timestamps_loses_none_of_them(kill_after: int, reverse_ties: bool) -> None:
     before, state = read(None, kill_after=kill_after)
     assert state[RESUME]["windowStart"] is None
-    after, final = read({"bookmarks": {ENTRIES: state}}, reverse_ties=reverse_ties)
+    after, final = read(company_state(state), reverse_ties=reverse_ties)
     assert set(before) | set(after) == {e["id"] for e in TIED}
     assert len(before) + len(after) - len(TIED) <= 1 + 2 * reverse_ties  # the entry being written, and its moment
     assert RESUME not in final
@@ -208,10 +220,10 @@ def test_a_kill_in_the_queue_pass_resumes_the_queue_then_the_whole_window(kill_a
     state[RESUME] = {"windowStart": window_start, "performedAt": None, "ids": []}  # a run killed before its first page
     queue = [e["id"] for e in TIED if e["exportStatus"] != "EXPORTED" and e["performedAt"] < at(2)]
     window = [e["id"] for e in TIED if e["performedAt"] >= at(2)]
-    whole, _ = read({"bookmarks": {ENTRIES: state}})
+    whole, _ = read(company_state(state))
     assert whole == queue + window  # the queue's older entries first: the stream is in performedAt order
-    before, killed = read({"bookmarks": {ENTRIES: state}}, kill_after=kill_after, reverse_ties=True)
-    after, final = read({"bookmarks": {ENTRIES: killed}})
+    before, killed = read(company_state(state), kill_after=kill_after, reverse_ties=True)
+    after, final = read(company_state(killed))
     assert set(before) | set(after) == set(whole)
     assert RESUME not in final
 
@@ -241,7 +253,7 @@ def test_a_malformed_resume_in_the_state_is_named(resume: t.Any, named: str) -> 
     from tapkit.errors import TapError
 
     with pytest.raises(TapError, match=f"state: .*resume of stream accounting_entries.*{named}"):
-        read({"bookmarks": {ENTRIES: {RESUME: resume}}})
+        read(company_state({RESUME: resume}))
 
 
 def test_entries_out_of_performed_at_order_stop_the_run_before_a_resume_could_skip_any() -> None:
