@@ -79,6 +79,9 @@ class Defaults(_Strict):
     write_back: bool = pydantic.Field(True, description="Run the provider's write-back after the load (Pleo, Findity).")
 
 
+SNS_TOPIC_ARN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
+
+
 class Webhook(_Strict):
     """How the webhook receiver (webhooks/) knows this tenant's events: secrets by variable NAME, like `secrets:`."""
 
@@ -88,7 +91,7 @@ class Webhook(_Strict):
         description="NAME of the variable holding the webhook secret: Pleo the subscription's signing secret "
         "(`whsec_...`), Findity the secret path segment of the URL given to Findity.",
     )
-    topic_arns: list[str] = pydantic.Field(
+    topic_arns: list[t.Annotated[str, pydantic.Field(pattern=SNS_TOPIC_ARN)]] = pydantic.Field(
         default_factory=list, description="Įvesk: the SNS topics (TopicArn) whose messages are accepted."
     )
 
