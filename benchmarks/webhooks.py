@@ -1,6 +1,7 @@
 """Webhook figures: seconds from a sandbox event to the data in DuckDB, and the receiver's accepted events/s.
 
     .venv/bin/python -m benchmarks.webhooks latency --events 5     # per provider: admin action -> rows in DuckDB
+    .venv/bin/python -m benchmarks.webhooks latency --events 5 --postgres postgres@127.0.0.1:5432/warehouse
     .venv/bin/python -m benchmarks.webhooks load --events 3000 --concurrency 16
 
 `latency`: per provider, a sandbox and the receiver on loopback ports, the tenants file of tests/webhooks, a
@@ -60,7 +61,23 @@ def _meltano_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def latency(events: int) -> dict[str, list[float]]:
+def postgres_env(dsn: str) -> dict[str, str]:
+    """target-postgres settings from `user@host:port/database` (trust or .pgpass authentication)."""
+    user, _, rest = dsn.rpartition("@")
+    host_port, _, database = rest.partition("/")
+    host, _, port = host_port.partition(":")
+    return {
+        "TARGET_POSTGRES_HOST": host,
+        "TARGET_POSTGRES_PORT": port or "5432",
+        "TARGET_POSTGRES_USER": user or "postgres",
+        "TARGET_POSTGRES_PASSWORD": os.environ.get("TARGET_POSTGRES_PASSWORD", "unused-trust-auth"),
+        "TARGET_POSTGRES_DATABASE": database or "postgres",
+    }
+
+
+def latency(
+    events: int, postgres: str | None = None, providers: t.Sequence[str] = ("ivesk", "pleo", "findity")
+) -> t.Iterator[tuple[str, list[float]]]:
     from orchestrate.tenants import load_fleet
     from sandbox.findity import FindityConfig
     from sandbox.findity import create_app as findity_app
@@ -85,19 +102,23 @@ def latency(events: int) -> dict[str, list[float]]:
     )
 
     meltano = str(ROOT / ".venv" / "bin" / "meltano")
-    found: dict[str, list[float]] = {}
     apps = {
         "ivesk": lambda: ivesk_app(IveskConfig(scale=60, webhook_retry_base=0.05)),
         "pleo": lambda: pleo_app(PleoConfig(scale=60)),
         "findity": lambda: findity_app(FindityConfig(scale=200)),
     }
-    for provider, make in apps.items():
+    for provider in providers:
+        make = apps[provider]
         with tempfile.TemporaryDirectory(prefix=f"webhooks-latency-{provider}-") as tmp, serve_in_thread(make()) as url:
             root = Path(tmp)
             sandbox = Sandbox(url)
             setup = Setup(root=root, environ=dict(SECRETS))
-            setup.write_tenants(tenants_document(**{provider: url}))
+            document = tenants_document(**{provider: url})
             env = _meltano_env(root / "meltano")
+            if postgres:
+                document["defaults"]["loader"] = "target-postgres"
+                env |= postgres_env(postgres)
+            setup.write_tenants(document)
             hooks = setup.receiver(sns_ca_file=trust_sns(sandbox, setup) if provider == "ivesk" else None)
             try:
                 if provider == "ivesk":
@@ -128,13 +149,13 @@ def latency(events: int) -> dict[str, list[float]]:
                             output=log,
                         )
                     if not results or not all(r.ok for r in results):
-                        raise SystemExit(f"{provider}: drain failed: {results}; see {root / 'meltano.log'}")
+                        tail = "\n".join((root / "meltano.log").read_text().splitlines()[-30:])
+                        raise SystemExit(f"{provider}: drain failed: {results}\n{tail}")
                     seconds.append(time.monotonic() - started)
-                found[provider] = seconds
+                yield provider, seconds
             finally:
                 hooks.stop()
                 hooks.store.close()
-    return found
 
 
 def load(events: int, concurrency: int) -> dict[str, float]:
@@ -224,6 +245,8 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     lat = commands.add_parser("latency", help="event to data in DuckDB, per provider")
     lat.add_argument("--events", type=int, default=5)
+    lat.add_argument("--providers", default="ivesk,pleo,findity", help="comma-separated (default all three)")
+    lat.add_argument("--postgres", metavar="USER@HOST:PORT/DB", help="load into PostgreSQL (target-postgres) instead")
     ld = commands.add_parser("load", help="accepted events per second")
     ld.add_argument("--events", type=int, default=3000)
     ld.add_argument("--concurrency", type=int, default=16)
@@ -231,7 +254,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         if args.command == "latency":
             print("| provider | events | median s | p95 s | min s | max s |\n|---|---|---|---|---|---|")
-            for provider, seconds in latency(args.events).items():
+            for provider, seconds in latency(args.events, args.postgres, args.providers.split(",")):
                 median, p95 = statistics.median(seconds), _percentile(seconds, 0.95)
                 print(
                     f"| {provider} | {len(seconds)} | {median:.2f} | {p95:.2f} | {min(seconds):.2f} | {max(seconds):.2f} |"
