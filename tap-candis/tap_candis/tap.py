@@ -52,6 +52,7 @@ class TapCandis(ProviderTap):
         PurchaseRequestsStream,
     )
     files_stream = FilesStream
+    files_lookahead = ("postings",)  # read from the body ahead of the SDK; no bookmark inside an export
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),

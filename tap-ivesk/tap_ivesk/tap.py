@@ -22,6 +22,7 @@ class TapIvesk(ProviderTap):
     name = "tap-ivesk"
     stream_types = (DocumentsStream, ColumnsStream)
     files_stream = FilesStream
+    files_page_prefetch = ("documents",)  # the queue's position follows the SDK: prefetch per page
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
@@ -57,6 +58,9 @@ class TapIvesk(ProviderTap):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.pdf_urls: dict[str, str] = {}  # document id -> presigned PDF URL, until its file is synced
         super().__init__(*args, **kwargs)
+
+    def files_prefetched(self, context: t.Any) -> None:
+        self.pdf_urls.pop(context["documentId"], None)  # the prefetch used it; the SDK's sync set it again
 
     def check_config(self) -> None:
         super().check_config()

@@ -49,6 +49,8 @@ class TapPleo(ProviderTap):
         VendorsStream,
     )
     files_stream = FilesStream
+    files_lookahead = ("export_items",)  # start the receipts of the items ahead (no bookmark inside a job)
+    files_page_prefetch = ("accounting_entries",)  # the position follows the SDK: prefetch per page
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),

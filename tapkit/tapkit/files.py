@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import mimetypes
 import re
+import threading
 import typing as t
 import uuid
 
@@ -184,6 +186,27 @@ def download(stream: t.Any, url: str, sink: FileSink, parts: tuple[str, ...]) ->
     raise AssertionError  # pragma: no cover
 
 
+_LOCKS: dict[str, list] = {}  # a stored file's place -> [its lock, how many hold or wait for it]
+_LOCKS_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _storing(where: str) -> t.Iterator[None]:
+    """Held while one file's place is checked and written: parallel downloads (tapkit.prefetch) of the same
+    file take turns, so the second finds it stored. Only places in use have a lock."""
+    with _LOCKS_GUARD:
+        entry = _LOCKS.setdefault(where, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _LOCKS_GUARD:
+            entry[1] -= 1
+            if not entry[1]:
+                del _LOCKS[where]
+
+
 def store_file(
     stream: t.Any, sink: FileSink, url: str | None, parts: tuple[str, ...], content_type: str | None = None
 ) -> dict | None:
@@ -193,12 +216,13 @@ def store_file(
     is rebuilt from storage. Otherwise `url` is downloaded; None when there is nothing stored and no URL.
     Provider errors (`ProviderClientError`) propagate: what a missing file means is the tap's decision."""
     guessed = content_type or mimetypes.guess_type(parts[-1])[0]
-    found = sink.stored(*parts)
-    if found is not None:
-        return {**found, "contentType": guessed}
-    if not url:
-        return None
-    size, digest, stored, served = download(stream, url, sink, parts)
+    with _storing(sink.url_for(*parts)):  # parallel downloads (tapkit.prefetch) of one file: the second waits
+        found = sink.stored(*parts)
+        if found is not None:
+            return {**found, "contentType": guessed}
+        if not url:
+            return None
+        size, digest, stored, served = download(stream, url, sink, parts)
     return {
         "size": size,
         "sha256": digest,

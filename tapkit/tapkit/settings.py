@@ -8,6 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tapkit.errors import TapError
+from tapkit.prefetch import DEFAULT_PARALLEL_DOWNLOADS
 
 Strings = th.ArrayType(th.StringType)
 #: the settings of the rotating refresh-token flow that must all be set (Candis, Pleo)
@@ -64,6 +65,14 @@ def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]
             "Max requests per minute",
             "Client-side rate limit shared by all streams (0 disables).",
             default=rate_limit,
+        ),
+        setting(
+            "max_parallel_downloads",
+            th.IntegerType,
+            "Max parallel downloads",
+            "Attachments (files_dir) downloaded at the same time; 1 downloads one after another. Downloads from "
+            "the API host count against max_requests_per_minute, pre-signed storage URLs do not.",
+            default=DEFAULT_PARALLEL_DOWNLOADS,
         ),
     ]
 

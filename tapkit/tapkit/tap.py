@@ -13,6 +13,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from tapkit.errors import TapError, one_line_errors
 from tapkit.inputs import CheckedInputs
 from tapkit.manifest import RunManifest, default_manifest_dir
+from tapkit.prefetch import DEFAULT_PARALLEL_DOWNLOADS, Downloads
 from tapkit.ratelimit import RollingWindowLimiter
 from tapkit.settings import check_url
 
@@ -29,6 +30,16 @@ class ProviderTap(CheckedInputs, Tap):
     stream_types: t.ClassVar[tuple[type, ...]] = ()
     #: The tap's `files` stream class: discovered only when `files_dir` is set.
     files_stream: t.ClassVar[type | None] = None
+    #: Parents of `files` that may read records ahead to start their attachments' downloads (tapkit.prefetch:
+    #: only streams whose `get_records` moves no bookmark when it is resumed).
+    files_lookahead: t.ClassVar[tuple[str, ...]] = ()
+    #: Parents of `files` that start their children's downloads when a page arrives (a `records_key` JSON
+    #: page; for streams whose bookmark follows the SDK's consumption of `get_records`).
+    files_page_prefetch: t.ClassVar[tuple[str, ...]] = ()
+
+    def files_prefetched(self, context: t.Any) -> None:
+        """Called when the SDK syncs a `files` context that was prefetched, after the prefetch ran to its end (the
+        child's own `get_records` does not run again: what it would clear up, the tap does here)."""
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's check of the settings (which also fills in their defaults), then the one normalisation of
@@ -58,7 +69,14 @@ class ProviderTap(CheckedInputs, Tap):
                     for parent in streams.values():
                         if isinstance(parent, parent_type) and child not in parent.child_streams:
                             parent.child_streams.append(child)
+            self.downloads.wire(self)
         return streams
+
+    @functools.cached_property
+    def downloads(self) -> Downloads:
+        """The bounded pool of attachment downloads (`max_parallel_downloads`; tapkit.prefetch)."""
+        workers = self.config.get("max_parallel_downloads")
+        return Downloads(DEFAULT_PARALLEL_DOWNLOADS if workers is None else int(workers))
 
     @functools.cached_property
     def rate_limiter(self) -> RollingWindowLimiter:
@@ -81,6 +99,10 @@ class ProviderTap(CheckedInputs, Tap):
                 msg = f"start_date {start!r} is not an ISO 8601 date-time (example: 2024-01-01T00:00:00Z)"
                 raise TapError(msg) from None
         check_url("api_url", self.config.get("api_url"))
+        workers = self.config.get("max_parallel_downloads")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+            msg = f"max_parallel_downloads {workers!r} must be an integer >= 1 (1 downloads one file at a time)"
+            raise TapError(msg)
 
     def run_manifest(self, scope_id: str) -> RunManifest:
         """The run manifest of one scope of this tap (its API URL and the tenant ``scope_id``), in
@@ -101,4 +123,7 @@ class ProviderTap(CheckedInputs, Tap):
     def sync_all(self) -> None:
         self.check_config()
         self.check_inputs()
-        super().sync_all()
+        try:
+            super().sync_all()
+        finally:
+            self.downloads.close()
