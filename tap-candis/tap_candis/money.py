@@ -19,8 +19,9 @@ def add_posting_minor_units(row: dict) -> None:
     add_money_minor_units(row, "amount")
     currency = (row.get("amount") or {}).get("currencyCode")
     for split in row.get("splitPostings") or []:
-        if split.get("amount") is not None:
-            split["amountMinor"] = to_minor(split["amount"], currency)
+        for field in ("amount", "netAmount", "taxAmount"):
+            if split.get(field) is not None:
+                split[f"{field}Minor"] = to_minor(split[field], currency)
 
 
 def add_bookings_minor_units(row: dict, currency: str | None) -> None:

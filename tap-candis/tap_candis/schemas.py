@@ -65,6 +65,8 @@ SPLIT_POSTING = obj(
     opt("bookingKey", obj(req("taxCode", String))),
     opt("postingText", String),
     *opts(Decimal, "unitPrice", "quantity", "netAmount", "taxAmount"),
+    opt("netAmountMinor", Integer, "Added by the tap: `netAmount` in exact minor units."),
+    opt("taxAmountMinor", Integer, "Added by the tap: `taxAmount` in exact minor units."),
     opt("type", String, "ITEM | ADDITIONAL_DELIVERY_COST"),
     opt("purchaseOrderMetadata", th.ArrayType(PURCHASE_ORDER_LINE)),
     opt("goodsReceiptMetadata", th.ArrayType(GOODS_RECEIPT_LINE)),

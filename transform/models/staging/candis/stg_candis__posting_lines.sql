@@ -1,11 +1,12 @@
 {#- Candis: one row per split posting (the booking lines of a posting). Amounts are gross, signed as Candis
-    sends them (credit notes negative); splitPostings[].amountMinor is the tap's exact integer. Candis's
-    split postings carry no tax rate (only the booking key's tax code) and the tap adds no minor units
-    for netAmount/taxAmount: on DuckDB those two are parsed from the JSON text target-duckdb wrote. -#}
+    sends them (credit notes negative); splitPostings[].amountMinor, netAmountMinor and taxAmountMinor are
+    the tap's exact integers. Candis's split postings carry no tax rate (only the booking key's tax code). -#}
 {%- set amount = journal.money(minor=journal.json_text('line', ['amountMinor']),
                                decimal=journal.json_text('line', ['amount']), currency='currency') -%}
-{%- set net = journal.money(decimal=journal.json_text('line', ['netAmount']), currency='currency') -%}
-{%- set tax = journal.money(decimal=journal.json_text('line', ['taxAmount']), currency='currency') -%}
+{%- set net = journal.money(minor=journal.json_text('line', ['netAmountMinor']),
+                            decimal=journal.json_text('line', ['netAmount']), currency='currency') -%}
+{%- set tax = journal.money(minor=journal.json_text('line', ['taxAmountMinor']),
+                            decimal=journal.json_text('line', ['taxAmount']), currency='currency') -%}
 with lines as (
   {{ journal.json_elements(ref('stg_candis__postings'), 'lines_json', 'line', 'line_number') }}
 )
