@@ -66,6 +66,11 @@ def start_sandbox(
     return proc, json.loads(port_file.read_text())[provider]
 
 
+def stop_sandbox(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+
+
 def _peak_kib(pid: int) -> int | None:
     """The process's own peak RSS (VmHWM of its address space, so nothing inherited from this harness)."""
     try:
@@ -150,8 +155,7 @@ def bench_provider(name: str, sizes: list[int], streams: list[str] | None) -> li
                         flush=True,
                     )
             finally:
-                sandbox.send_signal(signal.SIGINT)
-                sandbox.wait(timeout=60)
+                stop_sandbox(sandbox)
     return rows
 
 
@@ -179,16 +183,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _size(text: str) -> int:
-    """A sandbox scale: a whole number, 0 or more (what `sandbox serve --scale` accepts)."""
-    try:
-        size = int(text)
-    except ValueError:
-        size = -1
-    if size < 0:
-        msg = f"invalid size {text!r}: a sandbox scale is a whole number, 0 or more (e.g. --sizes 10000 100000)"
-        raise argparse.ArgumentTypeError(msg)
-    return size
+def _whole(what: str, minimum: int, example: str) -> t.Callable[[str], int]:
+    """An argument that is a whole number >= `minimum`; `what` names it in the one-line error."""
+
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            msg = f"invalid {what.format(text=repr(text))}, {minimum} or more (e.g. {example})"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return check
+
+
+#: a sandbox scale (what `sandbox serve --scale` accepts)
+_size = _whole("size {text}: a sandbox scale is a whole number", 0, "--sizes 10000 100000")
+_milliseconds = _whole("latency {text}: whole milliseconds", 0, "--latency 150 300")
+_workers = _whole("parallelism {text}: a whole number", 1, "--parallel 1 8")
 
 
 def _name(kind: str) -> t.Callable[[str], str]:
@@ -208,7 +222,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", type=_size, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--providers", type=_name("provider"), nargs="+", default=list(NAMES))
     parser.add_argument("--streams", type=_name("stream"), nargs="+", default=None)
+    parser.add_argument(
+        "--latency",
+        type=_milliseconds,
+        nargs="+",
+        default=None,
+        help="network mode (benchmarks/network.py): a first sync with attachments at each latency (ms), "
+        "serial against parallel downloads",
+    )
+    parser.add_argument(
+        "--parallel", type=_workers, nargs="+", default=[1, 8], help="max_parallel_downloads to compare"
+    )
     options = parser.parse_args(argv)
+    if options.latency is not None and options.streams:
+        parser.error("argument --streams: the network mode (--latency) syncs every stream")
     for name in options.providers:
         if name not in NAMES:
             parser.error(f"argument --providers: unknown provider {name!r} (choose from {', '.join(NAMES)})")
@@ -224,6 +251,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main() -> None:
     options = parse_args()
+    if options.latency is not None:
+        from benchmarks import network
+
+        found = [
+            row
+            for name in options.providers
+            for size in options.sizes
+            for row in network.bench(name, size, options.latency, options.parallel)
+        ]
+        text = network.table(found)
+        (HERE / "results").mkdir(exist_ok=True)
+        (HERE / "results" / "network.md").write_text(text)
+        print(text)
+        return
     rows = [row for name in options.providers for row in bench_provider(name, options.sizes, options.streams)]
     text = table(rows)
     (HERE / "results").mkdir(exist_ok=True)

@@ -58,6 +58,18 @@ ROOT = Path(__file__).resolve().parents[2]
             "(e.g. --sizes 10000 100000)",
         ),
         (["--sizes"], "argument --sizes: expected at least one argument"),
+        (
+            ["--latency", "fast"],
+            "argument --latency: invalid latency 'fast': whole milliseconds, 0 or more (e.g. --latency 150 300)",
+        ),
+        (
+            ["--latency", "150", "--parallel", "0"],
+            "argument --parallel: invalid parallelism '0': a whole number, 1 or more (e.g. --parallel 1 8)",
+        ),
+        (
+            ["--latency", "150", "--providers", "candis", "--streams", "postings"],
+            "argument --streams: the network mode (--latency) syncs every stream",
+        ),
         (["--colour"], "unrecognized arguments: --colour"),
     ],
     ids=[
@@ -71,6 +83,9 @@ ROOT = Path(__file__).resolve().parents[2]
         "size-not-a-number",
         "negative-size",
         "no-size",
+        "latency-not-a-number",
+        "no-parallelism",
+        "streams-in-network-mode",
         "unknown-option",
     ],
 )

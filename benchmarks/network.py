@@ -1,0 +1,104 @@
+"""Over a real network (issue 15): each tap's first sync with attachments at a given latency, serial
+(`max_parallel_downloads` 1) against the default, side by side on one sandbox (same data, same process).
+
+    .venv/bin/python -m benchmarks.run --latency 150 300 --sizes 200 [--providers candis]
+
+The sandbox runs with `--latency L --file-latency L` and the providers' own rate limits on (Candis and Pleo
+500/min; Įvesk and Findity publish none); the tap with its defaults (Candis and Pleo 450/min), every stream,
+`files_dir` a fresh folder per run. Figures: wall time, the requests that count against the limit (all but
+the pre-signed file hosts') per minute of the run and the most of them in any rolling 60 s (what the limiter
+sees), downloads per second, peak RSS of the tap alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import tempfile
+from pathlib import Path
+
+import requests
+
+from benchmarks.providers import load
+
+#: the pre-signed file hosts' paths (they do not count against the limit), and the downloads' paths
+FILE_HOST = {"candis": (), "pleo": ("/_files/",), "ivesk": ("/documents/", "/public/"), "findity": ()}
+DOWNLOADS = {"candis": "/files/", "pleo": "/_files/", "ivesk": "/documents/", "findity": "/basis"}
+#: the sandbox's rate limit per provider (the provider's published one; 0 = none)
+LIMIT = {"candis": 500, "pleo": 500, "ivesk": 0, "findity": 0}
+
+
+def _window_peak(stamps: list[float], window: float = 60.0) -> int:
+    stamps.sort()
+    peak, start = 0, 0
+    for end, moment in enumerate(stamps):
+        while moment - stamps[start] >= window:
+            start += 1
+        peak = max(peak, end - start + 1)
+    return peak
+
+
+def bench(name: str, size: int, latencies: list[int], parallel: list[int]) -> list[dict]:
+    from benchmarks.run import BIN, measure, start_sandbox, stop_sandbox
+
+    spec = load(name)
+    rows = []
+    for latency in latencies:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            flags = ("--latency", str(latency), "--file-latency", str(latency), "--rate-limit", str(LIMIT[name]))
+            sandbox, url = start_sandbox(spec.PROVIDER, size, workdir, (*getattr(spec, "SANDBOX_ARGS", ()), *flags))
+            try:
+                for workers in parallel:
+                    run_dir = workdir / f"run-{workers}"
+                    run_dir.mkdir()
+                    # same data, an empty rate-limit window and request log: each run starts as a first sync
+                    requests.post(f"{url}/_sandbox/reset", json={}, timeout=600).raise_for_status()
+                    config = {**spec.config(url, run_dir), "files_dir": str(run_dir / "files")}
+                    config["max_parallel_downloads"] = workers
+                    config_path = run_dir / "config.json"
+                    config_path.write_text(json.dumps(config))
+                    seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])
+                    log = requests.get(f"{url}/_sandbox/requests", timeout=120).json()
+                    counted = [
+                        datetime.datetime.fromisoformat(r["ts"].replace("Z", "+00:00")).timestamp()
+                        for r in log
+                        if not r["path"].startswith(FILE_HOST[name] or ("\0",))
+                    ]
+                    downloads = sum(1 for r in log if DOWNLOADS[name] in r["path"])
+                    row = {
+                        "tap": spec.TAP,
+                        "latency": latency,
+                        "workers": workers,
+                        "seconds": seconds,
+                        "requests": len(log),
+                        "counted": len(counted),
+                        "per_minute": len(counted) / seconds * 60,
+                        "window_peak": _window_peak(counted),
+                        "limit": LIMIT[name],
+                        "downloads": downloads,
+                        "downloads_per_s": downloads / seconds,
+                        "rss_mib": kib / 1024,
+                        "status_429": sum(1 for r in log if r.get("status") == 429),
+                    }
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+            finally:
+                stop_sandbox(sandbox)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| tap | latency ms | parallel downloads | wall s | requests counted / min | most in 60 s (limit) "
+        "| 429s | downloads | downloads/s | speed-up | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    serial = {(r["tap"], r["latency"]): r["seconds"] for r in rows if r["workers"] == 1}
+    for r in rows:
+        seen = f"{r['window_peak']:,} ({r['limit'] or 'none'})"
+        speed = serial.get((r["tap"], r["latency"]), 0.0) / r["seconds"]
+        cells = [r["tap"], r["latency"], r["workers"], f"{r['seconds']:.1f}", f"{r['per_minute']:,.0f}", seen]
+        cells += [r["status_429"], f"{r['downloads']:,}", f"{r['downloads_per_s']:.1f}", f"{speed:.1f}×"]
+        lines.append("| " + " | ".join(str(c) for c in [*cells, f"{r['rss_mib']:.0f}"]) + " |")
+    return "\n".join(lines) + "\n"
