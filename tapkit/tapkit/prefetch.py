@@ -28,7 +28,7 @@ import json
 import threading
 import typing as t
 
-#: attachments downloaded at once by default: measured in benchmarks/README.md (Latency and parallelism)
+#: attachments downloaded at once by default (benchmarks/README.md, "Over a network": 1 against 8)
 DEFAULT_PARALLEL_DOWNLOADS = 8
 
 
