@@ -55,7 +55,6 @@ def read_postings(stream: CandisStream, export_id: str, kinds: set[str]) -> Iter
         f"{stream.url_base}/exports/{export_id}/postings",
         _items,
         parse_errors=(ijson.JSONError,),
-        request_line=f"GET /exports/{export_id}/postings",
         retry_message=f"Re-reading postings of export {export_id}",
     ):
         if kind in kinds:

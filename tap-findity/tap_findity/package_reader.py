@@ -105,7 +105,6 @@ def read_vouchers(stream: FindityStream, export_id: str) -> Iterator[dict]:
         _checked_vouchers,
         parse_errors=(ijson.JSONError,),
         check=_is_object,
-        request_line=f"GET /exports/{export_id}/export",
         retry_message=f"Re-reading the package of export {export_id}",
     ):
         yield voucher

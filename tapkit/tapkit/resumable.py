@@ -33,7 +33,6 @@ def read_resumably(
     items: Callable[[requests.Response], Iterable[tuple[Hashable, t.Any]]],
     *,
     retry_message: str,
-    request_line: str | None = None,
     parse_errors: tuple[type[Exception], ...] = (),
     check: Callable[[t.Any], None] | None = None,
 ) -> Iterator[tuple[Hashable, t.Any]]:
@@ -42,8 +41,7 @@ def read_resumably(
     fails (dropped connection, read timeout, ValueError, or one of the parser's `parse_errors`, e.g. cut JSON)
     is repeated up to `max_retries` times; then RetriesExhaustedError `GET /path: incomplete response after N
     tries (read timeout 60 s)` (tapkit.http's words: method and path of the request sent, never host, query or
-    secrets). Each retry logs `<retry_message> (try n failed): GET /path: <what failed>`. `request_line` is
-    not used any more: the messages name the request actually sent."""
+    secrets). Each retry logs `<retry_message> (try n failed): GET /path: <what failed>`."""
     attempts = int(stream.config.get("max_retries", 6)) + 1
     done: dict[Hashable, int] = {}
     for attempt in range(1, attempts + 1):
