@@ -132,12 +132,15 @@
 {% endmacro %}
 
 
-{% macro first_text(cols, paths, alias='src') %}
-  {#- The first of several fields that is not NULL, as text. -#}
+{% macro first_text(cols, paths, alias='src', fallback=none) %}
+  {#- The first of several fields that is not NULL, as text, else `fallback` (SQL), else NULL. -#}
   {%- set present = [] -%}
   {%- for path in paths if journal.has_field(cols, path) -%}
     {%- do present.append(journal.text(cols, path, alias)) -%}
   {%- endfor -%}
+  {%- if fallback is not none -%}
+    {%- do present.append(fallback) -%}
+  {%- endif -%}
   {%- if present | length == 0 -%}
     {{- return('cast(null as ' ~ dbt.type_string() ~ ')') -}}
   {%- endif -%}
@@ -169,17 +172,7 @@
 
 {% macro tenant(cols, paths, fallback=none, alias='src') %}
   {#- The record's tenant column when the raw table has it, else `fallback` (SQL), else NULL. -#}
-  {%- set parts = [] -%}
-  {%- for path in paths if journal.has_field(cols, path) -%}
-    {%- do parts.append(journal.text(cols, path, alias)) -%}
-  {%- endfor -%}
-  {%- if fallback is not none -%}
-    {%- do parts.append(fallback) -%}
-  {%- endif -%}
-  {%- if parts | length == 0 -%}
-    {{- return('cast(null as ' ~ dbt.type_string() ~ ')') -}}
-  {%- endif -%}
-  {{- return('coalesce(' ~ parts | join(', ') ~ ')' if parts | length > 1 else parts[0]) -}}
+  {{- return(journal.first_text(cols, paths, alias, fallback)) -}}
 {% endmacro %}
 
 

@@ -49,13 +49,19 @@
 {% endmacro %}
 
 
-{% macro raw_lines_candis_postings() %}
-  {%- set cols = journal.raw_columns('candis', 'postings') -%}
+{% macro raw_lines_candis(table, currency_path, array_path) %}
+  {#- A Candis table's array elements (amountMinor each) with the record's tenant and currency. -#}
+  {%- set cols = journal.raw_columns('candis', table) -%}
   select
     {{ journal.tenant(cols, ['organizationId'], fallback=journal.var_text('candis_organization_id'), alias='lines') }} as tenant,
-    {{ journal.text(cols, 'amount.currencyCode', 'lines') }} as currency,
+    {{ journal.text(cols, currency_path, 'lines') }} as currency,
     cast({{ journal.json_text('lines.element', ['amountMinor']) }} as bigint) as amount_minor
-  from ({{ journal.raw_array_lines('candis', 'postings', ['id'], 'splitPostings') }}) as lines
+  from ({{ journal.raw_array_lines('candis', table, ['id'], array_path) }}) as lines
+{% endmacro %}
+
+
+{% macro raw_lines_candis_postings() %}
+  {{ journal.raw_lines_candis('postings', 'amount.currencyCode', 'splitPostings') }}
 {% endmacro %}
 
 
@@ -63,11 +69,7 @@
   {#- Items already exported as a posting (entityGuid) are booked through the posting. -#}
   {%- set cols = journal.raw_columns('candis', 'reimbursement_items') -%}
   {%- set posting_cols = journal.raw_columns('candis', 'postings') -%}
-  select
-    {{ journal.tenant(cols, ['organizationId'], fallback=journal.var_text('candis_organization_id'), alias='lines') }} as tenant,
-    {{ journal.text(cols, 'totalAmount.currency', 'lines') }} as currency,
-    cast({{ journal.json_text('lines.element', ['amountMinor']) }} as bigint) as amount_minor
-  from ({{ journal.raw_array_lines('candis', 'reimbursement_items', ['id'], 'bookings') }}) as lines
+  {{ journal.raw_lines_candis('reimbursement_items', 'totalAmount.currency', 'bookings') }}
   {%- if posting_cols %}
   where {{ journal.text(cols, 'id', 'lines') }} not in (
     select {{ journal.text(posting_cols, 'entityGuid') }} from {{ journal.raw('candis', 'postings') }} as src

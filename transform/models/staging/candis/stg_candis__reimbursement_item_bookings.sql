@@ -1,12 +1,11 @@
 {#- Candis: one row per booking of a reimbursement item (bookings[]: GL account, cost center/object,
     booking key, VAT rate, amount). Bookings carry a VAT rate but no net or tax amount. -#}
-{%- set amount = journal.money(minor=journal.json_text('line', ['amountMinor']),
-                               decimal=journal.json_text('line', ['amount']), currency='currency') -%}
+{%- set amount = journal.line_money('amount') -%}
 with lines as (
   {{ journal.json_elements(ref('stg_candis__reimbursement_items'), 'lines_json', 'line', 'line_number') }}
 )
 select
-  {%- set values = journal.document_line_values('candis', 'reimbursement_items', "source_document_id || '#' || cast(line_number as " ~ dbt.type_string() ~ ")", {
+  {%- set values = journal.document_line_values('candis', 'reimbursement_items', journal.position_line_id(), {
       'account': journal.json_text('line', ['generalLedgerAccount', 'accountCode']),
       'contra_account': 'counterparty_number',
       'cost_center': journal.json_text('line', ['costCenter', 'code']),

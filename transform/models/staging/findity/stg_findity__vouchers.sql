@@ -6,17 +6,9 @@ with src as (
   {{ journal.latest_rows('findity', 'vouchers', ['id']) }}
 )
 {%- if export_cols %},
-exports as (
-  select {{ journal.text(export_cols, 'id') }} as export_id,
-    {{ journal.text(export_cols, 'organizationId') }} as organization_id,
-    {{ journal.text(export_cols, 'status') }} as export_status,
-    {{ journal.to_timestamp(journal.field(export_cols, 'createdAt')) }} as exported_at
-  from ({{ journal.latest_rows('findity', 'exports', ['id']) }}) as src
-)
+{{ journal.exports_cte('findity', export_cols, {'organization_id': 'organizationId', 'export_status': 'status'}) }}
 {%- endif %},
-files as (
-  {{ journal.files_of('findity') }}
-)
+{{ journal.files_cte('findity') }}
 select
   {{ journal.text(cols, 'id') }} as source_document_id,
   {{ journal.tenant(cols, ['organizationId'], fallback='exports.organization_id' if export_cols else none) }} as tenant,
@@ -34,12 +26,9 @@ select
   {{ journal.text(cols, 'basisUrl') }} as source_url,
   {{ journal.text(cols, 'exportId') }} as export_id,
   {{ 'exports.exported_at' if export_cols else 'cast(null as timestamp)' }} as exported_at,
-  {{ journal.to_timestamp(journal.field(cols, '_sdc_batched_at')) }} as loaded_at,
-  files.file_path,
-  files.file_paths,
-  files.file_count
+  {{ journal.document_tail('findity', 'vouchers', cols) }}
 from src
 {%- if export_cols %}
 left join exports on exports.export_id = {{ journal.text(cols, 'exportId') }}
 {%- endif %}
-left join files on files.owner_id = {{ journal.text(cols, 'id') }}
+{{ journal.files_join(cols, 'id') }}

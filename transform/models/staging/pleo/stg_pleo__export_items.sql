@@ -5,9 +5,8 @@
     of its newest job counts. Amounts are in the company's (wallet) currency, as booked. -#}
 {%- set cols = journal.raw_columns('pleo', 'export_items') -%}
 {%- set job_cols = journal.raw_columns('pleo', 'export_jobs') -%}
-{%- set currency = journal.text(cols, 'amount.inWalletCurrency.currency') -%}
-{%- set total = journal.money(minor=journal.field(cols, 'amount.inWalletCurrency.valueMinor'),
-                              decimal=journal.field(cols, 'amount.inWalletCurrency.valueMajor'), currency=currency) -%}
+{%- set currency, total = journal.document_total(cols, 'amount.inWalletCurrency.currency',
+    'amount.inWalletCurrency.valueMinor', 'amount.inWalletCurrency.valueMajor') -%}
 with items as (
   {{ journal.latest_rows('pleo', 'export_items', ['exportJobId', 'accountingEntryId']) }}
 )
@@ -32,9 +31,7 @@ src as (
   left join jobs on jobs.job_id = {{ journal.text(cols, 'exportJobId', 'items') }}
   {%- endif %}
 ),
-files as (
-  {{ journal.files_of('pleo') }}
-)
+{{ journal.files_cte('pleo') }}
 select
   {{ journal.text(cols, 'accountingEntryId') }} as source_document_id,
   {{ journal.text(cols, 'exportJobId') }} as export_id,
@@ -52,17 +49,11 @@ select
   {{ journal.text(cols, 'user.name') }} as employee_name,
   {{ journal.text(cols, 'contraAccount.code') }} as contra_account,
   {{ journal.text(cols, 'team.code') }} as team_code,
-  {{ currency }} as currency,
-  {{ total[0] }} as total_amount,
-  {{ total[1] }} as total_amount_minor,
+  {{ journal.total_columns(currency, total) }},
   {{ journal.text(cols, 'note') }} as description,
   {{ journal.text(cols, '_links.web.href') }} as source_url,
   src.journal_job_created_at as exported_at,
-  {{ journal.to_timestamp(journal.field(cols, '_sdc_batched_at')) }} as loaded_at,
-  {{ journal.array_field('pleo', 'export_items', 'accountingEntryLines') }} as lines_json,
-  files.file_path,
-  files.file_paths,
-  files.file_count
+  {{ journal.document_tail('pleo', 'export_items', cols, 'accountingEntryLines') }}
 from src
-left join files on files.owner_id = {{ journal.text(cols, 'accountingEntryId') }}
+{{ journal.files_join(cols, 'accountingEntryId') }}
 where src.journal_job_rank = 1
