@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from warehouse_summary import PostgresWarehouse, Report, compare
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = ROOT / ".venv" / "bin" / "meltano"
@@ -351,3 +352,26 @@ def env_with(base: Mapping[str, str], *extra: Mapping[str, str]) -> dict[str, st
     for part in extra:
         merged.update(part)
     return merged
+
+
+def postgres_report(
+    meltano: MeltanoProject,
+    postgres_server: PostgresServer,
+    sandbox: Any,
+    tap: str,
+    env: Mapping[str, str],
+    *,
+    exclude: tuple[str, ...],
+    blocks: tuple[str, ...] = (),
+) -> tuple[dict[str, Any], Report]:
+    """`meltano run <tap> target-postgres [blocks]` into a new database (the tap's records nested as JSONB),
+    and the warehouse compared exactly with the sandbox's ground truth; the provider's decimals must be among
+    what was compared."""
+    database = postgres_server.create_database(f"e2e_{tap.removeprefix('tap-')}")
+    meltano.env |= dict(env) | postgres_server.target_env(database)
+    meltano.run("run", tap, "target-postgres", *blocks)
+    truth = sandbox.admin("GET", "/ground-truth")
+    with PostgresWarehouse(postgres_server.dsn(database), schema=tap.replace("-", "_")) as warehouse:
+        report = compare(truth, warehouse, title=tap, exact=True, exclude=exclude)
+    assert any(line.note == "decimals" for line in report.lines), "the provider's own decimals were not compared"
+    return truth, report
