@@ -6,7 +6,7 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
-from tapkit.files import FileSink, store_file, stored_file_properties
+from tapkit.files import FileSink, owner_properties, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
@@ -26,8 +26,7 @@ class FilesStream(OncePerParentChild, CandisStream):
     schema = th.PropertiesList(
         th.Property("id", String, required=True, description="Candis file id."),
         ORGANIZATION_ID,
-        th.Property("ownerStream", String, description="Stream of the record that lists this file (postings)."),
-        th.Property("ownerId", String, description="Primary key of that record (posting id)."),
+        *owner_properties("postings", "the posting id"),
         th.Property("exportId", String),
         th.Property("name", String, description="File name as Candis gives it."),
         th.Property("type", String, description="AUDIT_TRAIL | ATTACHMENT | INVOICE | XRECHNUNG"),

@@ -7,7 +7,7 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
-from tapkit.files import FileSink, store_file, stored_file_properties
+from tapkit.files import FileSink, owner_properties, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 
@@ -28,8 +28,7 @@ class FilesStream(_VoucherChild):
     schema = th.PropertiesList(
         th.Property("id", String, required=True, description="`<voucher id>-basis`."),
         ORGANIZATION_ID,
-        th.Property("ownerStream", String, description="Stream of the record this file belongs to (vouchers)."),
-        th.Property("ownerId", String, description="Primary key of that record (the voucher id)."),
+        *owner_properties("vouchers", "the voucher id"),
         th.Property("exportId", String),
         th.Property("name", String),
         th.Property("contentType", String),

@@ -18,7 +18,7 @@ import typing as t
 from urllib.parse import urlparse
 
 from singer_sdk import typing as th
-from tapkit.files import FileSink, no_auth, safe_name, store_file, stored_file_properties
+from tapkit.files import FileSink, no_auth, owner_properties, safe_name, store_file, stored_file_properties
 from tapkit.http import ProviderClientError
 from tapkit.schema import String
 from tapkit.streams import OncePerParentChild
@@ -59,8 +59,7 @@ class FilesStream(OncePerParentChild, PleoStream):
             "the file URL, which is the receipt id).",
         ),
         COMPANY_ID,
-        th.Property("ownerStream", String, description="export_items | accounting_entries"),
-        th.Property("ownerId", String, description="accountingEntryId of the owning export item or accounting entry."),
+        *owner_properties("export_items or accounting_entries", "the accountingEntryId of that export item or entry"),
         th.Property("exportJobId", String, description="Export job of the owning export item (export_items only)."),
         th.Property("name", String, description="Stored file name."),
         th.Property("contentType", String, description="MIME type Pleo gives (`type` / `mimeType`)."),

@@ -26,6 +26,15 @@ def no_auth(request: t.Any) -> t.Any:
     return request
 
 
+def owner_properties(owners: str, key: str) -> list[th.Property]:
+    """`ownerStream` / `ownerId`: the record a `files` record belongs to (`owners`: its stream or streams,
+    `key`: what its primary key is)."""
+    return [
+        th.Property("ownerStream", th.StringType, description=f"Stream of the record this file belongs to: {owners}."),
+        th.Property("ownerId", th.StringType, description=f"Primary key of that record ({key})."),
+    ]
+
+
 def stored_file_properties(*, sha256: str = "Hex SHA-256 of the stored bytes.") -> list[th.Property]:
     """The schema properties every `files` record ends with: what was stored, where and when."""
     return [
