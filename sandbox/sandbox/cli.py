@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 import threading
+import typing as t
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -115,18 +116,21 @@ PROVIDERS: dict[str, ProviderEntry] = {
 }
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
+def _at_least(minimum: int, kind: type = int) -> t.Callable[[str], t.Any]:
+    """An argparse type: a number of `kind` that is at least `minimum`."""
+
+    def parse(text: str) -> t.Any:
+        value = kind(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}")
+        return value
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
+_non_negative_int = _at_least(0)
+_positive_int = _at_least(1)
+_non_negative_float = _at_least(0, float)
 
 
 #: what ``--<provider>-tenants N`` makes N of
@@ -136,13 +140,6 @@ TENANT_KINDS = {
     "ivesk": "company codes",
     "findity": "organizations",
 }
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
 
 
 def _delay(text: str) -> Delay:
