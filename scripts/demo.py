@@ -128,6 +128,21 @@ def clean() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ sandbox
+def background(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start `command` in the project root in its own session (so it can be stopped with its children), its
+    output going to `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
 class Sandbox:
     """`sandbox serve` in the background; stopped (its whole process group) on exit."""
 
@@ -139,15 +154,9 @@ class Sandbox:
 
     def start(self) -> dict[str, str]:
         self.port_file.unlink(missing_ok=True)
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [str(BIN / "sandbox"), "serve", "--port-file", str(self.port_file), *SANDBOX_ARGS],
-                cwd=ROOT,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        self.proc = background(
+            [str(BIN / "sandbox"), "serve", "--port-file", str(self.port_file), *SANDBOX_ARGS], self.log
+        )
         deadline = time.monotonic() + SANDBOX_START_TIMEOUT
         while True:  # the CLI writes the port file once every emulator accepts connections
             ports = self._read_port_file()

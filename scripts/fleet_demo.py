@@ -295,16 +295,7 @@ def summary(outcomes: list[Outcome]) -> bool:
 # ------------------------------------------------------------------------------------------------ UI
 def start_ui(env: dict[str, str], port: int, extra: list[str]) -> subprocess.Popen[bytes]:
     log = LOGS / "dagster.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(ROOT / "scripts" / "fleet"), "-p", str(port), *extra],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    proc = demo.background([str(ROOT / "scripts" / "fleet"), "-p", str(port), *extra], log, env)
     deadline = time.monotonic() + UI_START_TIMEOUT
     while True:
         try:
