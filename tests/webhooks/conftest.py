@@ -192,8 +192,14 @@ def subscribe_ivesk(ivesk: Sandbox, target: str, event: str = "on_exported") -> 
     assert response.status_code == 200, response.text
 
     def confirmed() -> dict[str, t.Any] | None:
+        """Confirmed, and the confirmation's POST answered (the receiver GETs the SubscribeURL before it
+        answers: a receiver stopped in between would cut a request short)."""
         subs = ivesk.admin("GET", "/ivesk/subscriptions")
-        return next((s for s in subs if s["eventType"] == event and s["target"] == target and s["confirmed"]), None)
+        for sub in subs:
+            answered = any(d["type"] == "SubscriptionConfirmation" and d["delivered"] for d in sub["deliveries"])
+            if sub["eventType"] == event and sub["target"] == target and sub["confirmed"] and answered:
+                return sub
+        return None
 
     return wait_until(confirmed, what=f"confirmed {event} subscription")
 

@@ -183,6 +183,14 @@ class SnsEndpoint:
     def _app(self) -> FastAPI:
         app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
+        @app.middleware("http")
+        async def one_request_per_connection(request: Request, call_next: Callable[[Request], Any]) -> Response:
+            # TLS connections left open would still be waiting for their peer's close_notify when the emulator
+            # stops (asyncio's SSL shutdown): close each after its answer, as SNS's clients expect nothing else
+            response = await call_next(request)
+            response.headers["Connection"] = "close"
+            return response
+
         @app.get("/")
         async def action(request: Request) -> Response:
             query = request.query_params
