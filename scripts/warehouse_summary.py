@@ -180,6 +180,14 @@ class _SqlWarehouse(Warehouse):
     _conn: Any  # a DB-API connection whose execute() returns a cursor
     _placeholder = "?"  # query parameter marker of the driver
     _number_type = "NUMERIC"  # the exact type money and byte sums are cast to
+    #: (column, value): only the rows whose column (its name matched case-insensitively) holds the value, e.g.
+    #: one tenant's rows of tables several tenants load into; set with :meth:`only`.
+    _only: tuple[str, str] | None = None
+
+    def only(self, column: str, value: str) -> _SqlWarehouse:
+        """Observe only the rows whose `column` is `value` (a table without the column is an error)."""
+        self._only = (column, value)
+        return self
 
     def _columns(self, table: str) -> dict[str, str]:
         mark = self._placeholder
@@ -232,9 +240,17 @@ class _SqlWarehouse(Warehouse):
                 raise LookupError(msg)
             keys.append(_quote(columns[key.lower()]))
         key_list = ", ".join(keys)
-        where = ""
+        conditions = []
         if "_sdc_deleted_at" in columns:  # rows a target soft-deleted (ACTIVATE_VERSION) are not there
-            where = f" WHERE {_quote(columns['_sdc_deleted_at'])} IS NULL"
+            conditions.append(f"{_quote(columns['_sdc_deleted_at'])} IS NULL")
+        if self._only is not None:
+            column, value = self._only
+            if column.lower() not in columns:
+                msg = f"{self.description}: table {stream} has no column {column}"
+                raise LookupError(msg)
+            literal = "'" + str(value).replace("'", "''") + "'"
+            conditions.append(f"CAST({_quote(columns[column.lower()])} AS VARCHAR) = {literal}")
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         source = f"(SELECT * FROM {table}{where}) src"
         raw_rows = self._query(f"SELECT COUNT(*) FROM {source}")[0][0]
         rows = self._query(f"SELECT COUNT(*) FROM (SELECT DISTINCT {key_list} FROM {source}) k")[0][0]

@@ -3,6 +3,7 @@ all under the test's tmp dir (its own fleet home, Meltano system database and wa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -42,10 +43,10 @@ print(f"{{stamp()}} [info     ] {{tap}}    METRIC: {{json.dumps(metric)}}", flus
 """
 
 
-@pytest.fixture
-def fleet(tmp_path: Path) -> t.Iterator[Fleet]:
-    """The fleet's code location settings (private fleet home, system database, DuckDB file, retry delay 0)
-    and a Dagster instance on disk that worker processes share."""
+@contextlib.contextmanager
+def fleet_at(root: Path) -> t.Iterator[Fleet]:
+    """The fleet's code location settings under `root` (private fleet home, system database, DuckDB file, retry
+    delay 0) and a Dagster instance on disk that worker processes share."""
     missing = [
         kind for kind in ("extractors/tap-ivesk", "loaders/target-duckdb") if not (ROOT / ".meltano" / kind).is_dir()
     ]
@@ -55,17 +56,17 @@ def fleet(tmp_path: Path) -> t.Iterator[Fleet]:
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
         "MELTANO_CLI_LOG_LEVEL": "info",
-        "TARGET_DUCKDB_FILEPATH": str(tmp_path / "warehouse.duckdb"),
-        "TARGET_DUCKDB_TEMP_DIR": str(tmp_path),
-        "TARGET_JSONL_DESTINATION_PATH": str(tmp_path / "jsonl"),
-        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
+        "TARGET_DUCKDB_FILEPATH": str(root / "warehouse.duckdb"),
+        "TARGET_DUCKDB_TEMP_DIR": str(root),
+        "TARGET_JSONL_DESTINATION_PATH": str(root / "jsonl"),
+        "XDG_STATE_HOME": str(root / "xdg-state"),
     }
     settings = FleetSettings(
         project_root=ROOT,
-        tenants_file=tmp_path / "tenants.yml",
-        fleet_home=tmp_path / "fleet",
+        tenants_file=root / "tenants.yml",
+        fleet_home=root / "fleet",
         meltano=str(MELTANO),
-        database_uri=f"sqlite:///{tmp_path / 'meltano.db'}",
+        database_uri=f"sqlite:///{root / 'meltano.db'}",
         sys_dir=ROOT / ".meltano",
         retry_max_retries=2,
         retry_delay=0,
@@ -73,9 +74,16 @@ def fleet(tmp_path: Path) -> t.Iterator[Fleet]:
         duckdb_lock_timeout=300,
         environ=environ,
     )
-    (tmp_path / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
-        yield Fleet(root=tmp_path, settings=settings, instance=instance)
+    (root / "dagster").mkdir()
+    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+        yield Fleet(root=root, settings=settings, instance=instance)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> t.Iterator[Fleet]:
+    """The fleet under the test's tmp dir (see fleet_at)."""
+    with fleet_at(tmp_path) as fleet:
+        yield fleet
 
 
 @pytest.fixture

@@ -130,6 +130,17 @@ class Fleet:
         with self.materializing(provider, *partitions) as futures:
             return {key: future.result(timeout=600) for key, future in futures.items()}
 
+    def materialize_many(self, runs: t.Iterable[tuple[str, str]], workers: int | None = None) -> dict[str, Outcome]:
+        """Materialize `(provider, partition)` pairs of several providers at the same time, at most `workers` at once
+        (default: one worker each); wait for every one. Keyed by partition (tenant names are unique)."""
+        pairs = list(runs)
+        ref = self.instance.get_ref()
+        with concurrent.futures.ProcessPoolExecutor(workers or len(pairs), mp_context=_WORKERS) as pool:
+            futures = {
+                key: pool.submit(materialize_partition, ref, self.settings, provider, key) for provider, key in pairs
+            }
+            return {key: future.result(timeout=900) for key, future in futures.items()}
+
     def log_messages(self, run_id: str) -> list[str]:
         """What the run logged through context.log (Meltano's output among it)."""
         return [record.user_message for record in self.instance.all_logs(run_id) if record.dagster_event is None]
