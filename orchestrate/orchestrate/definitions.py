@@ -13,7 +13,8 @@
 * **Sensor** `fleet_tenants`: keeps every provider's partitions equal to the tenants of the tenants file.
 * **Sensor** `fleet_webhooks` (webhook_sensor.py): the webhook receiver's pending events become the tenant's run.
 * **Schedules** `<provider>_<cron>`: one per provider and cron (the provider's default: hourly, Findity every
-  15 minutes; and every `schedule:` a tenant sets), requesting one run per tenant of that cron.
+  15 minutes; and every `schedule:` a tenant sets), requesting one run per tenant of that cron whose change
+  probe (probe.py) does not say that nothing is new.
 
 The tenants file is read again at every run, sensor tick and schedule tick, so edits apply without a reload;
 only a tenant with a new cron needs the code location reloaded (for its schedule to exist).
@@ -24,6 +25,7 @@ import typing as t
 
 import dagster as dg
 
+from orchestrate.probe import decide_all, record_success
 from orchestrate.runner import TRANSIENT, UNKNOWN, RunResult, RunStartError, run_tenant
 from orchestrate.settings import FleetSettings
 from orchestrate.tenants import PROVIDERS, Fleet, TenantsFileError, load_fleet
@@ -115,6 +117,7 @@ def materialize_tenant(
         ) from None
     metadata = _metadata(result)
     if result.ok:
+        record_success(settings, tenant, result.started_at)  # the change probe's "last successful run" (probe.py)
         return dg.MaterializeResult(metadata=metadata)
     kind = result.kind()
     retry = kind == TRANSIENT or (kind == UNKNOWN and context.retry_number < 1)
@@ -214,15 +217,24 @@ def tenant_schedule(
         for run in due:
             if run.name not in known:  # the sensor adds it on its next tick; the next schedule tick runs it
                 context.log.warning(f"tenant {run.name} has no partition yet (the fleet_tenants sensor adds it)")
+        ready = [run for run in due if run.name in known]
+        skipped = 0
+        for run, decision in zip(ready, decide_all(ready, settings), strict=True):  # the change probe (probe.py)
+            if not decision.run:
+                skipped += 1
+                context.log.info(f"tenant {run.name}: no run: {decision.reason}")
                 continue
+            context.log.info(f"tenant {run.name}: run: {decision.reason}")
             yield dg.RunRequest(
                 run_key=run.name,
                 partition_key=run.name,
                 asset_selection=[asset_key(provider)],
                 tags={TENANT_TAG: run.name, PROVIDER_TAG: provider},
             )
-        if not any(run.name in known for run in due):
+        if not ready:
             yield dg.SkipReason(f"no {provider} tenant with a partition is scheduled `{cron}`")
+        elif skipped == len(ready):
+            yield dg.SkipReason(f"nothing new for any of the {skipped} {provider} tenant(s) (change probe)")
 
     return _schedule
 

@@ -70,6 +70,14 @@ class FleetSettings:
     sensor_interval: int = 30
     #: FLEET_SCHEDULES_RUNNING=1: the schedules start switched on (default: off until turned on in the UI).
     schedules_running: bool = False
+    #: FLEET_PROBE=0 turns the change probe off (default on): every scheduled tenant runs (probe.py).
+    probe_enabled: bool = True
+    #: FLEET_FORCE_RUN_AFTER seconds (default 86400 = 24 h): a tenant whose last successful run started longer
+    #: ago runs whatever its probe says (streams a probe cannot see, e.g. full-table reference data).
+    force_run_after: float = 86400.0
+    #: FLEET_PROBE_TIMEOUT seconds (default 10) per probe request; FLEET_PROBE_WORKERS (default 16) probes at once.
+    probe_timeout: float = 10.0
+    probe_workers: int = 16
     #: The environment runs start from (None: this process's os.environ, read when the run starts).
     environ: t.Mapping[str, str] | None = None
 
@@ -98,5 +106,9 @@ class FleetSettings:
             duckdb_lock_timeout=_number(env, "FLEET_DUCKDB_LOCK_TIMEOUT", 3600.0),
             sensor_interval=max(1, int(_number(env, "FLEET_SENSOR_INTERVAL", 30))),
             schedules_running=_flag(env, "FLEET_SCHEDULES_RUNNING"),
+            probe_enabled=env.get("FLEET_PROBE", "1").strip().lower() not in ("0", "false", "no", "off"),
+            force_run_after=_number(env, "FLEET_FORCE_RUN_AFTER", 86400.0),
+            probe_timeout=_number(env, "FLEET_PROBE_TIMEOUT", 10.0) or 10.0,
+            probe_workers=max(1, int(_number(env, "FLEET_PROBE_WORKERS", 16))),
             environ=None if environ is None else dict(environ),
         )
