@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from warehouse_summary import PostgresWarehouse, Report, compare
+from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, Report, compare
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = ROOT / ".venv" / "bin" / "meltano"
@@ -352,6 +352,18 @@ def env_with(base: Mapping[str, str], *extra: Mapping[str, str]) -> dict[str, st
     for part in extra:
         merged.update(part)
     return merged
+
+
+def duckdb_report(
+    meltano: MeltanoProject, sandbox: Any, tap: str, *, columns_of: str | None = None
+) -> tuple[dict[str, Any], Report, dict[str, str]]:
+    """The sandbox's ground truth, the project's DuckDB warehouse compared with it, and the columns of the
+    table `columns_of` (flattened or nested money columns, ...)."""
+    truth = sandbox.admin("GET", "/ground-truth")
+    with DuckDBWarehouse(meltano.workdir / "warehouse.duckdb", schema=tap.replace("-", "_")) as warehouse:
+        report = compare(truth, warehouse, title=tap)
+        columns = warehouse._columns(columns_of) if columns_of else {}
+    return truth, report, columns
 
 
 def postgres_report(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from warehouse_summary import DuckDBWarehouse, JsonlWarehouse, Report, compare
 
-from tests.e2e.conftest import MeltanoProject, PostgresServer, candis_env, postgres_report
+from tests.e2e.conftest import MeltanoProject, PostgresServer, candis_env, duckdb_report, postgres_report
 from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
@@ -51,10 +51,7 @@ def test_meltano_run_into_duckdb_lands_every_record_file_and_cent(candis_factory
 
     meltano.run("run", "tap-candis", "target-duckdb")
 
-    truth = sandbox.admin("GET", "/ground-truth")
-    with DuckDBWarehouse(meltano.workdir / "warehouse.duckdb", schema="tap_candis") as warehouse:
-        report = compare(truth, warehouse, title="tap-candis")
-        columns = warehouse._columns("postings")
+    truth, report, columns = duckdb_report(meltano, sandbox, "tap-candis", columns_of="postings")
     assert_landed(report, truth)
     rows_are_unique(report)
     assert any(line.stream == "files" and line.label == "bytes" for line in report.lines)

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 import warehouse_summary
 from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
-from warehouse_summary import DuckDBWarehouse, compare
 
-from tests.e2e.conftest import MeltanoProject, PostgresServer, postgres_report
+from tests.e2e.conftest import MeltanoProject, PostgresServer, duckdb_report, postgres_report
 
 pytestmark = pytest.mark.e2e
 
@@ -57,9 +56,7 @@ def test_export_then_meltano_run_with_ack_lands_everything_and_confirms_the_expo
 
     meltano.run("run", "tap-findity", "target-duckdb", "findity-writeback:ack")
 
-    truth = sandbox.admin("GET", "/ground-truth")
-    with DuckDBWarehouse(meltano.workdir / "warehouse.duckdb", schema="tap_findity") as warehouse:
-        report = compare(truth, warehouse, title="tap-findity")
+    _, report, _ = duckdb_report(meltano, sandbox, "tap-findity")
     assert report.ok, "\n" + report.render()
     assert any(ln.stream == "voucher_rows" and ln.label.startswith("taxAmount") for ln in report.lines)
     assert any(ln.stream == "files" and ln.label == "bytes" for ln in report.lines)

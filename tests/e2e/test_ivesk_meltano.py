@@ -11,7 +11,7 @@ import pytest
 from sandbox.ivesk import API_KEY, COMPANY_CODES
 from warehouse_summary import DuckDBWarehouse, Report, compare
 
-from tests.e2e.conftest import MeltanoProject, PostgresServer, postgres_report
+from tests.e2e.conftest import MeltanoProject, PostgresServer, duckdb_report, postgres_report
 from tests.helpers import stored_files
 
 pytestmark = pytest.mark.e2e
@@ -45,10 +45,7 @@ def test_meltano_run_into_duckdb_lands_every_document_code_pdf_and_cent(ivesk_fa
 
     meltano.run("run", "tap-ivesk", "target-duckdb")
 
-    truth = sandbox.admin("GET", "/ground-truth")
-    with DuckDBWarehouse(meltano.workdir / "warehouse.duckdb", schema="tap_ivesk") as warehouse:
-        report = compare(truth, warehouse, title="tap-ivesk")
-        columns = warehouse._columns("documents")
+    truth, report, columns = duckdb_report(meltano, sandbox, "tap-ivesk", columns_of="documents")
     assert_landed(report, truth)
     assert any(line.stream == "files" and line.label == "bytes" for line in report.lines)
     assert "totalminor" in columns and "lines" in columns

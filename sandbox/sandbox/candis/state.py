@@ -8,7 +8,7 @@ from typing import Any
 
 from ..framework.data import company_name, record_rng
 from ..framework.money import Totals
-from ..framework.tenants import sum_streams, tenant_scale, tenant_seed
+from ..framework.tenants import Organizations, seed_and_scale, sum_streams
 from .config import ORGANIZATIONS, CandisConfig, initial_refresh_token
 from .exports import POOL_REFERENCE_MS, Export, ExportBook
 from .oauth import TokenStore
@@ -193,7 +193,7 @@ class OrganizationData:
         return result
 
 
-class CandisState:
+class CandisState(Organizations[OrganizationData]):
     """The organizations (``config.organizations``; the first keeps ``seed`` and ``scale``, the others get their
     own from their slug) and the token store of the token endpoint (``oauth.py``)."""
 
@@ -205,8 +205,7 @@ class CandisState:
         self.organizations: dict[str, OrganizationData] = {}
         prefixes: set[str] = set()
         for k, slug in enumerate(config.organizations):
-            seed = config.seed if k == 0 else tenant_seed(config.seed, "candis", slug)
-            scale = config.scale if k == 0 else tenant_scale(config.scale, config.seed, "candis", slug)
+            seed, scale = seed_and_scale(config.seed, config.scale, "candis", slug, first=k == 0)
             data = OrganizationData(slug, seed, scale, config, now_ms)
             factory = data.postings
             while factory.file_prefix in prefixes:  # file ids stay unique across the organizations
@@ -214,14 +213,6 @@ class CandisState:
             prefixes.add(factory.file_prefix)
             self.organizations[slug] = data
         self.tokens = TokenStore(config, now_ms)
-
-    @property
-    def default(self) -> OrganizationData:
-        """The first organization (the admin endpoints' default)."""
-        return next(iter(self.organizations.values()))
-
-    def organization(self, slug: str | None) -> OrganizationData | None:
-        return self.organizations.get(slug or "")
 
     def find_export(self, export_id: str) -> tuple[OrganizationData, Export] | None:
         for data in self.organizations.values():

@@ -9,7 +9,7 @@ from typing import Any
 from ..framework.data import company_name, record_rng
 from ..framework.money import Totals, decimal_str
 from ..framework.pdf import pdf_size, tiny_pdf
-from ..framework.tenants import sum_streams, tenant_scale, tenant_seed
+from ..framework.tenants import Organizations, seed_and_scale, sum_streams
 from ..framework.timeutil import HOUR_MS, iso_ms, ms_of
 from .config import (
     CLIENT_APPLICATION_ID,
@@ -179,7 +179,7 @@ class OrganizationData:
         return truth
 
 
-class FindityState:
+class FindityState(Organizations[OrganizationData]):
     """The organizations (``config.organizations``; the first keeps ``seed`` and ``scale``, the others get their
     own from their id) and the token store of the one OAuth client."""
 
@@ -188,18 +188,9 @@ class FindityState:
         self.now_ms = now_ms
         self.organizations: dict[str, OrganizationData] = {}
         for k, organization_id in enumerate(config.organizations):
-            seed = config.seed if k == 0 else tenant_seed(config.seed, "findity", organization_id)
-            scale = config.scale if k == 0 else tenant_scale(config.scale, config.seed, "findity", organization_id)
+            seed, scale = seed_and_scale(config.seed, config.scale, "findity", organization_id, first=k == 0)
             self.organizations[organization_id] = OrganizationData(organization_id, seed, scale, config)
         self.tokens = TokenStore(config, now_ms)
-
-    @property
-    def default(self) -> OrganizationData:
-        """The first organization (the admin endpoints' default)."""
-        return next(iter(self.organizations.values()))
-
-    def organization(self, organization_id: str | None) -> OrganizationData | None:
-        return self.organizations.get(organization_id or "")
 
     def tenants(self) -> list[dict[str, Any]]:
         readable = self.config.readable_organizations

@@ -91,6 +91,13 @@ def check_int(key: str, value: Any) -> int:
     return value
 
 
+def check_between(key: str, value: Any, low: int, high: int) -> int:
+    """An integer from `low` to `high` (a tenant count, ...)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{key} must be an integer between {low} and {high}")
+    return value
+
+
 def check_number(key: str, value: Any) -> int | float:
     """A number >= 0 (returned unchanged; callers convert)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:

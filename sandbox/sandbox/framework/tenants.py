@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .data import stream_key
 from .errors import AdminError
@@ -31,6 +31,27 @@ def tenant_scale(scale: int, seed: int, provider: str, tenant: str) -> int:
     """Records per stream of a tenant after the first: between 60 % and 140 % of ``scale``."""
     share = stream_key(seed, f"{provider}-tenant-scale:{tenant}") / 2**64
     return round(scale * (SCALE_LOW + (SCALE_HIGH - SCALE_LOW) * share))
+
+
+def seed_and_scale(seed: int, scale: int, provider: str, tenant: str, first: bool) -> tuple[int, int]:
+    """The data seed and size of a tenant: the configured ones for the first, its own for every other."""
+    if first:
+        return seed, scale
+    return tenant_seed(seed, provider, tenant), tenant_scale(scale, seed, provider, tenant)
+
+
+class Organizations(Generic[T]):
+    """The organizations of a multi-organization emulator state (Candis, Findity), by id, in config order."""
+
+    organizations: dict[str, T]
+
+    @property
+    def default(self) -> T:
+        """The first organization (the admin endpoints' default)."""
+        return next(iter(self.organizations.values()))
+
+    def organization(self, organization_id: str | None) -> T | None:
+        return self.organizations.get(organization_id or "")
 
 
 def sum_streams(truths: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_int, check_number
+from ..framework.config import RESET_HINT_SEED_SCALE, SandboxConfig, check_between, check_int, check_number
 
 # Sandbox credentials (documented in sandbox/README.md). Real keys look like `dp_…`.
 API_KEY = "dp_sandbox_8f3a1c5e9b7d4f20"
@@ -58,8 +58,7 @@ class IveskConfig(SandboxConfig):
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 50_000_000:
             raise ValueError("scale must be >= 0 and < 50,000,000")
-        if isinstance(self.companies, bool) or not isinstance(self.companies, int) or not 1 <= self.companies <= 1000:
-            raise ValueError("companies must be an integer between 1 and 1000")
+        check_between("companies", self.companies, 1, 1000)
         if self.page_size < 1 or self.columns_page_size < 1:
             raise ValueError("page sizes must be >= 1")
 

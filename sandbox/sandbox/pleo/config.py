@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..framework.config import SandboxConfig
+from ..framework.config import SandboxConfig, check_between
 
 # Sandbox credentials (documented in sandbox/README.md).
 API_KEY = "plp_sandbox_0rg4n1s4t10n_k3y"  # organization-scoped API key: HTTP Basic user, empty password
@@ -161,8 +161,7 @@ class PleoConfig(SandboxConfig):
     def __post_init__(self) -> None:
         if self.scale < 0 or self.scale >= 10_000_000:
             raise ValueError("scale must be between 0 and 10,000,000")
-        if isinstance(self.companies, bool) or not isinstance(self.companies, int) or not 1 <= self.companies <= 4096:
-            raise ValueError("companies must be an integer between 1 and 4096")
+        check_between("companies", self.companies, 1, 4096)
 
     @classmethod
     def tenant_settings(cls, count: int) -> dict[str, Any]:
