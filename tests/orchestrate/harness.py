@@ -146,6 +146,26 @@ class Fleet:
         return [record.user_message for record in self.instance.all_logs(run_id) if record.dagster_event is None]
 
 
+def findity_tenant(name: str, organization: str, url: str, root: Path, secret_var: str, **settings: t.Any) -> dict:
+    """A Findity tenant of a tenants file on the emulator at `url` (the sandbox's OAuth client, manifests
+    under `root`), its client secret in `secret_var`."""
+    from sandbox.findity import CLIENT_ID
+
+    return {
+        "name": name,
+        "provider": "findity",
+        "organization_id": organization,
+        "settings": {
+            "api_url": url + "/api",
+            "token_url": url + "/oauth/token",
+            "client_id": CLIENT_ID,
+            "manifest_dir": str(root / "manifests"),
+            **settings,
+        },
+        "secrets": {"client_secret": secret_var},
+    }
+
+
 def max_overlap(windows: t.Iterable[tuple[float, float]]) -> int:
     """The most intervals open at one instant (an end before a start at the same instant)."""
     spans = list(windows)

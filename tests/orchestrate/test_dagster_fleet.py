@@ -5,7 +5,6 @@ database; what landed is compared with every sandbox's ground truth. And a Findi
 from __future__ import annotations
 
 import pytest
-from sandbox.findity import CLIENT_ID as FINDITY_CLIENT_ID
 from sandbox.findity import CLIENT_SECRET as FINDITY_CLIENT_SECRET
 from sandbox.findity import ORGANIZATION_ID as FINDITY_ORGANIZATION
 from sandbox.ivesk import API_KEY, COMPANY_CODES
@@ -14,7 +13,7 @@ from warehouse_summary import DuckDBWarehouse, PostgresWarehouse, compare
 from tests.e2e.conftest import PostgresServer
 from tests.e2e.test_ivesk_meltano import assert_landed
 from tests.orchestrate.conftest import meltano_for
-from tests.orchestrate.harness import Fleet, max_overlap, merged_truth
+from tests.orchestrate.harness import Fleet, findity_tenant, max_overlap, merged_truth
 
 pytestmark = pytest.mark.e2e
 
@@ -146,20 +145,7 @@ def test_a_transient_failure_is_retried_with_backoff_until_it_succeeds(fleet: Fl
 def test_a_findity_tenants_run_confirms_its_exports_after_the_load(fleet: Fleet, findity_factory) -> None:
     sandbox = findity_factory(scale=10)
     fleet.write_tenant_list(
-        [
-            {
-                "name": "nordic",
-                "provider": "findity",
-                "organization_id": FINDITY_ORGANIZATION,
-                "settings": {
-                    "api_url": sandbox.url + "/api",
-                    "token_url": sandbox.url + "/oauth/token",
-                    "client_id": FINDITY_CLIENT_ID,
-                    "manifest_dir": str(fleet.root / "manifests"),
-                },
-                "secrets": {"client_secret": "NORDIC_SECRET"},
-            }
-        ],
+        [findity_tenant("nordic", FINDITY_ORGANIZATION, sandbox.url, fleet.root, "NORDIC_SECRET")],
         loader="target-duckdb",
     )
     fleet.with_settings(environ={**fleet.settings.base_environ(), "NORDIC_SECRET": FINDITY_CLIENT_SECRET})

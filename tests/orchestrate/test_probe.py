@@ -12,10 +12,10 @@ import dagster as dg
 from orchestrate.definitions import build_definitions
 from orchestrate.probe import decide, record_success
 from orchestrate.tenants import TenantRun, load_fleet
-from sandbox.findity import CLIENT_ID, CLIENT_SECRET
+from sandbox.findity import CLIENT_SECRET
 from sandbox.findity.config import tenant_organization_ids
 
-from tests.orchestrate.harness import Fleet
+from tests.orchestrate.harness import Fleet, findity_tenant
 
 SCHEDULE = "findity_every_15_minutes"
 
@@ -25,19 +25,7 @@ def findity_fleet(fleet: Fleet, sandbox: t.Any, names: list[str], **settings: t.
     organizations = dict(zip(names, tenant_organization_ids(len(names)), strict=True))
     fleet.write_tenant_list(
         [
-            {
-                "name": name,
-                "provider": "findity",
-                "organization_id": organization,
-                "settings": {
-                    "api_url": sandbox.url + "/api",
-                    "token_url": sandbox.url + "/oauth/token",
-                    "client_id": CLIENT_ID,
-                    "manifest_dir": str(fleet.root / "manifests"),
-                    **settings,
-                },
-                "secrets": {"client_secret": "FINDITY_FLEET_SECRET"},
-            }
+            findity_tenant(name, organization, sandbox.url, fleet.root, "FINDITY_FLEET_SECRET", **settings)
             for name, organization in organizations.items()
         ],
         loader="target-duckdb",
