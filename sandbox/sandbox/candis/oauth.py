@@ -169,15 +169,8 @@ def consent_organizations(provider: Any) -> list[tuple[str, str]]:
     return [(slug, provider.state.organization(slug).name) for slug in provider.config.organizations]
 
 
-CONSENT = ConsentPage(
-    title="Candis",
-    authorize_path=AUTHORIZE_PATH,
-    consent_path=CONSENT_PATH,
-    client_id=CLIENT_ID,
-    scopes=frozenset(SCOPE.split()),
-    require_pkce=False,
-    organizations=consent_organizations,
-)
+# title, paths, client, scopes, PKCE not required (Keycloak checks it only when sent), organizations
+CONSENT = ConsentPage("Candis", AUTHORIZE_PATH, CONSENT_PATH, CLIENT_ID, SCOPE, False, consent_organizations)
 #: the authorization endpoint and its consent page (``app.py`` includes it beside ``router``)
 authorize_router = CONSENT.router()
 

@@ -164,8 +164,8 @@ class ConsentPage:
     authorize_path: str
     consent_path: str
     client_id: str
-    #: the scopes a client may ask for
-    scopes: frozenset[str]
+    #: the scopes a client may ask for, space-separated
+    scopes: str
     #: whether a PKCE challenge is required (Pleo) or only checked when sent (Candis' Keycloak)
     require_pkce: bool
     #: the organizations a consent may grant, ``[(id, name)]``, of the app's provider
@@ -198,7 +198,7 @@ class ConsentPage:
                 "unsupported_response_type", "Client is not allowed to initiate browser login with given response_type"
             )
         scope = " ".join(query.get("scope", "").split())
-        unknown = sorted(set(scope.split()) - self.scopes)
+        unknown = sorted(set(scope.split()) - set(self.scopes.split()))
         if unknown:
             return refuse("invalid_scope", f"Invalid scopes: {' '.join(unknown)}")
         challenge, method = query.get("code_challenge"), query.get("code_challenge_method")

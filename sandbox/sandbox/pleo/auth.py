@@ -199,14 +199,7 @@ def consent_organizations(provider: Any) -> list[tuple[str, str]]:
     return [(ORGANIZATION_ID, ", ".join(data.company.name for data in provider.state.companies))]
 
 
-CONSENT = ConsentPage(
-    title="Pleo",
-    authorize_path=AUTHORIZE_PATH,
-    consent_path=CONSENT_PATH,
-    client_id=CLIENT_ID,
-    scopes=frozenset(SCOPES.split()),
-    require_pkce=True,
-    organizations=consent_organizations,
-)
+# title, paths, client, scopes, PKCE S256 required, organizations
+CONSENT = ConsentPage("Pleo", AUTHORIZE_PATH, CONSENT_PATH, CLIENT_ID, SCOPES, True, consent_organizations)
 #: the authorization endpoint and its consent page (``app.py`` includes it beside ``router``)
 authorize_router = CONSENT.router()
