@@ -81,5 +81,20 @@ class AuthorizeCommand:
         return Finished(self.proc.returncode, read + out, err)
 
 
+def stored_tokens(tmp: Path) -> list[dict]:
+    """The token store's entries (`token_store_dir` = tmp/tokens)."""
+    return [json.loads(p.read_text()) for p in (tmp / "tokens").glob("*.json")]
+
+
+def assert_a_denied_consent_ends_with_one_line(command: AuthorizeCommand, tap: str, tmp: Path) -> None:
+    assert "Authorization denied" in command.consent("deny").text
+    done = command.finish()
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"{tap}: error: authorization denied (access_denied: The user denied the consent): nothing was stored"
+    ]
+    assert not stored_tokens(tmp)
+
+
 def secrets_absent(text: str, secrets: t.Iterable[str]) -> bool:
     return not [s for s in secrets if s and s in text]

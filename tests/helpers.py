@@ -152,6 +152,31 @@ def sandbox_factory(
         yield start
 
 
+def sandbox_fixtures(provider: str, scale: int) -> tuple[t.Any, t.Any]:
+    """The fixtures `<provider>_factory` (`start(**options)` of `<Provider>Config` options, default `scale`;
+    every emulator started is stopped after the test) and `<provider>` (one started with the defaults)."""
+
+    @pytest.fixture(name=f"{provider}_factory")
+    def factory() -> t.Iterator[t.Callable[..., Sandbox]]:
+        import importlib
+
+        module = importlib.import_module(f"sandbox.{provider}")
+        yield from sandbox_factory(module.create_app, getattr(module, f"{provider.capitalize()}Config"), scale)
+
+    @pytest.fixture(name=provider)
+    def started(request: pytest.FixtureRequest) -> Sandbox:
+        return request.getfixturevalue(f"{provider}_factory")()
+
+    return factory, started
+
+
+def oauth_config(api_url: str, token_url: str, client: tuple[str, str], **settings: t.Any) -> dict:
+    """A config of an OAuth client-credentials tap (Candis, Findity) against a sandbox, with 3 retries."""
+    client_id, client_secret = client
+    oauth = {"token_url": token_url, "client_id": client_id, "client_secret": client_secret}
+    return {"api_url": api_url, **oauth, "max_retries": 3, **settings}
+
+
 def tap_fixture(executable: str) -> t.Any:
     """A `tap` fixture: `tap(config, **run_tap_kwargs)` runs `executable` in a fresh work dir per run."""
 

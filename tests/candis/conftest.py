@@ -7,22 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Sandbox, tap_fixture
+from tests.helpers import Sandbox, oauth_config, tap_fixture
 
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "sandbox-client", "sandbox-secret", "sandbox-refresh-token"
 
 
 def candis_config(sandbox: Sandbox, tmp: Path, **overrides: t.Any) -> dict:
-    config = {
-        "api_url": sandbox.url,
-        "token_url": f"{sandbox.url}/auth/realms/candis/protocol/openid-connect/token",
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "refresh_token": REFRESH_TOKEN,
-        "token_store_dir": str(tmp / "tokens"),
-        "max_retries": 3,
-    }
-    return config | overrides
+    token_url = f"{sandbox.url}/auth/realms/candis/protocol/openid-connect/token"
+    settings = {"refresh_token": REFRESH_TOKEN, "token_store_dir": str(tmp / "tokens")}
+    return oauth_config(sandbox.url, token_url, (CLIENT_ID, CLIENT_SECRET), **settings) | overrides
 
 
 @pytest.fixture

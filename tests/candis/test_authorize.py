@@ -9,7 +9,12 @@ import pytest
 import requests
 from sandbox.candis.config import initial_refresh_token
 
-from tests.authorize_helpers import AuthorizeCommand, secrets_absent
+from tests.authorize_helpers import (
+    AuthorizeCommand,
+    assert_a_denied_consent_ends_with_one_line,
+    secrets_absent,
+    stored_tokens,
+)
 from tests.candis.conftest import CLIENT_SECRET, candis_config
 from tests.helpers import discover, select_only
 
@@ -29,10 +34,6 @@ def _config(sandbox, tmp_path, **overrides) -> dict:
     return {k: v for k, v in config.items() if v is not None}
 
 
-def _stored(tmp_path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in (tmp_path / "tokens").glob("*.json")]
-
-
 def test_an_approved_consent_stores_the_token_and_the_tap_runs_without_refresh_token(sandbox, tmp_path, tap) -> None:
     config = _config(sandbox, tmp_path, organization_id="gamma-organization")
     command = AuthorizeCommand("tap-candis-authorize", config, tmp_path)
@@ -43,7 +44,7 @@ def test_an_approved_consent_stores_the_token_and_the_tap_runs_without_refresh_t
     assert "TAP_CANDIS_ORGANIZATION_ID=gamma-organization — and no TAP_CANDIS_REFRESH_TOKEN" in done.stdout
     issued = sandbox.admin("GET", "/candis/issued-tokens")
     assert secrets_absent(done.stdout + done.stderr, [*issued, CLIENT_SECRET])
-    ((entry),) = _stored(tmp_path)
+    ((entry),) = stored_tokens(tmp_path)
     assert entry["tenant"] == "gamma-organization" and entry["refresh_token"] in issued
 
     catalog = select_only(discover("tap-candis", config, tmp_path), "invoices")
@@ -51,7 +52,7 @@ def test_an_approved_consent_stores_the_token_and_the_tap_runs_without_refresh_t
         run = tap(config, catalog=catalog)
         assert run.returncode == 0, run.stderr[-1500:]
         assert {r["organizationId"] for r in run.records("invoices")} == {"gamma-organization"}
-    (after,) = _stored(tmp_path)
+    (after,) = stored_tokens(tmp_path)
     assert after["refresh_token"] != entry["refresh_token"]
 
 
@@ -80,20 +81,14 @@ def test_a_consent_for_another_organization_than_configured_is_refused_and_nothi
         "tap-candis: error: the consent was given for organization alpha-organization, but organization_id is "
         "gamma-organization: nothing was stored"
     )
-    assert not _stored(tmp_path)
+    assert not stored_tokens(tmp_path)
 
 
 def test_a_denied_consent_ends_with_one_line(sandbox, tmp_path) -> None:
     command = AuthorizeCommand(
         "tap-candis-authorize", _config(sandbox, tmp_path, organization_id="alpha-organization"), tmp_path
     )
-    assert "Authorization denied" in command.consent("deny").text
-    done = command.finish()
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        "tap-candis: error: authorization denied (access_denied: The user denied the consent): nothing was stored"
-    ]
-    assert not _stored(tmp_path)
+    assert_a_denied_consent_ends_with_one_line(command, "tap-candis", tmp_path)
 
 
 def test_a_redirect_with_another_state_is_refused(sandbox, tmp_path) -> None:
@@ -109,7 +104,7 @@ def test_a_redirect_with_another_state_is_refused(sandbox, tmp_path) -> None:
     assert done.returncode == 1
     assert done.last_error.startswith("tap-candis: error: refused: the redirect's state does not match")
     assert [r for r in sandbox.requests() if r["path"].endswith("/token")] == []  # the forged code was never sent
-    assert not _stored(tmp_path)
+    assert not stored_tokens(tmp_path)
 
 
 def test_no_consent_within_the_timeout_ends_with_one_line(sandbox, tmp_path) -> None:
@@ -133,4 +128,4 @@ def test_authorizing_one_tenant_leaves_the_other_tenants_of_the_store_alone(sand
     assert command.finish().returncode == 0
     assert tap(alpha).returncode == 0  # alpha's chain continues from its own entry
     assert tap(_config(sandbox, tmp_path, organization_id="gamma-organization")).returncode == 0
-    assert len(_stored(tmp_path)) == 2
+    assert len(stored_tokens(tmp_path)) == 2

@@ -8,20 +8,13 @@ from pathlib import Path
 import pytest
 from sandbox.findity import CLIENT_ID, CLIENT_SECRET, ORGANIZATION_ID
 
-from tests.helpers import Sandbox, command_fixture, tap_fixture
+from tests.helpers import Sandbox, command_fixture, oauth_config, tap_fixture
 
 
 def findity_config(sandbox: Sandbox, tmp: Path, **overrides: t.Any) -> dict:
-    config = {
-        "api_url": f"{sandbox.url}/api",
-        "token_url": f"{sandbox.url}/oauth/token",
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "organization_id": ORGANIZATION_ID,
-        "manifest_dir": str(tmp / "manifests"),
-        "max_retries": 3,
-    }
-    return config | overrides
+    settings = {"organization_id": ORGANIZATION_ID, "manifest_dir": str(tmp / "manifests")}
+    client = (CLIENT_ID, CLIENT_SECRET)
+    return oauth_config(f"{sandbox.url}/api", f"{sandbox.url}/oauth/token", client, **settings) | overrides
 
 
 @pytest.fixture

@@ -4,13 +4,17 @@ an authorization whose spent token comes back, so the chain must continue wherev
 
 from __future__ import annotations
 
-import json
 import re
 
 import requests
 from sandbox.pleo import CLIENT_SECRET, COMPANIES, DEFAULT_COMPANY_ID
 
-from tests.authorize_helpers import AuthorizeCommand, secrets_absent
+from tests.authorize_helpers import (
+    AuthorizeCommand,
+    assert_a_denied_consent_ends_with_one_line,
+    secrets_absent,
+    stored_tokens,
+)
 from tests.helpers import discover, select_only
 from tests.pleo.conftest import pleo_config
 
@@ -18,10 +22,6 @@ from tests.pleo.conftest import pleo_config
 def _config(pleo, tmp_path, **overrides) -> dict:
     settings = {"refresh_token": None, "authorize_url": pleo.url + "/oauth/authorize"} | overrides
     return pleo_config(pleo, tmp_path, oauth=True, **settings)
-
-
-def _stored(tmp_path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in (tmp_path / "tokens").glob("*.json")]
 
 
 def _revocations(pleo) -> int:
@@ -43,7 +43,7 @@ def test_an_approved_consent_with_pkce_stores_the_token_and_the_tap_runs_without
     assert f"TAP_PLEO_COMPANY_ID={DEFAULT_COMPANY_ID} — and no TAP_PLEO_REFRESH_TOKEN" in done.stdout
     issued = pleo.admin("GET", "/pleo/issued-tokens")
     assert secrets_absent(done.stdout + done.stderr, [*issued, CLIENT_SECRET])
-    (entry,) = _stored(tmp_path)
+    (entry,) = stored_tokens(tmp_path)
     assert entry["tenant"] == DEFAULT_COMPANY_ID
 
     catalog = select_only(discover("tap-pleo", config, tmp_path), "tax_codes")
@@ -73,18 +73,12 @@ def test_a_company_the_authorization_does_not_see_is_refused_and_nothing_stored(
     done = command.finish()
     assert done.returncode == 1
     assert done.last_error.startswith("tap-pleo: error: the authorization does not see company_id no-such-company")
-    assert not _stored(tmp_path)
+    assert not stored_tokens(tmp_path)
 
 
 def test_a_denied_consent_ends_with_one_line(pleo, tmp_path) -> None:
     command = AuthorizeCommand("tap-pleo-authorize", _config(pleo, tmp_path), tmp_path)
-    command.consent("deny")
-    done = command.finish()
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        "tap-pleo: error: authorization denied (access_denied: The user denied the consent): nothing was stored"
-    ]
-    assert not _stored(tmp_path)
+    assert_a_denied_consent_ends_with_one_line(command, "tap-pleo", tmp_path)
 
 
 def test_a_redirect_with_another_state_is_refused(pleo, tmp_path) -> None:

@@ -103,13 +103,7 @@ class TokenStore:
 
     def redeem_code(self, field: FormField) -> dict[str, Any]:
         """``grant_type=authorization_code``: a new session for the consented organization."""
-        issued = self.codes.redeem(
-            field("code"),
-            client_id=CLIENT_ID,
-            redirect_uri=field("redirect_uri"),
-            code_verifier=field("code_verifier"),
-            revoke=self.revoke_session,
-        )
+        issued = self.codes.redeem(field, client_id=CLIENT_ID, revoke=self.revoke_session)
         session = str(uuid.uuid4())
         issued.grant = session
         return self._issue(issued.organization, session, issued.scope or SCOPE)

@@ -40,7 +40,7 @@ from urllib.parse import urlencode, urlparse
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .oauth import NO_STORE, OAuthError, read_form
+from .oauth import NO_STORE, FormField, OAuthError, read_form
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 #: RFC 7636 4.2: BASE64URL(SHA256(verifier)) without padding is 43 characters; 4.1: a verifier is 43-128
@@ -116,17 +116,11 @@ class AuthorizationCodes:
         )
         return code
 
-    def redeem(
-        self,
-        code: str | None,
-        *,
-        client_id: str,
-        redirect_uri: str | None,
-        code_verifier: str | None,
-        revoke: Callable[[Any], None],
-    ) -> IssuedCode:
-        """The code's grant, once; else OAuthError 400 ``invalid_grant`` (or ``invalid_request`` when the
+    def redeem(self, field: FormField, *, client_id: str, revoke: Callable[[Any], None]) -> IssuedCode:
+        """The grant of the token request's ``code`` (its form: ``field``), once, when its ``redirect_uri``
+        and ``code_verifier`` match; else OAuthError 400 ``invalid_grant`` (or ``invalid_request`` when the
         code is missing). A code presented again gets its tokens revoked (``revoke(issued.grant)``)."""
+        code, redirect_uri, code_verifier = field("code"), field("redirect_uri"), field("code_verifier")
         if not code:
             raise OAuthError(400, "invalid_request", "Missing parameter: code")
         issued = self.codes.get(code)
