@@ -39,14 +39,7 @@ def organization_of(tap: t.Any) -> Tenant:
     return Tenant(found, str(info.get("name") or ""))
 
 
-FLOW = AuthorizationFlow(
-    token_url=TOKEN_URL,
-    authorize_url=AUTHORIZE_URL,
-    scopes=SCOPES,
-    tenant_setting=TENANT_SETTING,
-    tenant_of=organization_of,
-    client_auth=client_auth,
-)
+FLOW = AuthorizationFlow(TOKEN_URL, AUTHORIZE_URL, SCOPES, TENANT_SETTING, organization_of, client_auth)
 
 cli = CommandLine(
     authorizing(TapCandis),

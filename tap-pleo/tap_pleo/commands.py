@@ -94,16 +94,7 @@ authorize_cli = CommandLine(
     "Authorize tap-pleo for a Pleo company (OAuth with PKCE in the browser) and store its refresh token.",
     subcommands=False,
 )
-add_authorize_command(
-    authorize_cli,
-    AuthorizationFlow(
-        token_url=TOKEN_URL,
-        authorize_url=AUTHORIZE_URL,
-        scopes=SCOPES,
-        tenant_setting=TENANT_SETTING,
-        tenant_of=company_of,
-    ),
-)
+add_authorize_command(authorize_cli, AuthorizationFlow(TOKEN_URL, AUTHORIZE_URL, SCOPES, TENANT_SETTING, company_of))
 authorize_main = authorize_cli.main
 
 
