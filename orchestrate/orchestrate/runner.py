@@ -58,7 +58,10 @@ _PERMANENT = re.compile(
 _TRANSIENT = re.compile(
     r"unavailable after|no response after|after \d+ (?:tries|try|attempts)|HTTP 429|HTTP 5\d\d"
     r"|Another '[^']*' pipeline is already running|already running|Could not set lock on file"
-    r"|database is locked|table \S+ already exists|timed out|Connection (?:refused|reset|aborted)",
+    r"|database is locked|table \S+ already exists|timed out|Connection (?:refused|reset|aborted)"
+    # two first loads of one provider into an empty PostgreSQL schema create the same table at once (CREATE
+    # TABLE is not safe against a concurrent CREATE of the same name): the retry finds the table made
+    r'|duplicate key value violates unique constraint "pg_(?:type_typname|namespace_nspname|class_relname)',
     re.IGNORECASE,
 )
 # Any other 4xx the tap failed fast on (404 unknown organization, 403 no access, ...): permanent.
@@ -94,6 +97,8 @@ class RunResult:
     error_line: str | None = None
     #: The last 40 lines of output.
     tail: list[str] = dataclasses.field(default_factory=list)
+    #: The last output line with a transient marker (a loader's exception may be far above the tail).
+    transient_line: str | None = None
     lock_wait: float = 0.0
     duckdb_file: str | None = None
     timed_out: bool = False
@@ -112,9 +117,23 @@ class RunResult:
             return f"tenant {self.tenant}: meltano run timed out after {self.duration:.0f} s and was stopped"
         if self.error_line:
             return f"tenant {self.tenant}: {self.error_line}"
+        if self.transient_line:
+            return f"tenant {self.tenant}: meltano exited {self.exit_code}: {_message(self.transient_line)}"
         last = next((line for line in reversed(self.tail) if _LEVEL.search(line.lower())), None)
         last = last or (self.tail[-1] if self.tail else "no output")
         return f"tenant {self.tenant}: meltano exited {self.exit_code}: {_message(last)}"
+
+    def note(self, line: str, tap: str) -> None:
+        """Take in one line of the run's output (rows, state id, error and transient lines, tail)."""
+        self.tail = [*self.tail[-39:], line]
+        for stream, count in record_counts([line], tap).items():
+            self.rows[stream] = self.rows.get(stream, 0) + count
+        if self.state_id is None and (found := _JOB_NAME.search(line)):
+            self.state_id = found.group(1)
+        if found := _ERROR_LINE.search(line):
+            self.error_line = found.group(1)
+        if _TRANSIENT.search(line):
+            self.transient_line = line
 
     def kind(self) -> str:
         """transient, permanent or unknown: the retry rule (see orchestrate/README.md)."""
@@ -122,7 +141,7 @@ class RunResult:
             return TRANSIENT
         found = classify(self.error_line or "")
         if found == UNKNOWN:  # no or unknown tap error line: what else the run said (DuckDB lock, sqlite, ...)
-            found = TRANSIENT if any(_TRANSIENT.search(line) for line in self.tail) else UNKNOWN
+            found = TRANSIENT if self.transient_line else UNKNOWN
         return found
 
 
@@ -347,13 +366,7 @@ def _execute(run: TenantRun, settings: FleetSettings, env: dict[str, str], secre
             for secret in secrets:
                 line = line.replace(secret, "********")
             log(line_level(line), line)
-            result.tail = [*result.tail[-39:], line]
-            for stream, count in record_counts([line], run.tap).items():
-                result.rows[stream] = result.rows.get(stream, 0) + count
-            if result.state_id is None and (found := _JOB_NAME.search(line)):
-                result.state_id = found.group(1)
-            if found := _ERROR_LINE.search(line):
-                result.error_line = found.group(1)
+            result.note(line, run.tap)
         result.exit_code = proc.wait()
     finally:
         watchdog.cancel()

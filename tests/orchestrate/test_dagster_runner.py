@@ -60,6 +60,11 @@ def test_rows_per_stream_add_up_the_taps_record_counts_only() -> None:
             "2026-12-02T14:39:12Z [error    ] meltano      (sqlite3.OperationalError) table job already exists",
             TRANSIENT,
         ),
+        (
+            "[info     ] target-postgres sqlalchemy.exc.IntegrityError: (psycopg.errors.UniqueViolation) duplicate key "
+            'value violates unique constraint "pg_type_typname_nsp_index"',
+            TRANSIENT,
+        ),
         ("tap-ivesk: error: something nobody foresaw", UNKNOWN),
     ],
 )
@@ -78,10 +83,25 @@ def test_a_failure_names_the_tenant_and_the_taps_error_line_else_what_meltano_sa
     # no tap error line: a DuckDB lock conflict in the target's output is transient, an unknown end is unknown
     locked = 'target-duckdb duckdb.duckdb.IOException: IO Error: Could not set lock on file "/w.duckdb"'
     tail = [f"2026-12-02T13:44:56Z [info     ] {locked}", "2026-12-02T13:44:56Z [error    ] meltano      Loader failed"]
-    assert result(tail=tail).kind() == TRANSIENT
-    assert result(tail=tail).summary() == "tenant a: meltano exited 1: meltano Loader failed"
+    assert result(tail=tail, transient_line=tail[0]).kind() == TRANSIENT
+    assert result(tail=tail, transient_line=tail[0]).summary() == f"tenant a: meltano exited 1: {locked}"
+    assert result(tail=tail[1:]).summary() == "tenant a: meltano exited 1: meltano Loader failed"
     assert result(tail=["2026-12-02T13:44:56Z [error    ] meltano      Extractor failed"]).kind() == UNKNOWN
     assert result(timed_out=True, exit_code=-15).kind() == TRANSIENT
+
+
+def test_a_loaders_transient_error_far_above_the_end_of_the_output_still_makes_the_failure_transient() -> None:
+    race = (
+        "2026-12-03T12:10:43Z [info     ] target-postgres sqlalchemy.exc.IntegrityError: (psycopg.errors.UniqueViolation)"
+        ' duplicate key value violates unique constraint "pg_type_typname_nsp_index"'
+    )
+    run = result()
+    for line in [race, *(f"2026-12-03T12:10:44Z [info     ] target-postgres traceback line {n}" for n in range(60))]:
+        run.note(line, "tap-ivesk")
+    run.note("2026-12-03T12:10:46Z [error    ] meltano      Loader failed", "tap-ivesk")
+    assert race not in run.tail and run.error_line is None
+    assert run.kind() == TRANSIENT
+    assert run.summary().startswith("tenant a: meltano exited 1: target-postgres sqlalchemy.exc.IntegrityError: ")
 
 
 def test_log_levels_follow_meltanos_and_metrics_are_debug() -> None:
