@@ -9,6 +9,7 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from tapkit.http import ProviderHTTPMixin, parsed_json
 from tapkit.schema import String, opt, req
+from tapkit.streams import SharedTokenRetry
 from tapkit.tenant import TenantStream
 
 from tap_candis.pagination import MAX_PAGE, CandisOffsetPaginator
@@ -17,7 +18,7 @@ if t.TYPE_CHECKING:
     import requests
 
 
-class CandisStream(TenantStream, ProviderHTTPMixin, RESTStream):
+class CandisStream(TenantStream, SharedTokenRetry, ProviderHTTPMixin, RESTStream):
     """A stream of one Candis organization: `url_base` is `{api_url}/v1/organizations/{organization_id}`; every
     record names it in `organizationId`."""
 

@@ -8,6 +8,7 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.http import ProviderClientError
+from tapkit.prefetch import Recording, read_body
 from tapkit.schema import Boolean, DateTime, Decimal, String, obj, opt, opts, req, reqs
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_api_ms, to_utc_iso
@@ -158,10 +159,20 @@ class ExportsStream(CandisListStream):
         if record.get("status") != "EXPORTING":
             yield {"exportId": record["id"]}
 
+    def will_emit(self, record: dict, context: t.Any) -> bool:
+        """Whether a listed export is emitted (newer than the bookmark): its postings are read ahead
+        (tapkit.prefetch.ChildReads), those of older exports on the list's last page are not."""
+        bookmark = self._bookmark(context)
+        return not bookmark or (to_utc_iso(record.get("createdAt")) or "") > bookmark
+
 
 class _ExportChild(OncePerParentChild, CandisStream):
     parent_stream_type = ExportsStream
     path = "/exports/{exportId}/postings"
+
+    def prefetch_reads(self, context: t.Any) -> Recording | None:
+        """The export's postings body, read ahead on a worker (tapkit.prefetch; the URL `read_postings` asks)."""
+        return read_body(self, f"{self.url_base}/exports/{context['exportId']}/postings")
 
 
 class PostingsStream(_ExportChild):
@@ -244,6 +255,10 @@ class FailedPostingsStream(_ExportChild):
         opt("entityId", String),
         req("errorCode", String, "e.g. EXPORTABLE_ENTITY_NOT_FOUND"),
     ).to_dict()
+
+    def prefetch_reads(self, context: t.Any) -> Recording | None:
+        # with postings selected, their read keeps the failed postings for this stream: no request of its own
+        return None if self._tap.stream_wanted("postings") else super().prefetch_reads(context)
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         export_id = context["exportId"]

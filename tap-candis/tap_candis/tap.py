@@ -9,7 +9,7 @@ import typing as t
 from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.oauth import refresh_token_properties
-from tapkit.settings import Strings, common_properties, secret, setting, token_client_auth
+from tapkit.settings import Strings, common_properties, max_parallel_requests, secret, setting, token_client_auth
 from tapkit.tap import ProviderTap
 
 from tap_candis.auth import AUTHORIZE_URL, TOKEN_URL, build_authenticator, check_credentials
@@ -53,9 +53,11 @@ class TapCandis(ProviderTap):
     )
     files_stream = FilesStream
     files_lookahead = ("postings",)  # read from the body ahead of the SDK; no bookmark inside an export
+    child_reads_page_prefetch = ("exports",)  # postings of the exports of a page read ahead (tapkit.prefetch)
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
+        max_parallel_requests("Postings of exports (one request per export)"),
         *refresh_token_properties(
             "tap-candis",
             "Candis",

@@ -6,6 +6,7 @@ import typing as t
 
 from singer_sdk import RESTStream
 from tapkit.http import ProviderHTTPMixin, parsed_json
+from tapkit.streams import SharedTokenRetry
 from tapkit.tenant import TenantStream
 
 if t.TYPE_CHECKING:
@@ -26,7 +27,7 @@ def list_items(body: t.Any) -> list[dict]:
     raise ValueError(msg)
 
 
-class FindityStream(TenantStream, ProviderHTTPMixin, RESTStream):
+class FindityStream(TenantStream, SharedTokenRetry, ProviderHTTPMixin, RESTStream):
     """A Connect API stream of one organization; every record names it in `organizationId`."""
 
     tenant_field = "organizationId"

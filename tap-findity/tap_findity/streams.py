@@ -19,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from tapkit.http import ProviderClientError
 from tapkit.money import to_minor
+from tapkit.prefetch import Recording, read_body
 from tapkit.schema import Boolean, DateTime, Decimal, Integer, String, opt, opts, req
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
@@ -172,6 +173,15 @@ class VouchersStream(_SchemaFieldsOnly):
         self._batch: tuple[int, list[VoucherEntry]] = (0, [])
         self._batches = 0
         self._children_wanted = True
+
+    def prefetch_key(self, context: t.Mapping[str, t.Any]) -> str:
+        """The package's request depends on the export only (a listed export's context lacks the recipient's
+        format, which its detail adds)."""
+        return str(context["exportId"])
+
+    def prefetch_reads(self, context: t.Any) -> Recording | None:
+        """The export's package, read ahead on a worker (tapkit.prefetch; the URL `read_vouchers` asks)."""
+        return read_body(self, f"{self.url_base}/exports/{context['exportId']}/export")
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         export_id = context["exportId"]

@@ -8,7 +8,15 @@ import typing as t
 from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest
-from tapkit.settings import check_url, common_properties, manifest_dir, secret, setting, token_client_auth
+from tapkit.settings import (
+    check_url,
+    common_properties,
+    manifest_dir,
+    max_parallel_requests,
+    secret,
+    setting,
+    token_client_auth,
+)
 from tapkit.tap import ProviderTap
 
 from tap_findity.auth import TOKEN_URL, build_authenticator
@@ -24,9 +32,11 @@ class TapFindity(ProviderTap):
     name = "tap-findity"
     stream_types = (ExportsStream, VouchersStream, VoucherRowsStream)
     files_stream = FilesStream
+    child_reads_page_prefetch = ("exports",)  # packages of the listed exports read ahead (tapkit.prefetch)
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
+        max_parallel_requests("Voucher packages of exports (one request per export)"),
         setting(
             "client_id",
             th.StringType,

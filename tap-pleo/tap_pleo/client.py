@@ -13,6 +13,7 @@ import typing as t
 
 from singer_sdk import RESTStream
 from tapkit.http import MalformedResponseError, ProviderHTTPMixin, parsed_json
+from tapkit.streams import SharedTokenRetry
 from tapkit.tenant import TenantStream
 
 from tap_pleo.pagination import PleoCursorPaginator
@@ -52,7 +53,7 @@ def adopt_unpartitioned_state(stream: t.Any) -> None:
         stream.logger.info("The state of %s from before company partitions is company %s's", stream.name, owner)
 
 
-class PleoStream(TenantStream, ProviderHTTPMixin, RESTStream):
+class PleoStream(TenantStream, SharedTokenRetry, ProviderHTTPMixin, RESTStream):
     """A Pleo list endpoint answering `{data: [...], pagination}`."""
 
     records_jsonpath = "$.data[*]"

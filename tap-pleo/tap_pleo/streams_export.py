@@ -15,6 +15,7 @@ import typing as t
 
 from singer_sdk import typing as th
 from tapkit.http import ProviderClientError
+from tapkit.prefetch import Recording, read_pages
 from tapkit.schema import Boolean, DateTime, Integer, String, obj, opt, opts, req, reqs
 from tapkit.streams import OncePerParentChild
 from tapkit.timeutil import to_utc_iso
@@ -74,6 +75,7 @@ class ExportJobsStream(PleoStream):
         tracked = set(state.get("openJobIds") or [])
         still_open: list[str] = []
         emitted: set[str] = set()
+        self._listing = (bookmark, tracked, emitted)  # what `will_emit` judges a listed job by
         company = context[COMPANY]
         for job in list(self._list(context, OPEN)):  # a few jobs; listed first so claiming cannot shift pages
             job = self._claim(job)
@@ -95,6 +97,18 @@ class ExportJobsStream(PleoStream):
                 continue
             yield from self._emit(company, job, emitted)
         state["openJobIds"] = still_open
+
+    def will_emit(self, record: dict, context: t.Any) -> bool:
+        """Whether a listed job is emitted as listed (for the child reads started when its page arrives,
+        tapkit.prefetch.ChildReads): an open job, unless it is claimed first (its status then changes); a
+        finished one when get_records emits it (tracked, or changed since the bookmark, and not emitted open)."""
+        if record.get("status") in OPEN:
+            return not (self.config.get("claim_jobs") and record.get("status") == "pending")
+        bookmark, tracked, emitted = getattr(self, "_listing", (None, set(), set()))
+        job_id = record.get("id")
+        if job_id in emitted:
+            return False
+        return job_id in tracked or bookmark is None or (changed_at(record) or "") > bookmark
 
     def _claim(self, job: dict) -> dict:
         if not self.config.get("claim_jobs") or job.get("status") != "pending":
@@ -140,6 +154,10 @@ class _JobChild(OncePerParentChild, PleoStream):
     parent_stream_type = ExportJobsStream
     company_param = None
     primary_keys = ("exportJobId", "accountingEntryId")
+
+    def prefetch_reads(self, context: t.Any) -> Recording | None:
+        """The job's pages, read ahead on a worker (tapkit.prefetch) by this stream's own paginator."""
+        return read_pages(self, context)
 
 
 class ExportJobItemsStream(_JobChild):
@@ -224,6 +242,9 @@ class ExportItemsStream(_JobChild):
 
     def get_url_params(self, context: t.Any, next_page_token: t.Any) -> dict[str, t.Any]:
         return {**super().get_url_params(context, next_page_token), "job_id": context["exportJobId"]}
+
+    def prefetch_reads(self, context: t.Any) -> Recording | None:
+        return super().prefetch_reads(context) if context.get("jobStatus") in OPEN else None
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         if context.get("jobStatus") not in OPEN:

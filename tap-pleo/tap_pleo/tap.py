@@ -9,7 +9,7 @@ from singer_sdk import typing as th
 from tapkit.errors import TapError
 from tapkit.manifest import RunManifest
 from tapkit.oauth import refresh_token_properties
-from tapkit.settings import Strings, common_properties, manifest_dir, secret, setting
+from tapkit.settings import Strings, common_properties, manifest_dir, max_parallel_requests, secret, setting
 from tapkit.tap import ProviderTap
 
 from tap_pleo.auth import AUTHORIZE_URL, TOKEN_URL, build_authenticator, check_credentials
@@ -51,9 +51,11 @@ class TapPleo(ProviderTap):
     files_stream = FilesStream
     files_lookahead = ("export_items",)  # start the receipts of the items ahead (no bookmark inside a job)
     files_page_prefetch = ("accounting_entries",)  # the position follows the SDK: prefetch per page
+    child_reads_page_prefetch = ("export_jobs",)  # items of the jobs of a page read ahead (tapkit.prefetch)
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL, rate_limit=450),
+        max_parallel_requests("Export job items and export items of jobs (one paged read per job)"),
         secret(
             "api_key",
             "API key",

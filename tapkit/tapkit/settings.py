@@ -8,7 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tapkit.errors import TapError
-from tapkit.prefetch import DEFAULT_PARALLEL_DOWNLOADS
+from tapkit.prefetch import DEFAULT_PARALLEL_DOWNLOADS, DEFAULT_PARALLEL_REQUESTS
 
 Strings = th.ArrayType(th.StringType)
 #: the settings of the rotating refresh-token flow that must all be set (Candis, Pleo)
@@ -75,6 +75,19 @@ def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]
             default=DEFAULT_PARALLEL_DOWNLOADS,
         ),
     ]
+
+
+def max_parallel_requests(children: str) -> th.Property:
+    """`max_parallel_requests`: how many of the tap's `children` (one request chain per parent record) are read
+    at the same time, ahead of the records being emitted (tapkit.prefetch.ChildReads)."""
+    return setting(
+        "max_parallel_requests",
+        th.IntegerType,
+        "Max parallel requests",
+        f"{children} read at the same time, ahead of the records being emitted (which keep their order); 1 reads "
+        "one after another. Every request counts against max_requests_per_minute.",
+        default=DEFAULT_PARALLEL_REQUESTS,
+    )
 
 
 def token_client_auth(default: str, description: str) -> th.Property:

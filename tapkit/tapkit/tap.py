@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import threading
 import typing as t
 
 from singer_sdk import Tap
@@ -13,7 +14,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from tapkit.errors import TapError, one_line_errors
 from tapkit.inputs import CheckedInputs
 from tapkit.manifest import RunManifest, default_manifest_dir
-from tapkit.prefetch import DEFAULT_PARALLEL_DOWNLOADS, Downloads
+from tapkit.prefetch import DEFAULT_PARALLEL_DOWNLOADS, DEFAULT_PARALLEL_REQUESTS, ChildReads, Downloads
 from tapkit.ratelimit import RollingWindowLimiter
 from tapkit.settings import check_url
 
@@ -36,6 +37,9 @@ class ProviderTap(CheckedInputs, Tap):
     #: Parents of `files` that start their children's downloads when a page arrives (a `records_key` JSON
     #: page; for streams whose bookmark follows the SDK's consumption of `get_records`).
     files_page_prefetch: t.ClassVar[tuple[str, ...]] = ()
+    #: Parents whose children (those with `prefetch_reads`) are read ahead when a page of the parent arrives, up to
+    #: `2 × max_parallel_requests` contexts (tapkit.prefetch.ChildReads; a page moves no bookmark).
+    child_reads_page_prefetch: t.ClassVar[tuple[str, ...]] = ()
 
     def files_prefetched(self, context: t.Any) -> None:
         """Called when the SDK syncs a `files` context that was prefetched, after the prefetch ran to its end (the
@@ -70,6 +74,7 @@ class ProviderTap(CheckedInputs, Tap):
                         if isinstance(parent, parent_type) and child not in parent.child_streams:
                             parent.child_streams.append(child)
             self.downloads.wire(self)
+            self.child_reads.wire(self)
         return streams
 
     @functools.cached_property
@@ -79,12 +84,31 @@ class ProviderTap(CheckedInputs, Tap):
         return Downloads(DEFAULT_PARALLEL_DOWNLOADS if workers is None else int(workers))
 
     @functools.cached_property
+    def child_reads(self) -> ChildReads:
+        """The bounded pool of child reads ahead of the SDK (`max_parallel_requests`; tapkit.prefetch)."""
+        workers = self.config.get("max_parallel_requests")
+        return ChildReads(DEFAULT_PARALLEL_REQUESTS if workers is None else int(workers))
+
+    @functools.cached_property
     def rate_limiter(self) -> RollingWindowLimiter:
         return RollingWindowLimiter(int(self.config.get("max_requests_per_minute") or 0))
 
     @functools.cached_property
     def authenticator(self) -> t.Any:
-        return self.build_authenticator()
+        """The tap's one authenticator; requests side by side (tapkit.prefetch) renew its token one at a time,
+        and a request that waited for another's renewal uses that token instead of renewing it again."""
+        auth = self.build_authenticator()
+        renew, valid = getattr(auth, "update_access_token", None), getattr(auth, "is_token_valid", None)
+        if callable(renew) and callable(valid):
+            lock = threading.Lock()
+
+            def update_access_token() -> None:
+                with lock:
+                    if not valid():
+                        renew()
+
+            auth.update_access_token = update_access_token
+        return auth
 
     def build_authenticator(self) -> t.Any:  # pragma: no cover - each tap overrides
         raise NotImplementedError
@@ -99,10 +123,14 @@ class ProviderTap(CheckedInputs, Tap):
                 msg = f"start_date {start!r} is not an ISO 8601 date-time (example: 2024-01-01T00:00:00Z)"
                 raise TapError(msg) from None
         check_url("api_url", self.config.get("api_url"))
-        workers = self.config.get("max_parallel_downloads")
-        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-            msg = f"max_parallel_downloads {workers!r} must be an integer >= 1 (1 downloads one file at a time)"
-            raise TapError(msg)
+        for name, serial in (
+            ("max_parallel_downloads", "1 downloads one file at a time"),
+            ("max_parallel_requests", "1 reads one child at a time"),
+        ):
+            workers = self.config.get(name)
+            if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+                msg = f"{name} {workers!r} must be an integer >= 1 ({serial})"
+                raise TapError(msg)
 
     def run_manifest(self, scope_id: str) -> RunManifest:
         """The run manifest of one scope of this tap (its API URL and the tenant ``scope_id``), in
@@ -126,4 +154,5 @@ class ProviderTap(CheckedInputs, Tap):
         try:
             super().sync_all()
         finally:
+            self.child_reads.close()
             self.downloads.close()
