@@ -38,7 +38,11 @@ def _window_peak(stamps: list[float], window: float = 60.0) -> int:
     return peak
 
 
-def bench(name: str, size: int, latencies: list[int], parallel: list[int]) -> list[dict]:
+def bench(
+    name: str, size: int, latencies: list[int], parallel: list[int], setting: str = "max_parallel_downloads"
+) -> list[dict]:
+    """One run per latency and value of `setting` (`max_parallel_downloads`, or `max_parallel_requests` with the
+    downloads at their default)."""
     from benchmarks.run import BIN, measure, start_sandbox, stop_sandbox
 
     spec = load(name)
@@ -55,7 +59,7 @@ def bench(name: str, size: int, latencies: list[int], parallel: list[int]) -> li
                     # same data, an empty rate-limit window and request log: each run starts as a first sync
                     requests.post(f"{url}/_sandbox/reset", json={}, timeout=600).raise_for_status()
                     config = {**spec.config(url, run_dir), "files_dir": str(run_dir / "files")}
-                    config["max_parallel_downloads"] = workers
+                    config[setting] = workers
                     config_path = run_dir / "config.json"
                     config_path.write_text(json.dumps(config))
                     seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])
@@ -70,6 +74,7 @@ def bench(name: str, size: int, latencies: list[int], parallel: list[int]) -> li
                         "tap": spec.TAP,
                         "latency": latency,
                         "workers": workers,
+                        "setting": setting,
                         "seconds": seconds,
                         "requests": len(log),
                         "counted": len(counted),
@@ -90,7 +95,7 @@ def bench(name: str, size: int, latencies: list[int], parallel: list[int]) -> li
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| tap | latency ms | parallel downloads | wall s | requests counted / min | most in 60 s (limit) "
+        f"| tap | latency ms | {(rows[0].get('setting') if rows else '') or 'max_parallel_downloads'} | wall s | requests counted / min | most in 60 s (limit) "
         "| 429s | downloads | downloads/s | speed-up | peak RSS MiB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -233,6 +233,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--parallel", type=_workers, nargs="+", default=[1, 8], help="max_parallel_downloads to compare"
     )
+    parser.add_argument(
+        "--parallel-requests",
+        type=_workers,
+        nargs="+",
+        default=None,
+        help="compare these max_parallel_requests instead (parallel child reads; downloads at their default)",
+    )
     options = parser.parse_args(argv)
     if options.latency is not None and options.streams:
         parser.error("argument --streams: the network mode (--latency) syncs every stream")
@@ -258,7 +265,11 @@ def main() -> None:
             row
             for name in options.providers
             for size in options.sizes
-            for row in network.bench(name, size, options.latency, options.parallel)
+            for row in (
+                network.bench(name, size, options.latency, options.parallel_requests, "max_parallel_requests")
+                if options.parallel_requests
+                else network.bench(name, size, options.latency, options.parallel)
+            )
         ]
         text = network.table(found)
         (HERE / "results").mkdir(exist_ok=True)
