@@ -18,6 +18,7 @@ from tests.e2e.conftest import MELTANO, MeltanoProject, _clean_environ
 from tests.e2e.conftest import postgres_server as postgres_server  # the e2e tests' private PostgreSQL server
 from tests.helpers import ROOT
 from tests.orchestrate.harness import Fleet
+from tests.orchestrate.locked_sqlite import instance_overrides
 
 # A stand-in for meltano where only Dagster's side is under test (pools, locks): it says what a real
 # `meltano run` says first and last; in between it waits (polling, 20 s at most) until FAKE_MELTANO_PEERS
@@ -46,7 +47,8 @@ print(f"{{stamp()}} [info     ] {{tap}}    METRIC: {{json.dumps(metric)}}", flus
 @contextlib.contextmanager
 def fleet_at(root: Path) -> t.Iterator[Fleet]:
     """The fleet's code location settings under `root` (private fleet home, system database, DuckDB file, retry
-    delay 0) and a Dagster instance on disk that worker processes share."""
+    delay 0) and a Dagster instance on disk that worker processes share, its event log locked for pool slots
+    as on PostgreSQL (tests/orchestrate/locked_sqlite.py)."""
     missing = [
         kind for kind in ("extractors/tap-ivesk", "loaders/target-duckdb") if not (ROOT / ".meltano" / kind).is_dir()
     ]
@@ -75,7 +77,8 @@ def fleet_at(root: Path) -> t.Iterator[Fleet]:
         environ=environ,
     )
     (root / "dagster").mkdir()
-    with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
+    overrides = instance_overrides(str(root / "dagster" / "events"))  # pool slots claimed atomically (see there)
+    with dg.instance_for_test(temp_dir=str(root / "dagster"), overrides=overrides) as instance:
         yield Fleet(root=root, settings=settings, instance=instance)
 
 

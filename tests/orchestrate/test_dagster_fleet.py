@@ -69,8 +69,8 @@ def test_a_fleet_cycle_lands_every_tenant_once_failures_stay_alone_and_the_next_
     truths = {name: sandbox.admin("GET", "/ground-truth") for name, sandbox in good(vilnius, kaunas, klaipeda)}
     for name in ("vilnius", "kaunas", "klaipeda"):
         outcome = first[name]
-        assert outcome.events == ["STEP_START", "STEP_SUCCESS"]
-        assert outcome.metadata["exit_code"] == 0 and outcome.metadata["duration_s"] > 0
+        outcome.assert_succeeded()  # five runs start together: Meltano's system database may be busy once
+        assert outcome.metadata["duration_s"] > 0
         assert outcome.metadata["rows/documents"] == int(truths[name]["streams"]["documents"]["count"])
         assert outcome.metadata["rows/columns"] > 0
     assert first["vilnius"].metadata["state_id"] == "test:tap-ivesk-to-target-duckdb:vilnius"
