@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import tempfile
-from pathlib import Path
 
 import requests
 
@@ -43,53 +41,48 @@ def bench(
 ) -> list[dict]:
     """One run per latency and value of `setting` (`max_parallel_downloads`, or `max_parallel_requests` with the
     downloads at their default)."""
-    from benchmarks.run import BIN, measure, start_sandbox, stop_sandbox
+    from benchmarks.run import BIN, measure, running_sandbox
 
     spec = load(name)
     rows = []
     for latency in latencies:
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            flags = ("--latency", str(latency), "--file-latency", str(latency), "--rate-limit", str(LIMIT[name]))
-            sandbox, url = start_sandbox(spec.PROVIDER, size, workdir, (*getattr(spec, "SANDBOX_ARGS", ()), *flags))
-            try:
-                for workers in parallel:
-                    run_dir = workdir / f"run-{workers}"
-                    run_dir.mkdir()
-                    # same data, an empty rate-limit window and request log: each run starts as a first sync
-                    requests.post(f"{url}/_sandbox/reset", json={}, timeout=600).raise_for_status()
-                    config = {**spec.config(url, run_dir), "files_dir": str(run_dir / "files")}
-                    config[setting] = workers
-                    config_path = run_dir / "config.json"
-                    config_path.write_text(json.dumps(config))
-                    seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])
-                    log = requests.get(f"{url}/_sandbox/requests", timeout=120).json()
-                    counted = [
-                        datetime.datetime.fromisoformat(r["ts"].replace("Z", "+00:00")).timestamp()
-                        for r in log
-                        if not r["path"].startswith(FILE_HOST[name] or ("\0",))
-                    ]
-                    downloads = sum(1 for r in log if DOWNLOADS[name] in r["path"])
-                    row = {
-                        "tap": spec.TAP,
-                        "latency": latency,
-                        "workers": workers,
-                        "setting": setting,
-                        "seconds": seconds,
-                        "requests": len(log),
-                        "counted": len(counted),
-                        "per_minute": len(counted) / seconds * 60,
-                        "window_peak": _window_peak(counted),
-                        "limit": LIMIT[name],
-                        "downloads": downloads,
-                        "downloads_per_s": downloads / seconds,
-                        "rss_mib": kib / 1024,
-                        "status_429": sum(1 for r in log if r.get("status") == 429),
-                    }
-                    rows.append(row)
-                    print(json.dumps(row), flush=True)
-            finally:
-                stop_sandbox(sandbox)
+        flags = ("--latency", str(latency), "--file-latency", str(latency), "--rate-limit", str(LIMIT[name]))
+        with running_sandbox(spec, size, flags) as (workdir, url):
+            for workers in parallel:
+                run_dir = workdir / f"run-{workers}"
+                run_dir.mkdir()
+                # same data, an empty rate-limit window and request log: each run starts as a first sync
+                requests.post(f"{url}/_sandbox/reset", json={}, timeout=600).raise_for_status()
+                config = {**spec.config(url, run_dir), "files_dir": str(run_dir / "files")}
+                config[setting] = workers
+                config_path = run_dir / "config.json"
+                config_path.write_text(json.dumps(config))
+                seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])
+                log = requests.get(f"{url}/_sandbox/requests", timeout=120).json()
+                counted = [
+                    datetime.datetime.fromisoformat(r["ts"].replace("Z", "+00:00")).timestamp()
+                    for r in log
+                    if not r["path"].startswith(FILE_HOST[name] or ("\0",))
+                ]
+                downloads = sum(1 for r in log if DOWNLOADS[name] in r["path"])
+                row = {
+                    "tap": spec.TAP,
+                    "latency": latency,
+                    "workers": workers,
+                    "setting": setting,
+                    "seconds": seconds,
+                    "requests": len(log),
+                    "counted": len(counted),
+                    "per_minute": len(counted) / seconds * 60,
+                    "window_peak": _window_peak(counted),
+                    "limit": LIMIT[name],
+                    "downloads": downloads,
+                    "downloads_per_s": downloads / seconds,
+                    "rss_mib": kib / 1024,
+                    "status_429": sum(1 for r in log if r.get("status") == 429),
+                }
+                rows.append(row)
+                print(json.dumps(row), flush=True)
     return rows
 
 

@@ -14,6 +14,7 @@ Prints a Markdown table and writes it to benchmarks/results/latest.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -71,6 +72,18 @@ def stop_sandbox(proc: subprocess.Popen) -> None:
     proc.wait(timeout=60)
 
 
+@contextlib.contextmanager
+def running_sandbox(spec: t.Any, scale: int, flags: tuple[str, ...] = ()) -> t.Iterator[tuple[Path, str]]:
+    """The provider's sandbox at `scale` (with the spec's and these extra flags) in a fresh work dir: (dir, url)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        sandbox, url = start_sandbox(spec.PROVIDER, scale, workdir, (*getattr(spec, "SANDBOX_ARGS", ()), *flags))
+        try:
+            yield workdir, url
+        finally:
+            stop_sandbox(sandbox)
+
+
 def _peak_kib(pid: int) -> int | None:
     """The process's own peak RSS (VmHWM of its address space, so nothing inherited from this harness)."""
     try:
@@ -121,41 +134,34 @@ def bench_provider(name: str, sizes: list[int], streams: list[str] | None) -> li
     spec = load(name)
     rows = []
     for size in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            sandbox, url = start_sandbox(spec.PROVIDER, size, workdir, getattr(spec, "SANDBOX_ARGS", ()))
-            try:
-                truth = requests.get(f"{url}/_sandbox/ground-truth", timeout=900).json()["streams"]
-                for stream in streams or spec.STREAMS:
-                    config_path = workdir / "config.json"
-                    # the tap's own rate limit off, as the sandbox's: what is measured is throughput
-                    config = {**spec.config(url, workdir), "max_requests_per_minute": 0}
-                    config_path.write_text(json.dumps(config))
-                    catalog = catalog_for(spec.TAP, config_path, spec.selected(stream), workdir)
-                    requests.delete(f"{url}/_sandbox/requests", timeout=30)
-                    tap_s, tap_kib, _ = measure(
-                        [str(BIN / spec.TAP), "--config", str(config_path), "--catalog", str(catalog)]
-                    )
-                    tap_calls = len(requests.get(f"{url}/_sandbox/requests", timeout=60).json())
-                    requests.delete(f"{url}/_sandbox/requests", timeout=30)
-                    base_s, base_kib, base_err = measure(
-                        [sys.executable, "-m", "benchmarks.baseline", name, url, stream]
-                    )
-                    base = json.loads(base_err.strip().splitlines()[-1])
-                    records = truth[stream]["count"]
-                    if base["records"] != records:
-                        raise SystemExit(f"baseline read {base['records']} {stream}, sandbox holds {records}")
-                    rows.append(
-                        (name, size, stream, records, tap_s, tap_kib, tap_calls, base_s, base_kib, base["requests"])
-                    )
-                    print(
-                        f"{name:<8} {size:>7} {stream:<20} tap {records / tap_s:8.0f} rec/s "
-                        f"{tap_kib / 1024:6.1f} MiB | baseline {records / base_s:8.0f} rec/s "
-                        f"{base_kib / 1024:6.1f} MiB",
-                        flush=True,
-                    )
-            finally:
-                stop_sandbox(sandbox)
+        with running_sandbox(spec, size) as (workdir, url):
+            truth = requests.get(f"{url}/_sandbox/ground-truth", timeout=900).json()["streams"]
+            for stream in streams or spec.STREAMS:
+                config_path = workdir / "config.json"
+                # the tap's own rate limit off, as the sandbox's: what is measured is throughput
+                config = {**spec.config(url, workdir), "max_requests_per_minute": 0}
+                config_path.write_text(json.dumps(config))
+                catalog = catalog_for(spec.TAP, config_path, spec.selected(stream), workdir)
+                requests.delete(f"{url}/_sandbox/requests", timeout=30)
+                tap_s, tap_kib, _ = measure(
+                    [str(BIN / spec.TAP), "--config", str(config_path), "--catalog", str(catalog)]
+                )
+                tap_calls = len(requests.get(f"{url}/_sandbox/requests", timeout=60).json())
+                requests.delete(f"{url}/_sandbox/requests", timeout=30)
+                base_s, base_kib, base_err = measure([sys.executable, "-m", "benchmarks.baseline", name, url, stream])
+                base = json.loads(base_err.strip().splitlines()[-1])
+                records = truth[stream]["count"]
+                if base["records"] != records:
+                    raise SystemExit(f"baseline read {base['records']} {stream}, sandbox holds {records}")
+                rows.append(
+                    (name, size, stream, records, tap_s, tap_kib, tap_calls, base_s, base_kib, base["requests"])
+                )
+                print(
+                    f"{name:<8} {size:>7} {stream:<20} tap {records / tap_s:8.0f} rec/s "
+                    f"{tap_kib / 1024:6.1f} MiB | baseline {records / base_s:8.0f} rec/s "
+                    f"{base_kib / 1024:6.1f} MiB",
+                    flush=True,
+                )
     return rows
 
 
