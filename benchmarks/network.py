@@ -17,6 +17,7 @@ import json
 
 import requests
 
+from benchmarks.markdown import markdown_table
 from benchmarks.providers import load
 
 #: the pre-signed file hosts' paths (they do not count against the limit), and the downloads' paths
@@ -87,16 +88,15 @@ def bench(
 
 
 def table(rows: list[dict]) -> str:
-    lines = [
-        f"| tap | latency ms | {(rows[0].get('setting') if rows else '') or 'max_parallel_downloads'} | wall s | requests counted / min | most in 60 s (limit) "
-        "| 429s | downloads | downloads/s | speed-up | peak RSS MiB |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    setting = (rows[0].get("setting") if rows else "") or "max_parallel_downloads"
+    columns = ["tap", "latency ms", setting, "wall s", "requests counted / min", "most in 60 s (limit)", "429s"]
+    columns += ["downloads", "downloads/s", "speed-up", "peak RSS MiB"]
     serial = {(r["tap"], r["latency"]): r["seconds"] for r in rows if r["workers"] == 1}
+    cells = []
     for r in rows:
         seen = f"{r['window_peak']:,} ({r['limit'] or 'none'})"
         speed = serial.get((r["tap"], r["latency"]), 0.0) / r["seconds"]
-        cells = [r["tap"], r["latency"], r["workers"], f"{r['seconds']:.1f}", f"{r['per_minute']:,.0f}", seen]
-        cells += [r["status_429"], f"{r['downloads']:,}", f"{r['downloads_per_s']:.1f}", f"{speed:.1f}×"]
-        lines.append("| " + " | ".join(str(c) for c in [*cells, f"{r['rss_mib']:.0f}"]) + " |")
-    return "\n".join(lines) + "\n"
+        row = [r["tap"], r["latency"], r["workers"], f"{r['seconds']:.1f}", f"{r['per_minute']:,.0f}", seen]
+        row += [r["status_429"], f"{r['downloads']:,}", f"{r['downloads_per_s']:.1f}", f"{speed:.1f}×"]
+        cells.append([*row, f"{r['rss_mib']:.0f}"])
+    return markdown_table(columns, cells, text={0})

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import requests
 
+from benchmarks.markdown import markdown_table
 from benchmarks.providers import MEASURABLE, NAMES, load
 
 HERE = Path(__file__).resolve().parent
@@ -166,20 +167,18 @@ def bench_provider(name: str, sizes: list[int], streams: list[str] | None) -> li
 
 
 def table(rows: list[tuple]) -> str:
-    lines = [
+    machine = (
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        "sandbox in its own process on loopback, rate limits off; peak RSS is the measured process alone.",
-        "",
-        "| tap | sandbox scale | stream | records | tap s | tap rec/s | tap peak RSS MiB | tap requests "
-        "| baseline s | baseline rec/s | baseline peak RSS MiB | baseline requests | tap/baseline speed |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+        "sandbox in its own process on loopback, rate limits off; peak RSS is the measured process alone.\n\n"
+    )
+    columns = ["tap", "sandbox scale", "stream", "records", "tap s", "tap rec/s", "tap peak RSS MiB", "tap requests"]
+    columns += ["baseline s", "baseline rec/s", "baseline peak RSS MiB", "baseline requests", "tap/baseline speed"]
+    cells = []
     for name, size, stream, records, ts, tk, tcalls, bs, bk, bcalls in rows:
-        lines.append(
-            f"| {name} | {size:,} | {stream} | {records:,} | {ts:.1f} | {records / ts:,.0f} | {tk / 1024:.0f} "
-            f"| {tcalls:,} | {bs:.1f} | {records / bs:,.0f} | {bk / 1024:.0f} | {bcalls:,} | {bs / ts:.2f} |"
-        )
-    return "\n".join(lines) + "\n"
+        tap = [f"{ts:.1f}", f"{records / ts:,.0f}", f"{tk / 1024:.0f}", f"{tcalls:,}"]
+        base = [f"{bs:.1f}", f"{records / bs:,.0f}", f"{bk / 1024:.0f}", f"{bcalls:,}"]
+        cells.append([name, f"{size:,}", stream, f"{records:,}", *tap, *base, f"{bs / ts:.2f}"])
+    return machine + markdown_table(columns, cells, text={0, 2})
 
 
 class _Parser(argparse.ArgumentParser):

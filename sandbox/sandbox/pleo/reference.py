@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..framework.data import email_for, record_rng
+from ..framework.data import COUNTRIES, email_for, record_rng
 from ..framework.timeutil import iso_ms, ms_of
 from .config import Company
 from .ids import ref_id
@@ -73,7 +73,7 @@ TAG_GROUPS = {
         ("PRJ", "Projekt", ["Kunde Hamburg", "Messe München", "Relaunch 2025", "Intern"]),
     ],
 }
-# Pleo's own name lists (its seeded employees are drawn from them), not framework.data's, whose order differs.
+# The names Pleo's seeded employees are drawn from (the Swedish surnames are framework.data's: one list of them).
 FIRST = {
     "DK": ["Mette", "Lars", "Sofie", "Mads", "Freja", "Rasmus", "Ida", "Søren", "Anne", "Jesper", "Camilla", "Niels"],
     "SE": ["Erik", "Anna", "Johan", "Karin", "Oskar", "Linnea", "Per", "Sara", "Nils", "Elin", "Anders", "Maria"],
@@ -105,18 +105,7 @@ LAST = {
         "Rasmussen",
         "Jørgensen",
     ],
-    "SE": [
-        "Andersson",
-        "Johansson",
-        "Karlsson",
-        "Nilsson",
-        "Eriksson",
-        "Larsson",
-        "Olsson",
-        "Lindqvist",
-        "Persson",
-        "Svensson",
-    ],
+    "SE": COUNTRIES["SE"]["last"],
     "DE": ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schäfer", "Köhler"],
 }
 TEAMS = {
