@@ -1,5 +1,6 @@
 """Over a real network (issue 15): each tap's first sync with attachments at a given latency, serial
-(`max_parallel_downloads` 1) against the default, side by side on one sandbox (same data, same process).
+(`max_parallel_downloads` and `max_parallel_requests` 1) against the defaults, side by side on one sandbox
+(same data, same process).
 
     .venv/bin/python -m benchmarks.run --latency 150 300 --sizes 200 [--providers candis]
 
@@ -40,8 +41,8 @@ def _window_peak(stamps: list[float], window: float = 60.0) -> int:
 def bench(
     name: str, size: int, latencies: list[int], parallel: list[int], setting: str = "max_parallel_downloads"
 ) -> list[dict]:
-    """One run per latency and value of `setting` (`max_parallel_downloads`, or `max_parallel_requests` with the
-    downloads at their default)."""
+    """One run per latency and value of `setting` (`max_parallel_downloads` with the child reads at their default,
+    or `max_parallel_requests` with the downloads at theirs); a value of 1 is the serial run (both 1)."""
     from benchmarks.run import BIN, measure, running_sandbox
 
     spec = load(name)
@@ -56,6 +57,8 @@ def bench(
                 requests.post(f"{url}/_sandbox/reset", json={}, timeout=600).raise_for_status()
                 config = {**spec.config(url, run_dir), "files_dir": str(run_dir / "files")}
                 config[setting] = workers
+                if workers == 1:  # serial: one request at a time, child reads too
+                    config.update(max_parallel_downloads=1, max_parallel_requests=1)
                 config_path = run_dir / "config.json"
                 config_path.write_text(json.dumps(config))
                 seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])

@@ -203,10 +203,10 @@ class Downloads:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: child contexts read at once by default (`max_parallel_requests`): serial until the tests that count a serial
-#: run's 401s and token requests (tests/candis/test_auth.py, tests/findity/test_auth.py) allow more; 4 is what
-#: benchmarks/README.md ("Over a network") measured
-DEFAULT_PARALLEL_REQUESTS = 1
+#: child contexts read at once by default (`max_parallel_requests`): at 300 ms, 4 halves a Pleo first sync beside
+#: parallel downloads (benchmarks/README.md, "Over a network"); safe for a shared organization, as every request
+#: takes a slot of the tap's one rate limiter
+DEFAULT_PARALLEL_REQUESTS = 4
 #: a prefetched body larger than this is left to the main thread, which streams it as a serial run does
 MAX_PREFETCHED_BODY = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
