@@ -101,13 +101,15 @@ class PleoStream(TenantStream, SharedTokenRetry, ProviderHTTPMixin, RESTStream):
             raise MalformedResponseError(msg, response)
         yield from data
 
-    def list_all(self, path: str, params: dict | None = None) -> t.Iterator[dict]:
-        """Every record of a cursor-paged `GET` list outside the stream's own paging (`after=endCursor`
-        while `hasNextPage`)."""
+    def list_all(
+        self, path: str, params: dict | None = None, *, method: str = "GET", json: t.Any = None
+    ) -> t.Iterator[dict]:
+        """Every record of a cursor-paged list outside the stream's own paging (`after=endCursor` while
+        `hasNextPage`); a `:search` is a POST with its filter body `json` on every page."""
         after = None
         while True:
             query = {"limit": MAX_PAGE, **(params or {}), **({"after": after} if after else {})}
-            body = self.request_json("GET", path, params=query, required=("data",))
+            body = self.request_json(method, path, params=query, json=json, required=("data",))
             yield from body["data"]
             pagination = body.get("pagination") or {}
             if not pagination.get("hasNextPage") or not pagination.get("endCursor"):

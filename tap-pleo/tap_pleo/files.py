@@ -3,9 +3,11 @@ pre-signed and expire after 24 h, so they cannot be fetched later. Two owners:
 
 - **export_items**: the `files[]` of each export item (the receipts of the entries an accountant is exporting);
   the URLs come with the item.
-- **accounting_entries**: the receipts of each entry with `receiptIds`, listed by
-  `GET /v1/accounting-entries/{id}/receipts` (fresh URLs). Receipts are immutable by id, so an entry whose
-  receipts are all stored already costs no request: its records are rebuilt from storage.
+- **accounting_entries**: the receipts of each entry with `receiptIds`, listed (fresh URLs) by
+  `POST /v1/accounting-entries/receipts:search` with `accountingEntryIds`: with parallel downloads, once for all
+  the entries of a page that have a receipt not stored yet (a request per 100 receipts instead of one per
+  entry, each counted against the rate limit), else for the one entry. Receipts are immutable by id, so an
+  entry whose receipts are all stored already costs no request: its records are rebuilt from storage.
 
 Both store a receipt under `pleo/<company>/<accountingEntryId>/<receipt>.<ext>`, so a receipt reached through
 both owners is downloaded once. The URLs point at Pleo's storage host and carry their own signature: they
@@ -14,6 +16,8 @@ are fetched WITHOUT the Pleo credentials.
 
 from __future__ import annotations
 
+import functools
+import threading
 import typing as t
 from urllib.parse import urlparse
 
@@ -39,6 +43,8 @@ EXTENSIONS = {
     "text/xml": "xml",
     "application/xml": "xml",
 }
+#: accounting entries per receipts:search (its `accountingEntryIds`; pages of MAX_PAGE receipts)
+RECEIPT_SEARCH_ENTRIES = 100
 
 
 class FilesStream(OncePerParentChild, PleoStream):
@@ -68,9 +74,19 @@ class FilesStream(OncePerParentChild, PleoStream):
         *stored_file_properties(sha256="Hex SHA-256."),
     ).to_dict()
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._receipts = EntryReceipts()
+
     @property
     def authenticator(self) -> t.Any:
         return no_auth  # pre-signed URLs: never send the Pleo credentials to the storage host
+
+    def page_arrived(self, parent: t.Any, records: list[dict], context: t.Any) -> None:
+        """A page of accounting entries arrived (tapkit.prefetch, parallel downloads): their receipts are listed
+        together when the first of them needs its list."""
+        if parent.name == "accounting_entries" and self.selected and context:
+            self._receipts.expect(context[COMPANY], [r["id"] for r in records if r.get("id") and r.get("receiptIds")])
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:
         sink = FileSink(self.config["files_dir"])
@@ -101,11 +117,11 @@ class FilesStream(OncePerParentChild, PleoStream):
         by_stem = {name.split(".", 1)[0]: name for name in sink.names_in("pleo", context[COMPANY], owner)}
         wanted = [str(r) for r in context["receiptIds"]]
         if all(safe_name(r) in by_stem for r in wanted):
+            self._receipts.forget(context[COMPANY], owner)
             receipts: list[dict] = [{"id": r, "stored_as": by_stem[safe_name(r)]} for r in wanted]
         else:  # something new: list the receipts for fresh pre-signed URLs (24 h)
             entries = self._tap.streams["accounting_entries"]  # authenticated, unlike this stream
-            listed = entries.list_all(f"/v1/accounting-entries/{owner}/receipts")  # paged (CursorPaginatedResponse)
-            receipts = [r for r in listed if isinstance(r, dict) and r.get("id")]
+            receipts = self._receipts.of(context[COMPANY], owner, functools.partial(search_receipts, entries))
         for receipt in receipts:
             receipt_id = str(receipt["id"])
             mime = receipt.get("mimeType")
@@ -143,6 +159,50 @@ class FilesStream(OncePerParentChild, PleoStream):
     def post_process(self, row: dict, context: t.Any = None) -> dict | None:
         row["createdAt"] = to_utc_iso(row.get("createdAt"))
         return super().post_process(row, context)
+
+
+class EntryReceipts:
+    """The receipts of the accounting entries of the pages being read, listed a batch at a time: the first entry
+    whose list is asked for lists those of the entries expected with it (up to RECEIPT_SEARCH_ENTRIES), under a
+    lock, so the download workers of one page wait for one search instead of each sending its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._expected: dict[str, dict[str, None]] = {}  # company -> entry ids (ordered) not yet listed
+        self._listed: dict[str, list[dict]] = {}  # entry id -> its receipts, until its files are stored
+
+    def expect(self, company: str, entry_ids: list[str]) -> None:
+        with self._lock:
+            self._expected.setdefault(company, {}).update(dict.fromkeys(e for e in entry_ids if e not in self._listed))
+
+    def forget(self, company: str, entry_id: str) -> None:
+        with self._lock:
+            self._expected.get(company, {}).pop(entry_id, None)
+            self._listed.pop(entry_id, None)
+
+    def of(self, company: str, entry_id: str, search: t.Callable[[str, list[str]], t.Iterable[dict]]) -> list[dict]:
+        """The entry's receipts: listed already, or by `search(company, entry ids)` of it and of the entries
+        expected next."""
+        with self._lock:
+            if entry_id not in self._listed:
+                expected = self._expected.setdefault(company, {})
+                expected.pop(entry_id, None)
+                batch = [entry_id, *list(expected)[: RECEIPT_SEARCH_ENTRIES - 1]]
+                for other in batch[1:]:
+                    del expected[other]
+                found: dict[str, list[dict]] = {e: [] for e in batch}
+                for receipt in search(company, batch):
+                    if isinstance(receipt, dict) and receipt.get("id") and receipt.get("accountingEntryId") in found:
+                        found[receipt["accountingEntryId"]].append(receipt)
+                self._listed.update(found)
+            return self._listed.pop(entry_id)
+
+
+def search_receipts(entries: t.Any, company: str, entry_ids: list[str]) -> t.Iterator[dict]:
+    """`POST /v1/accounting-entries/receipts:search?company_id=` for the entries' receipts, every page (through
+    the authenticated `accounting_entries` stream's policy)."""
+    body = {"accountingEntryIds": entry_ids, "includeDeleted": False}
+    return entries.list_all("/v1/accounting-entries/receipts:search", {"company_id": company}, method="POST", json=body)
 
 
 def extension(mime: t.Any, file_type: t.Any = None) -> str:

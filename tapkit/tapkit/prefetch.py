@@ -62,11 +62,16 @@ def child_contexts(parent: t.Any, record: dict, context: t.Any) -> list[dict]:
     return [c for c in parent.generate_child_contexts(record=processed, context=context) if c is not None]
 
 
-def page_prefetching(parent: t.Any, prefetch: t.Callable[[dict, t.Any], None]) -> None:
-    """Give `parent` a `parse_response` that first calls `prefetch(record, context)` for every record of the page
-    (the JSON list under the stream's `records_key`, or `data`, or the body itself; the body is parsed once,
-    `tapkit.http.parsed_json`), then hands the page to the stream's own parse as it was; and a `get_records`
-    that notes the partition it reads (the context of those children). A page moves no bookmark."""
+def page_prefetching(
+    parent: t.Any,
+    prefetch: t.Callable[[dict, t.Any], None],
+    page: t.Callable[[list[dict], t.Any], None] | None = None,
+) -> None:
+    """Give `parent` a `parse_response` that first calls `page(records, context)` once (when given) and then
+    `prefetch(record, context)` for every record of the page (the JSON list under the stream's `records_key`, or
+    `data`, or the body itself; the body is parsed once, `tapkit.http.parsed_json`), then hands the page to the
+    stream's own parse as it was; and a `get_records` that notes the partition it reads (the context of those
+    children). A page moves no bookmark."""
     from tapkit.http import parsed_json
 
     own_parse, own_records = parent.parse_response, parent.get_records
@@ -82,9 +87,11 @@ def page_prefetching(parent: t.Any, prefetch: t.Callable[[dict, t.Any], None]) -
             records = body if isinstance(body, list) else body.get(getattr(parent, "records_key", None) or "data")
         except (ValueError, AttributeError):
             records = None  # the stream's own parse reports a bad body
-        for record in records if isinstance(records, list) else ():
-            if isinstance(record, dict):
-                prefetch(record, current.get("context"))
+        listed = [record for record in records if isinstance(record, dict)] if isinstance(records, list) else []
+        if page is not None and listed:
+            page(listed, current.get("context"))
+        for record in listed:
+            prefetch(record, current.get("context"))
         return own_parse(response)
 
     parent.get_records, parent.parse_response = get_records, parse_response
@@ -190,7 +197,11 @@ class Downloads:
         return get_records
 
     def _page_prefetching(self, parent: t.Any) -> None:
-        page_prefetching(parent, lambda record, context: self.prefetch(parent, record, context))
+        """Per page of `parent`: the child's `page_arrived(parent, records, context)` when it has one (it may
+        prepare for the page as a whole, as Pleo lists a page's receipts at once), then each record's files."""
+        arrived = getattr(self.child, "page_arrived", None)
+        page = (lambda records, context: arrived(parent, records, context)) if arrived else None
+        page_prefetching(parent, lambda record, context: self.prefetch(parent, record, context), page)
 
     def close(self) -> None:
         """Drop what was prefetched and not emitted (a failed run) and stop the workers."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import requests
 
+from tests.contract_traffic import log_bodies
 from tests.pleo.conftest import pleo_config
 
 
@@ -17,7 +18,8 @@ def _downloads(pleo) -> list[dict]:
 
 
 def _listings(pleo) -> list[dict]:
-    return [r for r in pleo.requests() if r["path"].endswith("/receipts")]
+    """Requests that list receipts: receipts:search (the tap's) or the per-entry list."""
+    return [r for r in pleo.requests() if r["path"].endswith(("/receipts", "/receipts:search"))]
 
 
 def test_receipts_of_entries_and_export_items_are_stored_once_each(pleo, tmp_path, tap) -> None:
@@ -47,8 +49,23 @@ def test_receipts_of_entries_and_export_items_are_stored_once_each(pleo, tmp_pat
     downloads = _downloads(pleo)
     assert len(downloads) == len(by_id)  # a receipt reached through both owners is downloaded once
     assert all(r["status"] == 200 for r in downloads)  # the storage host refuses a request carrying the API key
+    # with parallel downloads (the default) a page's receipts are listed by one receipts:search, not per entry
     entries_with_receipts = sum(1 for e in run.records("accounting_entries") if e["receiptIds"])
-    assert len(_listings(pleo)) <= entries_with_receipts
+    entry_pages = [r for r in pleo.requests() if r["path"] == "/v1/accounting-entries:search"]
+    listings = _listings(pleo)
+    assert {r["path"] for r in listings} == {"/v1/accounting-entries/receipts:search"}
+    assert len(listings) <= 2 * len(entry_pages) < entries_with_receipts
+
+
+def test_serial_downloads_list_each_entrys_receipts_with_one_search(pleo, tmp_path, tap) -> None:
+    log_bodies(pleo)
+    run = tap(pleo_config(pleo, tmp_path, files_dir=str(tmp_path / "files"), max_parallel_downloads=1))
+    assert run.returncode == 0, run.stderr[-2000:]
+    entries = [e for e in run.records("accounting_entries") if e["receiptIds"]]
+    bodies = [r["requestBody"] for r in _listings(pleo)]
+    assert sorted(b["accountingEntryIds"][0] for b in bodies) == sorted(e["id"] for e in entries)
+    assert all(len(b["accountingEntryIds"]) == 1 for b in bodies)
+    assert len({r["id"] for r in run.records("files")}) == pleo.ground_truth()["files"]["count"]
 
 
 def test_a_rerun_lists_and_downloads_nothing_already_stored_and_keeps_the_records(pleo, tmp_path, tap) -> None:

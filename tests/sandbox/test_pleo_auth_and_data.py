@@ -139,6 +139,38 @@ def test_receipt_urls_are_presigned_and_refuse_api_credentials(pleo) -> None:
     assert requests.get(url.replace("Signature=", "Signature=0"), timeout=10).status_code == 403
 
 
+def test_receipts_search_lists_the_receipts_of_the_given_entries_in_pages(pleo) -> None:
+    entries = [e for e in search(pleo, limit=100).json()["data"] if e["receiptIds"]][:30]
+    wanted = [receipt for e in entries for receipt in e["receiptIds"]]
+    body = {"accountingEntryIds": [e["id"] for e in entries], "includeDeleted": False, "fileType": "ORIGINAL"}
+    found, after = [], None
+    while True:
+        params = {"company_id": COMPANY, "limit": 7, **({"after": after} if after else {})}
+        page = requests.post(
+            pleo.url + "/v1/accounting-entries/receipts:search",
+            params=params,
+            json=body,
+            auth=(API_KEY, ""),
+            timeout=10,
+        ).json()
+        found += page["data"]
+        after = page["pagination"]["endCursor"] if page["pagination"]["hasNextPage"] else None
+        if after is None:
+            break
+    assert [r["id"] for r in found] == wanted and len(wanted) > 7  # several pages, entry by entry
+    first = entries[0]
+    one = requests.get(pleo.url + f"/v1/accounting-entries/{first['id']}/receipts", auth=(API_KEY, ""), timeout=10)
+    assert [r for r in found if r["accountingEntryId"] == first["id"]] == one.json()["data"]  # the same models
+    refused = requests.post(
+        pleo.url + "/v1/accounting-entries/receipts:search",
+        params={"company_id": COMPANY},
+        json={**body, "source": ["USER"]},
+        auth=(API_KEY, ""),
+        timeout=10,
+    )
+    assert refused.status_code == 400 and "source" in refused.json()["message"]  # not emulated: refused, not ignored
+
+
 def test_reference_endpoints_answer_per_company(pleo) -> None:
     auth = (API_KEY, "")
     assert requests.get(pleo.url + "/v2/employees", params={"companyId": COMPANY}, auth=auth, timeout=10).json()["data"]

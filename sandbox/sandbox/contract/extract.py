@@ -74,7 +74,7 @@ ENDPOINTS: dict[str, dict[str, list[str]]] = {
         ],
         "pleo/pleo-accounting-entries-api-openapi.yml": [
             "POST /v1/accounting-entries:search",
-            "GET /v1/accounting-entries/{accountingEntryId}/receipts",
+            "POST /v1/accounting-entries/receipts:search",
         ],
         "pleo/pleo-chart-of-accounts-openapi.yml": ["POST /v1/chart-of-accounts:search"],
         "pleo/pleo-companies-api-openapi.yml": ["GET /v1/companies"],

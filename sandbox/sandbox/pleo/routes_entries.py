@@ -87,20 +87,25 @@ def window(data: CompanyData, body: dict) -> tuple[int, int]:
     return lo, hi
 
 
-@router.post("/v1/accounting-entries:search")
-async def search(request: Request, provider: Pleo) -> Response:
-    data = company_of(provider, request)
-    req = read_page_request(request.query_params, SORT_KEYS)
+async def filter_body(request: Request, emulated: set[str]) -> dict:
+    """A `:search` filter body (a JSON object). [I] A published filter outside `emulated` is refused rather
+    than ignored, so a client relying on one is told the emulator cannot answer it truthfully."""
     body = await read_json(request, invalid_json, empty=None) or {}
     if not isinstance(body, dict):
         raise ApiError(400, "The filter body must be a JSON object", code="INVALID_REQUEST")
-    # [I] the other published filters (accountIds, employeeIds, hasNote, ...) are refused rather than ignored,
-    # so a client relying on one is told the emulator cannot answer it truthfully
-    unknown = {k for k, v in body.items() if v is not None} - EMULATED
+    unknown = {k for k, v in body.items() if v is not None} - emulated
     if unknown:
         raise ApiError(
             400, f"The sandbox does not emulate the filter(s) {', '.join(sorted(unknown))}", code="NOT_EMULATED"
         )
+    return body
+
+
+@router.post("/v1/accounting-entries:search")
+async def search(request: Request, provider: Pleo) -> Response:
+    data = company_of(provider, request)
+    req = read_page_request(request.query_params, SORT_KEYS)
+    body = await filter_body(request, EMULATED)
     lo, hi = window(data, body)
     statuses = body.get("exportStatus")  # ExportStatus and AccountingEntryFamily values: checked by the contract
     families = body.get("families")
@@ -138,37 +143,66 @@ async def get_entry(entry_id: str, request: Request, provider: Pleo) -> Response
     return json_response({"data": entry_view(data, index)})
 
 
-@router.get("/v1/accounting-entries/{entry_id}/receipts")
-async def receipts(entry_id: str, request: Request, provider: Pleo) -> Response:
-    data, index = find_entry(provider, request, entry_id)
+def receipt_models(provider: PleoProvider, base: str, data: CompanyData, index: int) -> list[dict]:
+    """The entry's receipts (ReceiptModel; [I] fileType ORIGINAL (ReceiptFileType), source a ReceiptSource)."""
     core = data.entries.core(index)
-    base = base_url(request)
+    entry_id = data.entries.entry_id(index)
+    return [
+        {
+            "id": data.entries.receipt_id(index, p),
+            "accountingEntryId": entry_id,
+            "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000),
+            "fileType": "ORIGINAL",
+            "mimeType": "application/pdf",
+            "sizeInBytes": data.entries.receipt_size(core, p),
+            "source": RECEIPT_SOURCES[min(p, 1)],
+            "url": provider.file_url(base, data, core, p),
+        }
+        for p in range(core.nfiles)
+    ]
+
+
+def _list_page(kind: str, request: Request, receipts: list[dict]) -> Response:
+    """One cursor page over `receipts` in their order (positions are their indexes)."""
     req = read_page_request(request.query_params, ("createdAt",))
-    out = []
-    for p in range(core.nfiles):  # ReceiptModel; [I] fileType ORIGINAL (ReceiptFileType), source a ReceiptSource
-        out.append(
-            (
-                p,
-                {
-                    "id": data.entries.receipt_id(index, p),
-                    "accountingEntryId": entry_id,
-                    "createdAt": iso_ms(data.entries.created_ms(index) + p * 1000),
-                    "fileType": "ORIGINAL",
-                    "mimeType": "application/pdf",
-                    "sizeInBytes": data.entries.receipt_size(core, p),
-                    "source": RECEIPT_SOURCES[min(p, 1)],
-                    "url": provider.file_url(base, data, core, p),
-                },
-            )
-        )
 
     def after(position: int | None, descending: bool) -> Iterator[tuple[int, dict]]:
-        for p, receipt in reversed(out) if descending else out:
+        numbered = list(enumerate(receipts))
+        for p, receipt in reversed(numbered) if descending else numbered:
             if position is None or (p < position if descending else p > position):
                 yield p, receipt
 
-    items, pagination = keyset_page("RECEIPTS", req, len(out), after)
+    items, pagination = keyset_page(kind, req, len(receipts), after)
     return json_response({"data": items, "pagination": pagination})
+
+
+@router.get("/v1/accounting-entries/{entry_id}/receipts")
+async def receipts(entry_id: str, request: Request, provider: Pleo) -> Response:
+    data, index = find_entry(provider, request, entry_id)
+    return _list_page("RECEIPTS", request, receipt_models(provider, base_url(request), data, index))
+
+
+#: filters of ReceiptSearchRequest the emulator applies; [I] employeeIds, mimeType and source are refused
+RECEIPT_FILTERS = {"accountingEntryIds", "fileType", "includeDeleted"}
+#: [I] receipts:search without accountingEntryIds lists every receipt of the company: capped here
+MAX_RECEIPT_ENTRIES = 1000
+
+
+@router.post("/v1/accounting-entries/receipts:search")
+async def search_receipts(request: Request, provider: Pleo) -> Response:
+    """The receipts of the listed entries of one company, entry by entry (ReceiptSearchRequest)."""
+    data = company_of(provider, request)
+    body = await filter_body(request, RECEIPT_FILTERS)
+    wanted = body.get("accountingEntryIds")
+    if wanted:
+        # [I] an id of another company or of no entry matches nothing (a filter, not a lookup)
+        found = (data.entry_index(str(entry_id), provider.state.seed) for entry_id in dict.fromkeys(wanted))
+        indexes = [i for i in found if i is not None]
+    else:
+        indexes = list(range(min(data.entries.n, MAX_RECEIPT_ENTRIES)))
+    base = base_url(request)
+    listed = [] if body.get("fileType") not in (None, "ORIGINAL") else indexes  # [I] only originals are held
+    return _list_page("RECEIPTS", request, [r for i in listed for r in receipt_models(provider, base, data, i)])
 
 
 @router.get(FILE_PREFIX + "{receipt_id}")
