@@ -42,7 +42,8 @@ def bench(
     name: str, size: int, latencies: list[int], parallel: list[int], setting: str = "max_parallel_downloads"
 ) -> list[dict]:
     """One run per latency and value of `setting` (`max_parallel_downloads` with the child reads at their default,
-    or `max_parallel_requests` with the downloads at theirs); a value of 1 is the serial run (both 1)."""
+    or `max_parallel_requests` with the downloads at theirs); `max_parallel_downloads` 1 is the serial run (child
+    reads one at a time too)."""
     from benchmarks.run import BIN, measure, running_sandbox
 
     spec = load(name)
@@ -57,8 +58,8 @@ def bench(
                 requests.post(f"{url}/_sandbox/reset", json={}, timeout=600).raise_for_status()
                 config = {**spec.config(url, run_dir), "files_dir": str(run_dir / "files")}
                 config[setting] = workers
-                if workers == 1:  # serial: one request at a time, child reads too
-                    config.update(max_parallel_downloads=1, max_parallel_requests=1)
+                if workers == 1 and setting == "max_parallel_downloads":  # serial: child reads one at a time too
+                    config["max_parallel_requests"] = 1
                 config_path = run_dir / "config.json"
                 config_path.write_text(json.dumps(config))
                 seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])

@@ -36,7 +36,8 @@ class TapFindity(ProviderTap):
 
     config_jsonschema = th.PropertiesList(
         *common_properties(API_URL),
-        max_parallel_requests("Voucher packages of exports (one request per export)"),
+        # 1: a package is a whole export's vouchers (MiBs); read ahead it is held in memory (benchmarks/README.md)
+        max_parallel_requests("Voucher packages of exports (one request per export)", default=1),
         setting(
             "client_id",
             th.StringType,

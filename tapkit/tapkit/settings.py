@@ -77,16 +77,16 @@ def common_properties(api_url: str, *, rate_limit: int = 0) -> list[th.Property]
     ]
 
 
-def max_parallel_requests(children: str) -> th.Property:
+def max_parallel_requests(children: str, default: int = DEFAULT_PARALLEL_REQUESTS) -> th.Property:
     """`max_parallel_requests`: how many of the tap's `children` (one request chain per parent record) are read
-    at the same time, ahead of the records being emitted (tapkit.prefetch.ChildReads)."""
+    at the same time, ahead of the records being emitted (tapkit.prefetch.ChildReads); `default` when unset."""
     return setting(
         "max_parallel_requests",
         th.IntegerType,
         "Max parallel requests",
         f"{children} read at the same time, ahead of the records being emitted (which keep their order); 1 reads "
         "one after another. Every request counts against max_requests_per_minute.",
-        default=DEFAULT_PARALLEL_REQUESTS,
+        default=default,
     )
 
 

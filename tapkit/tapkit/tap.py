@@ -87,7 +87,10 @@ class ProviderTap(CheckedInputs, Tap):
     def child_reads(self) -> ChildReads:
         """The bounded pool of child reads ahead of the SDK (`max_parallel_requests`; tapkit.prefetch)."""
         workers = self.config.get("max_parallel_requests")
-        return ChildReads(DEFAULT_PARALLEL_REQUESTS if workers is None else int(workers))
+        if workers is None:  # the tap's own default (tapkit.settings.max_parallel_requests)
+            declared = self.config_jsonschema["properties"].get("max_parallel_requests") or {}
+            workers = declared.get("default", DEFAULT_PARALLEL_REQUESTS)
+        return ChildReads(int(workers))
 
     @functools.cached_property
     def rate_limiter(self) -> RollingWindowLimiter:
