@@ -8,7 +8,8 @@ The sandbox runs with `--latency L --file-latency L` and the providers' own rate
 500/min; Įvesk and Findity publish none); the tap with its defaults (Candis and Pleo 450/min), every stream,
 `files_dir` a fresh folder per run. Figures: wall time, the requests that count against the limit (all but
 the pre-signed file hosts') per minute of the run and the most of them in any rolling 60 s (what the limiter
-sees), downloads per second, peak RSS of the tap alone.
+sees), downloads per second, the downloading itself (first download request to last answer: what parallel
+downloads speed up, without the tap's start-up and listing before it), peak RSS of the tap alone.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ FILE_HOST = {"candis": (), "pleo": ("/_files/",), "ivesk": ("/documents/", "/pub
 DOWNLOADS = {"candis": "/files/", "pleo": "/_files/", "ivesk": "/documents/", "findity": "/basis"}
 #: the sandbox's rate limit per provider (the provider's published one; 0 = none)
 LIMIT = {"candis": 500, "pleo": 500, "ivesk": 0, "findity": 0}
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def _window_peak(stamps: list[float], window: float = 60.0) -> int:
@@ -64,12 +69,9 @@ def bench(
                 config_path.write_text(json.dumps(config))
                 seconds, kib, _ = measure([str(BIN / spec.TAP), "--config", str(config_path)])
                 log = requests.get(f"{url}/_sandbox/requests", timeout=120).json()
-                counted = [
-                    datetime.datetime.fromisoformat(r["ts"].replace("Z", "+00:00")).timestamp()
-                    for r in log
-                    if not r["path"].startswith(FILE_HOST[name] or ("\0",))
-                ]
-                downloads = sum(1 for r in log if DOWNLOADS[name] in r["path"])
+                counted = [_epoch(r["ts"]) for r in log if not r["path"].startswith(FILE_HOST[name] or ("\0",))]
+                fetched = [_epoch(r["ts"]) for r in log if DOWNLOADS[name] in r["path"]]
+                downloads = len(fetched)
                 row = {
                     "tap": spec.TAP,
                     "latency": latency,
@@ -83,6 +85,8 @@ def bench(
                     "limit": LIMIT[name],
                     "downloads": downloads,
                     "downloads_per_s": downloads / seconds,
+                    # the downloading itself: from the first download's request to the last one's answer
+                    "download_span": (max(fetched) - min(fetched) + latency / 1000) if fetched else 0.0,
                     "rss_mib": kib / 1024,
                     "status_429": sum(1 for r in log if r.get("status") == 429),
                 }
@@ -94,13 +98,16 @@ def bench(
 def table(rows: list[dict]) -> str:
     setting = (rows[0].get("setting") if rows else "") or "max_parallel_downloads"
     columns = ["tap", "latency ms", setting, "wall s", "requests counted / min", "most in 60 s (limit)", "429s"]
-    columns += ["downloads", "downloads/s", "speed-up", "peak RSS MiB"]
-    serial = {(r["tap"], r["latency"]): r["seconds"] for r in rows if r["workers"] == 1}
+    columns += ["downloads", "downloads/s", "speed-up", "downloading s", "downloading speed-up", "peak RSS MiB"]
+    serial = {(r["tap"], r["latency"]): r for r in rows if r["workers"] == 1}
     cells = []
     for r in rows:
         seen = f"{r['window_peak']:,} ({r['limit'] or 'none'})"
-        speed = serial.get((r["tap"], r["latency"]), 0.0) / r["seconds"]
+        base = serial.get((r["tap"], r["latency"]), {})
+        speed = base.get("seconds", 0.0) / r["seconds"]
+        span = r.get("download_span") or 0.0
+        fetching = f"{base.get('download_span', 0.0) / span:.1f}×" if span else "–"
         row = [r["tap"], r["latency"], r["workers"], f"{r['seconds']:.1f}", f"{r['per_minute']:,.0f}", seen]
         row += [r["status_429"], f"{r['downloads']:,}", f"{r['downloads_per_s']:.1f}", f"{speed:.1f}×"]
-        cells.append([*row, f"{r['rss_mib']:.0f}"])
+        cells.append([*row, f"{span:.1f}", fetching, f"{r['rss_mib']:.0f}"])
     return markdown_table(columns, cells, text={0})
