@@ -162,24 +162,25 @@ def receipt_models(provider: PleoProvider, base: str, data: CompanyData, index: 
     ]
 
 
-def _list_page(kind: str, request: Request, receipts: list[dict]) -> Response:
+def _receipts_page(request: Request, receipts: list[dict]) -> Response:
     """One cursor page over `receipts` in their order (positions are their indexes)."""
     req = read_page_request(request.query_params, ("createdAt",))
 
+    numbered = list(enumerate(receipts))
+
     def after(position: int | None, descending: bool) -> Iterator[tuple[int, dict]]:
-        numbered = list(enumerate(receipts))
         for p, receipt in reversed(numbered) if descending else numbered:
             if position is None or (p < position if descending else p > position):
                 yield p, receipt
 
-    items, pagination = keyset_page(kind, req, len(receipts), after)
+    items, pagination = keyset_page("RECEIPTS", req, len(receipts), after)
     return json_response({"data": items, "pagination": pagination})
 
 
 @router.get("/v1/accounting-entries/{entry_id}/receipts")
 async def receipts(entry_id: str, request: Request, provider: Pleo) -> Response:
     data, index = find_entry(provider, request, entry_id)
-    return _list_page("RECEIPTS", request, receipt_models(provider, base_url(request), data, index))
+    return _receipts_page(request, receipt_models(provider, base_url(request), data, index))
 
 
 #: filters of ReceiptSearchRequest the emulator applies; [I] employeeIds, mimeType and source are refused
@@ -202,7 +203,7 @@ async def search_receipts(request: Request, provider: Pleo) -> Response:
         indexes = list(range(min(data.entries.n, MAX_RECEIPT_ENTRIES)))
     base = base_url(request)
     listed = [] if body.get("fileType") not in (None, "ORIGINAL") else indexes  # [I] only originals are held
-    return _list_page("RECEIPTS", request, [r for i in listed for r in receipt_models(provider, base, data, i)])
+    return _receipts_page(request, [r for i in listed for r in receipt_models(provider, base, data, i)])
 
 
 @router.get(FILE_PREFIX + "{receipt_id}")
